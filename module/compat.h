@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Differences between the kernels gmem builds for.  Kbuild probes the
+ * target kernel's headers and passes GMEM_HAVE_* for what it found; logic
+ * elsewhere uses only what this file defines.
+ */
+#ifndef _GMEM_COMPAT_H
+#define _GMEM_COMPAT_H
+
+#include <linux/fs.h>
+#include <linux/mm.h>
+
+int gmem_error_folio(struct address_space *mapping, struct folio *folio);
+
+/*
+ * Memory failure reaches the mapping through ->error_remove_folio from 6.8
+ * on and through ->error_remove_page (same meaning, given a page) before.
+ * GMEM_AOP_ERROR_REMOVE names the member, gmem_aop_error_remove is what to
+ * set it to.
+ */
+#ifdef GMEM_HAVE_ERROR_REMOVE_FOLIO
+#define GMEM_AOP_ERROR_REMOVE	error_remove_folio
+#define gmem_aop_error_remove	gmem_error_folio
+#else
+#define GMEM_AOP_ERROR_REMOVE	error_remove_page
+static inline int gmem_aop_error_remove(struct address_space *mapping,
+					struct page *page)
+{
+	return gmem_error_folio(mapping, page_folio(page));
+}
+#endif
+
+#endif /* _GMEM_COMPAT_H */

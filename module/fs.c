@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gmem's pseudo filesystem: every fd GMEM_CREATE returns is backed by an
+ * inode of its own here, so each fd has its own page cache, its own
+ * address_space_operations and its own inode number.
+ *
+ * The filesystem is mounted on demand and unmounted when its last file
+ * goes away.  Its superblock pins the module (fs type owner), so module
+ * code such as ->evict_inode can never run after the module is gone, and
+ * nothing is left mounted that would keep the module from unloading.
+ */
+#include <linux/fs.h>
+#include <linux/fs_context.h>
+#include <linux/module.h>
+#include <linux/mount.h>
+#include <linux/pagemap.h>
+#include <linux/pseudo_fs.h>
+#include <linux/slab.h>
+
+#include "compat.h"
+#include "gmem.h"
+
+#define GMEM_MAGIC	0x676d656d	/* "gmem" */
+
+static struct vfsmount *gmem_mnt;
+static int gmem_mnt_count;
+
+static void gmem_evict_inode(struct inode *inode)
+{
+	truncate_inode_pages_final(inode->i_mapping);
+	clear_inode(inode);
+	kfree(inode->i_private);
+}
+
+static const struct super_operations gmem_super_ops = {
+	.statfs		= simple_statfs,
+	.drop_inode	= generic_delete_inode,
+	.evict_inode	= gmem_evict_inode,
+};
+
+static int gmem_init_fs_context(struct fs_context *fc)
+{
+	struct pseudo_fs_context *ctx;
+
+	ctx = init_pseudo(fc, GMEM_MAGIC);
+	if (!ctx)
+		return -ENOMEM;
+	ctx->ops = &gmem_super_ops;
+	/* Guest memory is never executed or used as a device by the host. */
+	fc->s_iflags |= SB_I_NOEXEC | SB_I_NODEV;
+	return 0;
+}
+
+static struct file_system_type gmem_fs_type = {
+	.owner			= THIS_MODULE,
+	.name			= "gmem",
+	.init_fs_context	= gmem_init_fs_context,
+	.kill_sb		= kill_anon_super,
+};
+
+static struct inode *gmem_inode_create(struct super_block *sb, u64 length,
+				       u32 flags)
+{
+	struct gmem_inode *gi;
+	struct inode *inode;
+
+	gi = kzalloc(sizeof(*gi), GFP_KERNEL_ACCOUNT);
+	if (!gi)
+		return ERR_PTR(-ENOMEM);
+	gi->flags = flags;
+
+	inode = alloc_anon_inode(sb);
+	if (IS_ERR(inode)) {
+		kfree(gi);
+		return inode;
+	}
+
+	inode->i_private = gi;
+	inode->i_mode |= S_IFREG;
+	i_size_write(inode, length);
+	inode->i_mapping->a_ops = &gmem_aops;
+	/* Nothing may reclaim guest memory behind the VMM's back. */
+	mapping_set_unevictable(inode->i_mapping);
+	return inode;
+}
+
+/**
+ * gmem_file_create - make the file behind a new gmem fd
+ * @length: size in bytes, page aligned, already validated
+ * @flags: GMEM_CREATE_* flags, already validated
+ *
+ * Return: the new file, read-write, or an ERR_PTR.
+ */
+struct file *gmem_file_create(u64 length, u32 flags)
+{
+	struct inode *inode;
+	struct file *file;
+	int err;
+
+	err = simple_pin_fs(&gmem_fs_type, &gmem_mnt, &gmem_mnt_count);
+	if (err)
+		return ERR_PTR(err);
+
+	inode = gmem_inode_create(gmem_mnt->mnt_sb, length, flags);
+	if (IS_ERR(inode)) {
+		err = PTR_ERR(inode);
+		goto err_release_fs;
+	}
+
+	/*
+	 * The VFS drops a file's f_op->owner reference in __fput() but
+	 * alloc_file_pseudo() does not take one.
+	 */
+	__module_get(THIS_MODULE);
+	file = alloc_file_pseudo(inode, gmem_mnt, "gmem", O_RDWR,
+				 &gmem_file_fops);
+	if (IS_ERR(file)) {
+		err = PTR_ERR(file);
+		goto err_put_module;
+	}
+	file->f_flags |= O_LARGEFILE;
+	return file;
+
+err_put_module:
+	module_put(THIS_MODULE);
+	iput(inode);
+err_release_fs:
+	simple_release_fs(&gmem_mnt, &gmem_mnt_count);
+	return ERR_PTR(err);
+}
+
+/*
+ * Called from the file's ->release.  The file keeps its own mount reference
+ * until __fput() is done with it, so dropping the pin here is safe.
+ */
+void gmem_file_released(void)
+{
+	simple_release_fs(&gmem_mnt, &gmem_mnt_count);
+}

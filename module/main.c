@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gmem: guest private memory for virtual machine monitors.
+ *
+ * Module load and unload, the /dev/gmem misc device and GMEM_CREATE, which
+ * hands out one new memory fd per call.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <uapi/linux/gmem.h>
+
+#include "compat.h"
+#include "gmem.h"
+
+/*
+ * Largest memory one fd may describe.  Creating an fd allocates nothing, so
+ * this guards against nonsense sizes rather than against memory use.
+ */
+u64 gmem_max_size = 1ULL << 46;
+
+static int gmem_max_size_set(const char *val, const struct kernel_param *kp)
+{
+	u64 size;
+	int err;
+
+	err = kstrtoull(val, 0, &size);
+	if (err)
+		return err;
+	if (!size || !IS_ALIGNED(size, PAGE_SIZE) || size > MAX_LFS_FILESIZE)
+		return -EINVAL;
+	WRITE_ONCE(gmem_max_size, size);
+	return 0;
+}
+
+static const struct kernel_param_ops gmem_max_size_ops = {
+	.set = gmem_max_size_set,
+	.get = param_get_ullong,
+};
+
+module_param_cb(max_size, &gmem_max_size_ops, &gmem_max_size, 0644);
+MODULE_PARM_DESC(max_size,
+		 "Largest fd GMEM_CREATE accepts, in bytes (page multiple, default 64 TiB)");
+
+static long gmem_ioctl_create(struct gmem_create __user *uarg)
+{
+	struct gmem_create args;
+	struct file *file;
+	u32 usize;
+	int fd, err;
+
+	if (get_user(usize, &uarg->size))
+		return -EFAULT;
+	if (usize < GMEM_CREATE_SIZE_VER0)
+		return -EINVAL;
+	if (usize > PAGE_SIZE)
+		return -E2BIG;
+	/* Zero-fills what an older caller lacks, -E2BIG on a non-zero tail. */
+	err = copy_struct_from_user(&args, sizeof(args), uarg, usize);
+	if (err)
+		return err;
+
+	if (args.flags & ~GMEM_CREATE_FLAGS_ALL)
+		return -EINVAL;
+	if (memchr_inv(args.reserved, 0, sizeof(args.reserved)))
+		return -EINVAL;
+	if (!args.length || !IS_ALIGNED(args.length, PAGE_SIZE))
+		return -EINVAL;
+	if (args.length > READ_ONCE(gmem_max_size))
+		return -EFBIG;
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0)
+		return fd;
+
+	file = gmem_file_create(args.length, args.flags);
+	if (IS_ERR(file)) {
+		put_unused_fd(fd);
+		return PTR_ERR(file);
+	}
+
+	fd_install(fd, file);
+	return fd;
+}
+
+static long gmem_dev_ioctl(struct file *file, unsigned int cmd,
+			   unsigned long arg)
+{
+	switch (cmd) {
+	case GMEM_CREATE:
+		return gmem_ioctl_create((struct gmem_create __user *)arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations gmem_dev_fops = {
+	.owner		= THIS_MODULE,
+	.unlocked_ioctl	= gmem_dev_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};
+
+static struct miscdevice gmem_misc = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= "gmem",
+	.fops	= &gmem_dev_fops,
+	.mode	= 0600,
+};
+
+static int __init gmem_init(void)
+{
+	return misc_register(&gmem_misc);
+}
+
+static void __exit gmem_exit(void)
+{
+	misc_deregister(&gmem_misc);
+}
+
+module_init(gmem_init);
+module_exit(gmem_exit);
+
+MODULE_DESCRIPTION("Guest private memory for virtual machine monitors");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(GMEM_VERSION);
