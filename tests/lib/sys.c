@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sys.h"
+
+const char *errno_name(int err)
+{
+	static char unknown[32];
+	const char *name = strerrorname_np(err);
+
+	if (name)
+		return name;
+	snprintf(unknown, sizeof(unknown), "errno %d", err);
+	return unknown;
+}
+
+double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+long page_size(void)
+{
+	return sysconf(_SC_PAGESIZE);
+}
+
+int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	size_t len = strlen(s);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, len);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	return n < 0 ? n : (size_t)n == len ? 0 : -EIO;
+}
+
+int read_ull(const char *path, unsigned long long *val)
+{
+	FILE *f = fopen(path, "re");
+	int ret = 0;
+
+	if (!f)
+		return -errno;
+	if (fscanf(f, "%llu", val) != 1)
+		ret = -EINVAL;
+	fclose(f);
+	return ret;
+}
+
+/* The number after "@key" + @sep at the start of a line of @path. */
+static long long field_of(const char *path, const char *key, char sep)
+{
+	size_t klen = strlen(key);
+	long long val = -1;
+	char line[256];
+	FILE *f;
+
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, klen) && line[klen] == sep) {
+			if (sscanf(line + klen + 1, "%lld", &val) != 1)
+				val = -1;
+			break;
+		}
+	}
+	fclose(f);
+	return val;
+}
+
+long long meminfo_kb(const char *field)
+{
+	return field_of("/proc/meminfo", field, ':');
+}
+
+long long vmstat_get(const char *field)
+{
+	return field_of("/proc/vmstat", field, ' ');
+}
+
+long long wait_memfree_kb(long long kb, unsigned int ms)
+{
+	double end = now_s() + ms / 1000.0;
+	long long free_kb;
+
+	for (;;) {
+		free_kb = meminfo_kb("MemFree");
+		if (free_kb >= kb || now_s() >= end)
+			return free_kb;
+		usleep(10 * 1000);
+	}
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Small system helpers shared by the tests, the tools and the example. */
+#ifndef GMEM_TESTS_SYS_H
+#define GMEM_TESTS_SYS_H
+
+#include <stdbool.h>
+
+#define KiB	1024ULL
+#define MiB	(1024 * KiB)
+#define GiB	(1024 * MiB)
+
+/* "EINVAL" for EINVAL; never NULL. */
+const char *errno_name(int err);
+
+/* Seconds on the monotonic clock. */
+double now_s(void);
+
+long page_size(void);
+
+/* Writes @s to @path; returns 0 or -errno. */
+int write_str(const char *path, const char *s);
+
+/* Reads one unsigned decimal number from @path; returns 0 or -errno. */
+int read_ull(const char *path, unsigned long long *val);
+
+/* A /proc/meminfo field in kB ("MemFree"), or -1 if absent. */
+long long meminfo_kb(const char *field);
+
+/* A /proc/vmstat counter ("oom_kill"), or -1 if absent. */
+long long vmstat_get(const char *field);
+
+/*
+ * Polls MemFree for up to @ms milliseconds until it is at least @kb;
+ * returns the last value read.
+ */
+long long wait_memfree_kb(long long kb, unsigned int ms);
+
+#endif /* GMEM_TESTS_SYS_H */

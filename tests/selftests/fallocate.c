@@ -1,0 +1,505 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fallocate on a gmem fd: which modes and ranges are accepted, that
+ * st_blocks counts exactly what is allocated, and that the memory really
+ * leaves and comes back (MemFree), including when it runs out.
+ *
+ * Exact st_blocks checks after a punch use ranges that cannot share a
+ * folio with memory left allocated (whole 2 MiB blocks, or pages each
+ * allocated on its own): gmem may use large folios, and core truncation
+ * is allowed to zero a partly punched one instead of splitting it.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "gmemfd.h"
+
+#define KEEP		FALLOC_FL_KEEP_SIZE
+#define PUNCH		(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)
+
+#ifndef FALLOC_FL_WRITE_ZEROES
+#define FALLOC_FL_WRITE_ZEROES	0x80	/* Linux 6.17 */
+#endif
+
+/* The memory tests' sizes; the guest has 1 GiB. */
+#define MEM_TEST_BYTES		(256 * MiB)
+/* Allocating MEM_TEST_BYTES must take at least this much from MemFree. */
+#define MEM_DROP_MIN_KB		(240 * 1024LL)
+/*
+ * MemFree may come back short by this much: pages parked in per-CPU free
+ * and LRU batches, slab kept for the page cache's xarray nodes.
+ */
+#define MEM_SLACK_KB		(8 * 1024LL)
+/* How long freed memory may take to show up in MemFree. */
+#define MEM_RETURN_MS		1000
+
+static long long pages(long long n)
+{
+	return n * page_size() / 512;	/* in st_blocks' 512-byte units */
+}
+
+static const char *mode_name(int mode)
+{
+	static const struct { int bit; const char *name; } bits[] = {
+		{ FALLOC_FL_KEEP_SIZE, "KEEP_SIZE" },
+		{ FALLOC_FL_PUNCH_HOLE, "PUNCH_HOLE" },
+		{ FALLOC_FL_NO_HIDE_STALE, "NO_HIDE_STALE" },
+		{ FALLOC_FL_COLLAPSE_RANGE, "COLLAPSE_RANGE" },
+		{ FALLOC_FL_ZERO_RANGE, "ZERO_RANGE" },
+		{ FALLOC_FL_INSERT_RANGE, "INSERT_RANGE" },
+		{ FALLOC_FL_UNSHARE_RANGE, "UNSHARE_RANGE" },
+		{ FALLOC_FL_WRITE_ZEROES, "WRITE_ZEROES" },
+	};
+	static char s[160];
+	int rest = mode;
+
+	snprintf(s, sizeof(s), "%s", mode ? "" : "0");
+	for (unsigned int i = 0; i < ARRAY_SIZE(bits); i++) {
+		if (!(mode & bits[i].bit))
+			continue;
+		rest &= ~bits[i].bit;
+		snprintf(s + strlen(s), sizeof(s) - strlen(s), "%s%s",
+			 s[0] ? "|" : "", bits[i].name);
+	}
+	if (rest)
+		snprintf(s + strlen(s), sizeof(s) - strlen(s), "%s%#x",
+			 s[0] ? "|" : "", rest);
+	return s;
+}
+
+/* A failed fallocate must fail with @err and change nothing. */
+static void falloc_fails_at(const char *file, int line, int fd, int mode,
+			    long long off, long long len, int err)
+{
+	struct stat before, after;
+	int ret, e;
+
+	ASSERT_SYS(fstat(fd, &before));
+	errno = 0;
+	ret = fallocate(fd, mode, off, len);
+	e = errno;
+	if (ret == 0)
+		test_fail_at(file, line,
+			     "fallocate(%s, off %lld, len %lld): expected %s, got success",
+			     mode_name(mode), off, len, errno_name(err));
+	else if (e != err)
+		test_fail_at(file, line,
+			     "fallocate(%s, off %lld, len %lld): expected %s, got %s",
+			     mode_name(mode), off, len, errno_name(err),
+			     errno_name(e));
+	ASSERT_SYS(fstat(fd, &after));
+	if (after.st_blocks != before.st_blocks ||
+	    after.st_size != before.st_size)
+		test_fail_at(file, line,
+			     "fallocate(%s, off %lld, len %lld) failed but changed st_blocks %lld -> %lld, st_size %lld -> %lld",
+			     mode_name(mode), off, len,
+			     (long long)before.st_blocks,
+			     (long long)after.st_blocks,
+			     (long long)before.st_size,
+			     (long long)after.st_size);
+}
+
+#define EXPECT_FALLOC_FAILS(fd, mode, off, len, err)			\
+	falloc_fails_at(__FILE__, __LINE__, fd, mode, off, len, err)
+
+/* Allocates or punches [off, off + len), which must work. */
+#define FALLOC(fd, mode, off, len)	ASSERT_SYS(fallocate(fd, mode, off, len))
+
+/* A 4 MiB fd with its first and last page allocated, to see changes. */
+static int fd_with_pages(void)
+{
+	long pg = page_size();
+	int fd = gmem_new(4 * MiB);
+
+	FALLOC(fd, KEEP, 0, pg);
+	FALLOC(fd, KEEP, 4 * MiB - pg, pg);
+	ASSERT_EQ(gmem_blocks(fd), pages(2));
+	return fd;
+}
+
+/* One page is one page, even where a 2 MiB folio would fit around it. */
+static void one_page(void)
+{
+	long pg = page_size();
+	int fd = gmem_new(4 * MiB);
+	struct stat st;
+
+	FALLOC(fd, KEEP, 2 * MiB, pg);
+	ASSERT_SYS(fstat(fd, &st));
+	EXPECT_EQ(st.st_blocks, pages(1));
+	EXPECT_EQ(st.st_size, 4 * MiB);
+	FALLOC(fd, PUNCH, 2 * MiB, pg);
+	EXPECT_EQ(gmem_blocks(fd), 0);
+}
+
+static void page_by_page(void)
+{
+	long pg = page_size();
+	int fd = gmem_new(4 * MiB);
+
+	for (int i = 0; i < 8; i++) {
+		FALLOC(fd, KEEP, i * pg, pg);
+		EXPECT_EQ(gmem_blocks(fd), pages(i + 1));
+	}
+	/* across three pages, each its own allocation */
+	FALLOC(fd, PUNCH, 2 * pg, 3 * pg);
+	EXPECT_EQ(gmem_blocks(fd), pages(5));
+	/* holes inside the range are fine */
+	FALLOC(fd, PUNCH, 0, 4 * MiB);
+	EXPECT_EQ(gmem_blocks(fd), 0);
+}
+
+static void realloc_noop(void)
+{
+	long pg = page_size();
+	int fd = gmem_new(4 * MiB);
+	struct stat st;
+
+	FALLOC(fd, KEEP, 0, 4 * pg);
+	EXPECT_EQ(gmem_blocks(fd), pages(4));
+	FALLOC(fd, KEEP, 0, 4 * pg);
+	EXPECT_EQ(gmem_blocks(fd), pages(4));
+	FALLOC(fd, KEEP, pg, pg);
+	EXPECT_EQ(gmem_blocks(fd), pages(4));
+	/* half old, half new */
+	FALLOC(fd, KEEP, 2 * pg, 4 * pg);
+	EXPECT_EQ(gmem_blocks(fd), pages(6));
+	ASSERT_SYS(fstat(fd, &st));
+	EXPECT_EQ(st.st_size, 4 * MiB);
+}
+
+static void huge_ranges(void)
+{
+	int fd = gmem_new(16 * MiB);
+
+	FALLOC(fd, KEEP, 2 * MiB, 8 * MiB);
+	EXPECT_EQ(gmem_blocks(fd), 8 * MiB / 512);
+	FALLOC(fd, PUNCH, 4 * MiB, 2 * MiB);
+	EXPECT_EQ(gmem_blocks(fd), 6 * MiB / 512);
+	FALLOC(fd, KEEP, 0, 16 * MiB);
+	EXPECT_EQ(gmem_blocks(fd), 16 * MiB / 512);
+	FALLOC(fd, PUNCH, 0, 16 * MiB);
+	EXPECT_EQ(gmem_blocks(fd), 0);
+}
+
+/* Large-folio edges: a range that starts and ends inside 2 MiB blocks. */
+static void unaligned_range(void)
+{
+	long pg = page_size();
+	int fd = gmem_new(8 * MiB);
+
+	FALLOC(fd, KEEP, pg, 4 * MiB);
+	EXPECT_EQ(gmem_blocks(fd), 4 * MiB / 512);
+	FALLOC(fd, KEEP, 0, 8 * MiB);
+	EXPECT_EQ(gmem_blocks(fd), 8 * MiB / 512);
+	FALLOC(fd, PUNCH, 0, 8 * MiB);
+	EXPECT_EQ(gmem_blocks(fd), 0);
+}
+
+/* Offsets past 32 bits, and the very end of a max_size fd. */
+static void far_offsets(void)
+{
+	long long pg = page_size();
+	const long long offs[] = {
+		(1LL << 31) - pg, 1LL << 31, 1LL << 32, 64 * GiB - pg,
+	};
+	unsigned long long max = gmem_max_size();
+	int fd = gmem_new(64 * GiB);
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(offs); i++) {
+		FALLOC(fd, KEEP, offs[i], pg);
+		EXPECT_EQ(gmem_blocks(fd), pages(i + 1));
+	}
+	FALLOC(fd, PUNCH, 0, 64 * GiB);
+	EXPECT_EQ(gmem_blocks(fd), 0);
+
+	fd = gmem_new(max);
+	FALLOC(fd, KEEP, max - pg, pg);
+	EXPECT_EQ(gmem_blocks(fd), pages(1));
+	FALLOC(fd, PUNCH, max - pg, pg);
+	EXPECT_EQ(gmem_blocks(fd), 0);
+}
+
+static void punch_unallocated(void)
+{
+	long pg = page_size();
+	int fd = gmem_new(4 * MiB);
+
+	FALLOC(fd, PUNCH, 0, 4 * MiB);
+	EXPECT_EQ(gmem_blocks(fd), 0);
+	FALLOC(fd, KEEP, 0, pg);
+	FALLOC(fd, KEEP, 2 * pg, pg);
+	FALLOC(fd, PUNCH, pg, pg);
+	EXPECT_EQ(gmem_blocks(fd), pages(2));
+}
+
+static void fds_separate(void)
+{
+	int a = gmem_new(4 * MiB), b = gmem_new(4 * MiB);
+
+	FALLOC(a, KEEP, 0, 2 * MiB);
+	FALLOC(b, KEEP, 0, 4 * MiB);
+	EXPECT_EQ(gmem_blocks(a), 2 * MiB / 512);
+	EXPECT_EQ(gmem_blocks(b), 4 * MiB / 512);
+	FALLOC(a, PUNCH, 0, 4 * MiB);
+	EXPECT_EQ(gmem_blocks(a), 0);
+	EXPECT_EQ(gmem_blocks(b), 4 * MiB / 512);
+	ASSERT_SYS(close(b));
+	FALLOC(a, KEEP, 0, 4 * MiB);
+	EXPECT_EQ(gmem_blocks(a), 4 * MiB / 512);
+}
+
+static void bad_modes(void)
+{
+	static const int modes[] = {
+		0,
+		FALLOC_FL_PUNCH_HOLE,
+		FALLOC_FL_ZERO_RANGE,
+		FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
+		FALLOC_FL_COLLAPSE_RANGE,
+		FALLOC_FL_INSERT_RANGE,
+		FALLOC_FL_UNSHARE_RANGE,
+		FALLOC_FL_UNSHARE_RANGE | FALLOC_FL_KEEP_SIZE,
+		FALLOC_FL_WRITE_ZEROES,
+		FALLOC_FL_NO_HIDE_STALE | FALLOC_FL_KEEP_SIZE,
+		0x100 | FALLOC_FL_KEEP_SIZE,
+	};
+	int fd = fd_with_pages();
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(modes); i++) {
+		EXPECT_FALLOC_FAILS(fd, modes[i], 0, 2 * MiB, EOPNOTSUPP);
+		EXPECT_FALLOC_FAILS(fd, modes[i], 2 * MiB, 2 * MiB,
+				    EOPNOTSUPP);
+	}
+}
+
+static void unaligned(void)
+{
+	static const int modes[] = { KEEP, PUNCH };
+	long long pg = page_size();
+	const long long offs[] = { 1, 512, pg / 2, pg + 1, 4 * MiB - pg - 1 };
+	const long long lens[] = { 1, 512, pg - 1, pg + 1, 2 * MiB - 512 };
+	int fd = fd_with_pages();
+
+	for (unsigned int m = 0; m < ARRAY_SIZE(modes); m++) {
+		for (unsigned int i = 0; i < ARRAY_SIZE(offs); i++)
+			EXPECT_FALLOC_FAILS(fd, modes[m], offs[i], pg, EINVAL);
+		for (unsigned int i = 0; i < ARRAY_SIZE(lens); i++) {
+			EXPECT_FALLOC_FAILS(fd, modes[m], 0, lens[i], EINVAL);
+			EXPECT_FALLOC_FAILS(fd, modes[m], pg, lens[i], EINVAL);
+		}
+	}
+}
+
+/* Past the end: even the part that is in range must stay untouched. */
+static void past_end(void)
+{
+	static const int modes[] = { KEEP, PUNCH };
+	long long pg = page_size(), size = 4 * MiB;
+	const long long cases[][2] = {	/* offset, length */
+		{ size - 2 * pg, 3 * pg },
+		{ size - pg, 2 * pg },
+		{ size, pg },
+		{ size + pg, pg },
+		{ 0, size + pg },
+		{ 0, 2 * size },
+		{ pg, (LLONG_MAX & ~(pg - 1)) - pg },	/* ends at the top */
+		{ 0, LLONG_MAX & ~(pg - 1) },
+		{ 1LL << 40, pg },
+	};
+	int fd = fd_with_pages();
+
+	for (unsigned int m = 0; m < ARRAY_SIZE(modes); m++)
+		for (unsigned int i = 0; i < ARRAY_SIZE(cases); i++)
+			EXPECT_FALLOC_FAILS(fd, modes[m], cases[i][0],
+					    cases[i][1], EINVAL);
+}
+
+/* Checked by the VFS before gmem is asked. */
+static void vfs_einval(void)
+{
+	static const int modes[] = { KEEP, PUNCH };
+	long long pg = page_size();
+	int fd = fd_with_pages();
+
+	for (unsigned int m = 0; m < ARRAY_SIZE(modes); m++) {
+		EXPECT_FALLOC_FAILS(fd, modes[m], 0, 0, EINVAL);
+		EXPECT_FALLOC_FAILS(fd, modes[m], 0, -pg, EINVAL);
+		EXPECT_FALLOC_FAILS(fd, modes[m], pg, LLONG_MIN, EINVAL);
+		EXPECT_FALLOC_FAILS(fd, modes[m], -pg, pg, EINVAL);
+		EXPECT_FALLOC_FAILS(fd, modes[m], LLONG_MIN, pg, EINVAL);
+	}
+}
+
+/* offset + length wraps past LLONG_MAX: the VFS says EFBIG. */
+static void overflow(void)
+{
+	static const int modes[] = { KEEP, PUNCH };
+	long long pg = page_size(), top = LLONG_MAX & ~(pg - 1);
+	int fd = fd_with_pages();
+
+	for (unsigned int m = 0; m < ARRAY_SIZE(modes); m++) {
+		EXPECT_FALLOC_FAILS(fd, modes[m], top, 2 * pg, EFBIG);
+		EXPECT_FALLOC_FAILS(fd, modes[m], top, top, EFBIG);
+		EXPECT_FALLOC_FAILS(fd, modes[m], pg, top, EFBIG);
+	}
+}
+
+/* Skips unless there is room for @bytes and a margin for everything else. */
+static void need_free(unsigned long long bytes)
+{
+	long long free_kb = meminfo_kb("MemFree");
+
+	if (free_kb < 0)
+		test_skip("no MemFree in /proc/meminfo");
+	if ((unsigned long long)free_kb * KiB < bytes + 128 * MiB)
+		test_skip("MemFree is %lld MiB, %llu MiB needed", free_kb / 1024,
+			  (bytes + 128 * MiB) / MiB);
+}
+
+/* Allocates all of @fd (MEM_TEST_BYTES); returns MemFree before, in kB. */
+static long long alloc_all(int fd)
+{
+	long long free_kb = meminfo_kb("MemFree");
+	long long unev_kb = meminfo_kb("Unevictable");
+	long long after_kb;
+	double t = now_s();
+
+	FALLOC(fd, KEEP, 0, MEM_TEST_BYTES);
+	t = now_s() - t;
+	after_kb = meminfo_kb("MemFree");
+	test_diag("fallocate %llu MiB: %.3f s, MemFree %lld -> %lld MiB, Unevictable %+lld MiB",
+		  MEM_TEST_BYTES / MiB, t, free_kb / 1024, after_kb / 1024,
+		  (meminfo_kb("Unevictable") - unev_kb) / 1024);
+	EXPECT_EQ(gmem_blocks(fd), MEM_TEST_BYTES / 512);
+	EXPECT_GE(free_kb - after_kb, MEM_DROP_MIN_KB);
+	return free_kb;
+}
+
+/* MemFree must come back to @before_kb, within the slack. */
+static void expect_returned(long long before_kb, const char *how)
+{
+	long long now_kb = wait_memfree_kb(before_kb - MEM_SLACK_KB,
+					   MEM_RETURN_MS);
+
+	test_diag("after %s: MemFree %lld MiB (%+lld kB from before)", how,
+		  now_kb / 1024, now_kb - before_kb);
+	EXPECT_GE(now_kb, before_kb - MEM_SLACK_KB);
+}
+
+static void mem_punch(void)
+{
+	int fd;
+	long long before_kb, half_kb;
+
+	need_free(MEM_TEST_BYTES);
+	fd = gmem_new(MEM_TEST_BYTES);
+	before_kb = alloc_all(fd);
+
+	FALLOC(fd, PUNCH, MEM_TEST_BYTES / 2, MEM_TEST_BYTES / 2);
+	EXPECT_EQ(gmem_blocks(fd), MEM_TEST_BYTES / 2 / 512);
+	half_kb = wait_memfree_kb(before_kb - MEM_TEST_BYTES / 2 / KiB,
+				  MEM_RETURN_MS);
+	test_diag("after punching half: MemFree %lld MiB", half_kb / 1024);
+	EXPECT_GE(half_kb, before_kb - (long long)(MEM_TEST_BYTES / 2 / KiB) -
+		  MEM_SLACK_KB);
+
+	FALLOC(fd, PUNCH, 0, MEM_TEST_BYTES);
+	EXPECT_EQ(gmem_blocks(fd), 0);
+	expect_returned(before_kb, "punching all");
+}
+
+static void mem_close(void)
+{
+	int fd;
+	long long before_kb;
+
+	need_free(MEM_TEST_BYTES);
+	fd = gmem_new(MEM_TEST_BYTES);
+	before_kb = alloc_all(fd);
+	ASSERT_SYS(close(fd));
+	expect_returned(before_kb, "close");
+}
+
+/*
+ * Twice the RAM cannot be had.  The call must fail with ENOMEM rather than
+ * call the OOM killer (the runner fails the test if the kernel logs an
+ * OOM kill or an allocation-failure splat), give back what it took, leave
+ * @keep bytes allocated before it at each end of the fd alone, and leave
+ * the fd usable.
+ */
+static void enomem_with(unsigned long long keep)
+{
+	long long pg = page_size(), total_kb = meminfo_kb("MemTotal");
+	unsigned long long size = (2 * total_kb * KiB + pg - 1) & ~(pg - 1);
+	long long before_kb, blocks;
+	double t;
+	int fd;
+
+	ASSERT_GT(total_kb, 0);
+	/* If something must die, let it be us: the runner reports that. */
+	write_str("/proc/self/oom_score_adj", "1000");
+	fd = gmem_new(size);
+	before_kb = meminfo_kb("MemFree");
+	if (keep) {
+		FALLOC(fd, KEEP, 0, keep);
+		FALLOC(fd, KEEP, size - keep, keep);
+	}
+	blocks = gmem_blocks(fd);
+	EXPECT_EQ(blocks, 2 * keep / 512);
+
+	/* also checks that st_blocks stays @blocks */
+	t = now_s();
+	EXPECT_FALLOC_FAILS(fd, KEEP, 0, size, ENOMEM);
+	test_diag("fallocate %llu MiB with MemTotal %lld MiB: %.3f s",
+		  size / MiB, total_kb / 1024, now_s() - t);
+
+	FALLOC(fd, PUNCH, 0, size);
+	EXPECT_EQ(gmem_blocks(fd), 0);
+	expect_returned(before_kb, "ENOMEM");
+
+	/* still usable */
+	FALLOC(fd, KEEP, 0, 2 * MiB);
+	EXPECT_EQ(gmem_blocks(fd), 2 * MiB / 512);
+}
+
+static void enomem(void)
+{
+	enomem_with(0);
+}
+
+static void enomem_keeps_earlier(void)
+{
+	enomem_with(2 * MiB);
+}
+
+static const struct test fallocate_tests[] = {
+	TEST("one page allocates exactly one page", one_page),
+	TEST("page by page, then a punch across pages", page_by_page),
+	TEST("re-allocating changes nothing", realloc_noop),
+	TEST("2 MiB ranges: allocate, punch, refill", huge_ranges),
+	TEST("a range not aligned to 2 MiB", unaligned_range),
+	TEST("offsets past 4 GiB and at max_size", far_offsets),
+	TEST("punching holes that are not allocated", punch_unallocated),
+	TEST("fds are accounted separately", fds_separate),
+	TEST("EOPNOTSUPP for every other mode", bad_modes),
+	TEST("EINVAL for an unaligned offset or length", unaligned),
+	TEST("EINVAL for a range past the end", past_end),
+	TEST("EINVAL for a zero or negative range (VFS)", vfs_einval),
+	TEST("EFBIG when offset + length overflows (VFS)", overflow),
+	TEST("256 MiB: MemFree drops, punch returns it", mem_punch,
+	     .timeout = 120),
+	TEST("256 MiB: close returns it", mem_close,
+	     .timeout = 120),
+	TEST("twice the RAM: ENOMEM, nothing kept", enomem,
+	     .timeout = 300),
+	TEST("twice the RAM: ENOMEM keeps earlier pages",
+	     enomem_keeps_earlier, .timeout = 300),
+};
+
+DEFINE_SUITE(fallocate_suite, "fallocate", fallocate_tests);

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The suites of gmem-selftests, one per file, in the order they run. */
+#ifndef GMEM_SELFTESTS_SUITES_H
+#define GMEM_SELFTESTS_SUITES_H
+
+#include "harness.h"
+
+extern const struct suite create_suite;		/* create.c */
+extern const struct suite file_suite;		/* file.c */
+extern const struct suite fallocate_suite;	/* fallocate.c */
+extern const struct suite module_suite;		/* module.c: last, reloads */
+
+/*
+ * The close-on-exec test re-executes gmem-selftests as
+ * "gmem-selftests --fd-closed N"; this answers it (create.c).
+ */
+#define FD_CLOSED_ARG	"--fd-closed"
+int fd_closed_main(const char *fd);
+
+#endif /* GMEM_SELFTESTS_SUITES_H */
