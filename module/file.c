@@ -6,8 +6,8 @@
  * mappings of pages the guest shares; there is deliberately no read(),
  * write() or splice(), so the VFS refuses those by itself.
  */
-#include <linux/falloc.h>
 #include <linux/fs.h>
+#include <linux/falloc.h>
 #include <linux/module.h>
 #include <linux/pagemap.h>
 
