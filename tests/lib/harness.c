@@ -386,7 +386,8 @@ static void usage(const char *prog)
 	printf("usage: %s [-l] [PATTERN...]\n"
 	       "  Runs the tests whose \"suite: name\" contains a PATTERN\n"
 	       "  (all without one) and prints TAP.  -l lists them.\n"
-	       "  GMEM_TIMEOUT_SCALE=N multiplies every timeout.\n", prog);
+	       "  GMEM_TIMEOUT_SCALE=N multiplies every timeout;\n"
+	       "  GMEM_NO_KMSG=1 leaves the kernel log unchecked.\n", prog);
 }
 
 int harness_main(const struct suite *const *suites, int argc, char **argv)
@@ -425,12 +426,14 @@ int harness_main(const struct suite *const *suites, int argc, char **argv)
 	 * runner with it; needs CAP_SYS_RESOURCE, harmless without.
 	 */
 	write_str("/proc/self/oom_score_adj", "-1000");
-	kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	/* GMEM_NO_KMSG: for a host whose kernel log is not ours to judge */
+	if (!getenv("GMEM_NO_KMSG"))
+		kmsg_fd = open("/dev/kmsg",
+			       O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 
 	printf("1..%u\n", planned);
 	if (kmsg_fd < 0)
-		printf("# /dev/kmsg: %s: kernel log not checked\n",
-		       errno_name(errno));
+		printf("# kernel log not checked\n");
 	for (const struct suite *const *s = suites; *s; s++)
 		for (unsigned int i = 0; i < (*s)->nr; i++)
 			if (selected((*s)->name, &(*s)->tests[i], argc, argv))

@@ -1,0 +1,82 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# host-check: what can be checked without booting a guest.  Prints TAP
+# (plan last) and exits non-zero if any check failed.  Run from tests/
+# through "make -C tests host-check", which passes CC, CXX and OUT.
+
+set -u
+cd "$(dirname "$0")/.." || exit 2
+CC=${CC:-cc}
+CXX=${CXX:-c++}
+OUT=${OUT:-out}
+UAPI=-I../include/uapi
+tmp=$(mktemp -d) || exit 2
+trap 'rm -rf "$tmp"' EXIT
+
+n=0
+failed=0
+
+# check NAME COMMAND...: ok if COMMAND succeeds, else its output as diagnostics
+check() {
+	name=$1
+	shift
+	n=$((n + 1))
+	if "$@" >"$tmp/log" 2>&1; then
+		echo "ok $n - $name"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n - $name"
+		sed 's/^/# /' "$tmp/log"
+	fi
+}
+
+skip() {
+	n=$((n + 1))
+	echo "ok $n - $1 # SKIP $2"
+}
+
+# build_run OUTPUT COMPILER FLAGS...: compile host/uapi.c, then run it
+build_run() {
+	exe=$tmp/$1
+	shift
+	"$@" $UAPI -o "$exe" host/uapi.c && "$exe"
+}
+
+strict="-Wall -Wextra -pedantic -Werror"
+check "uapi: builds and runs as C90" \
+	build_run c90 "$CC" -std=c90 $strict -x c
+check "uapi: builds and runs as C99" \
+	build_run c99 "$CC" -std=c99 $strict -x c
+if command -v "$CXX" >/dev/null 2>&1; then
+	check "uapi: builds and runs as C++" \
+		build_run cxx "$CXX" -std=c++11 $strict -x c++
+else
+	skip "uapi: builds and runs as C++" "no C++ compiler ($CXX)"
+fi
+# Same layout for a 32-bit VMM, where __u64 is only 4-byte aligned.
+echo 'int main(void) { return 0; }' >"$tmp/m32.c"
+if "$CC" -m32 -o "$tmp/m32" "$tmp/m32.c" >/dev/null 2>&1; then
+	check "uapi: same layout with -m32" \
+		build_run m32 "$CC" -m32 -std=c99 $strict -x c
+else
+	skip "uapi: same layout with -m32" "no 32-bit toolchain"
+fi
+
+harness_matches() {
+	GMEM_NO_KMSG=1 "$OUT/host/harness-selftest" >"$tmp/harness.out"
+	rc=$?
+	[ $rc -eq 1 ] || { echo "exit status $rc, expected 1"; return 1; }
+	sed -E 's/\.c:[0-9]+:/.c:N:/' "$tmp/harness.out" |
+		diff -u host/harness-selftest.expected -
+}
+check "harness: reports every kind of outcome as it is" harness_matches
+
+if command -v busybox >/dev/null 2>&1; then
+	check "guest/init: busybox sh syntax" busybox sh -n guest/init
+else
+	check "guest/init: sh syntax" sh -n guest/init
+fi
+
+echo "1..$n"
+[ "$failed" -eq 0 ]

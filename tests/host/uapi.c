@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The uAPI header as a userspace program sees it: this file must build as
+ * C90, C99 and C++ with -pedantic -Werror, including nothing but the
+ * header and libc, and must run (host-check does all of that).  The
+ * layout is checked at compile time, so -m32 checks it for 32-bit VMMs.
+ */
+#include <linux/gmem.h>		/* first: it must need nothing before it */
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define LAYOUT(name, cond)	typedef char layout_##name[(cond) ? 1 : -1]
+
+LAYOUT(size, sizeof(struct gmem_create) == GMEM_CREATE_SIZE_VER0);
+LAYOUT(size_is_32, GMEM_CREATE_SIZE_VER0 == 32);
+LAYOUT(off_size, offsetof(struct gmem_create, size) == 0);
+LAYOUT(off_flags, offsetof(struct gmem_create, flags) == 4);
+LAYOUT(off_length, offsetof(struct gmem_create, length) == 8);
+LAYOUT(off_reserved, offsetof(struct gmem_create, reserved) == 16);
+LAYOUT(no_flags_yet, GMEM_CREATE_FLAGS_ALL == 0);
+
+int main(void)
+{
+	struct gmem_create args = { 0, 0, 0, { 0, 0 } };
+	unsigned long cmd = GMEM_CREATE;
+
+	args.size = sizeof(args);
+	args.length = 4096;
+	/*
+	 * No direction or size bits: the struct carries its own size, so a
+	 * grown struct keeps the command number.
+	 */
+	if (_IOC_TYPE(cmd) != 0xB9 || _IOC_NR(cmd) != 0 ||
+	    _IOC_DIR(cmd) != _IOC_NONE || _IOC_SIZE(cmd) != 0) {
+		printf("GMEM_CREATE is %#lx, not _IO(0xB9, 0)\n", cmd);
+		return 1;
+	}
+	printf("struct gmem_create: %u bytes; GMEM_CREATE %#lx\n",
+	       (unsigned int)args.size, cmd);
+	return 0;
+}
