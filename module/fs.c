@@ -34,7 +34,6 @@ static void gmem_evict_inode(struct inode *inode)
 
 static const struct super_operations gmem_super_ops = {
 	.statfs		= simple_statfs,
-	.drop_inode	= generic_delete_inode,
 	.evict_inode	= gmem_evict_inode,
 };
 
