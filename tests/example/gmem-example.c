@@ -46,7 +46,7 @@ static void __attribute__((noreturn)) die_msg(const char *msg)
 
 static long long memfree_mib(void)
 {
-	long long kb = meminfo_kb("MemFree");
+	long long kb = memfree_kb();
 
 	if (kb < 0)
 		die_msg("cannot read MemFree from /proc/meminfo");
@@ -131,7 +131,7 @@ int main(void)
 	if (close(fd))
 		die("close");
 	/* freed pages may take a moment to reach the free lists */
-	after = wait_memfree_kb(before * 1024, 1000) / 1024;
+	after = wait_kb(memfree_kb, before * 1024, 1000) / 1024;
 	printf("    MemFree %lld MiB (%+lld MiB from before allocating)\n",
 	       after, after - before);
 

@@ -92,15 +92,44 @@ long long vmstat_get(const char *field)
 	return field_of("/proc/vmstat", field, ' ');
 }
 
-long long wait_memfree_kb(long long kb, unsigned int ms)
+long long memfree_kb(void)
+{
+	return meminfo_kb("MemFree");
+}
+
+/* Pages in every zone's per-CPU free lists, in kB. */
+static long long pcp_kb(void)
+{
+	long long pages = 0, count;
+	char line[256];
+	FILE *f;
+
+	f = fopen("/proc/zoneinfo", "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, " count: %lld", &count) == 1)
+			pages += count;
+	fclose(f);
+	return pages * (page_size() / 1024);
+}
+
+long long free_kb(void)
+{
+	long long kb = memfree_kb();
+
+	return kb < 0 ? kb : kb + pcp_kb();
+}
+
+long long wait_kb(long long (*read)(void), long long kb, unsigned int ms)
 {
 	double end = now_s() + ms / 1000.0;
-	long long free_kb;
+	long long val;
 
 	for (;;) {
-		free_kb = meminfo_kb("MemFree");
-		if (free_kb >= kb || now_s() >= end)
-			return free_kb;
+		val = read();
+		if (val >= kb || now_s() >= end)
+			return val;
 		usleep(10 * 1000);
 	}
 }

@@ -29,10 +29,21 @@ long long meminfo_kb(const char *field);
 /* A /proc/vmstat counter ("oom_kill"), or -1 if absent. */
 long long vmstat_get(const char *field);
 
+/* MemFree, in kB; -1 if unreadable. */
+long long memfree_kb(void);
+
 /*
- * Polls MemFree for up to @ms milliseconds until it is at least @kb;
- * returns the last value read.
+ * All free memory in kB: MemFree plus the pages waiting in the per-CPU
+ * free lists (/proc/zoneinfo "count:"), which MemFree leaves out.  Those
+ * lists hold several MiB that come and go with every allocation, so
+ * MemFree alone cannot tell a few MiB leaked from a few MiB in transit.
  */
-long long wait_memfree_kb(long long kb, unsigned int ms);
+long long free_kb(void);
+
+/*
+ * Polls @read (memfree_kb, free_kb) for up to @ms milliseconds until it
+ * says at least @kb; returns the last value read.
+ */
+long long wait_kb(long long (*read)(void), long long kb, unsigned int ms);
 
 #endif /* GMEM_TESTS_SYS_H */
