@@ -19,3 +19,16 @@ gmem_need_root() {
 # per-phase timings the test run prints.
 gmem_now() { date +%s.%N; }
 gmem_since() { awk -v a="$1" -v b="$(gmem_now)" 'BEGIN { printf "%.1fs", b - a }'; }
+
+# Copy the module's sources from the working tree (not HEAD, so uncommitted
+# changes get tested) to DEST, leaving out build products a host build may
+# have left behind.
+gmem_copy_sources() {
+	local parts=(module include Kbuild Makefile dkms.conf)
+	[ -d "$GMEM_TOP/tests/consumer" ] && parts+=(tests/consumer)
+	mkdir -p "$1"
+	tar -C "$GMEM_TOP" -c \
+		--exclude='*.o' --exclude='*.ko' --exclude='*.mod' --exclude='*.mod.c' \
+		--exclude='.*.cmd' --exclude='Module.symvers' --exclude='modules.order' \
+		"${parts[@]}" | tar -C "$1" -x
+}
