@@ -97,7 +97,7 @@ static void falloc_fails_at(const char *file, int line, int fd, int mode,
 	if (after.st_blocks != before.st_blocks ||
 	    after.st_size != before.st_size)
 		test_fail_at(file, line,
-			     "fallocate(%s, off %lld, len %lld) failed but changed st_blocks %lld -> %lld, st_size %lld -> %lld",
+			     "fallocate(%s, off %lld, len %lld) must change nothing, but st_blocks %lld -> %lld, st_size %lld -> %lld",
 			     mode_name(mode), off, len,
 			     (long long)before.st_blocks,
 			     (long long)after.st_blocks,
