@@ -41,6 +41,13 @@ static void hangs(void)
 		pause();
 }
 
+/* The runner's own deadline is the backstop for a test deaf to SIGALRM. */
+static void ignores_alarm(void)
+{
+	signal(SIGALRM, SIG_IGN);
+	hangs();
+}
+
 static void skips(void)
 {
 	test_skip("nothing to do here");
@@ -76,6 +83,8 @@ static const struct test tests[] = {
 	TEST("ASSERT stops", assert_stops),
 	TEST("a crash fails only its test", crashes),
 	TEST("a hang times out", hangs, .timeout = 1),
+	TEST("a hang that ignores its alarm is killed", ignores_alarm,
+	     .timeout = 1),
 	TEST("skip", skips),
 	TEST("skip after a failure stays failed", skip_after_failure),
 	TEST("exit status", exits),

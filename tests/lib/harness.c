@@ -160,6 +160,25 @@ static noreturn void child_run(void (*fn)(void), int out_fd,
 	test_end();
 }
 
+/* Kills a test that outlived its alarm, and everything it started. */
+static void kill_hung(pid_t pid, unsigned int secs, struct buf *out)
+{
+	double give_up = now_s() + REAP_WAIT_S;
+	int status;
+
+	kill(-pid, SIGKILL);
+	kill(pid, SIGKILL);
+	while (waitpid(pid, &status, WNOHANG) != pid) {
+		if (now_s() > give_up) {
+			buf_printf(out, "runner: pid %d survives SIGKILL (stuck in the kernel?)\n",
+				   pid);
+			return;
+		}
+		usleep(10 * 1000);
+	}
+	buf_printf(out, "runner: still running after %u s, killed\n", secs);
+}
+
 /*
  * Runs @fn in a child; its output and the runner's verdicts go to @out.
  */
@@ -200,23 +219,8 @@ static enum outcome run_child(void (*fn)(void), unsigned int timeout,
 		if (waitpid(pid, &status, WNOHANG) == pid) {
 			reaped = true;
 		} else if (now_s() > deadline) {
-			double give_up = now_s() + REAP_WAIT_S;
-
-			kill(-pid, SIGKILL);
-			kill(pid, SIGKILL);
-			while (waitpid(pid, &status, WNOHANG) != pid) {
-				if (now_s() > give_up) {
-					buf_printf(out,
-						   "runner: pid %d survives SIGKILL (stuck in the kernel?)\n",
-						   pid);
-					close(pfd[0]);
-					return FAIL;
-				}
-				usleep(10 * 1000);
-			}
-			buf_printf(out, "runner: still running after %u s, killed\n",
-				   timeout + KILL_GRACE_S);
 			close(pfd[0]);
+			kill_hung(pid, timeout + KILL_GRACE_S, out);
 			return FAIL;
 		}
 	}

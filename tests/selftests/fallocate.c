@@ -109,7 +109,8 @@ static void falloc_fails_at(const char *file, int line, int fd, int mode,
 	falloc_fails_at(__FILE__, __LINE__, fd, mode, off, len, err)
 
 /* Allocates or punches [off, off + len), which must work. */
-#define FALLOC(fd, mode, off, len)	ASSERT_SYS(fallocate(fd, mode, off, len))
+#define FALLOC(fd, mode, off, len)					\
+	ASSERT_SYS(fallocate(fd, mode, off, len))
 
 /* A 4 MiB fd with its first and last page allocated, to see changes. */
 static int fd_with_pages(void)

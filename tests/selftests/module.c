@@ -81,11 +81,12 @@ static void restore(void)
 
 	if (!getenv("GMEM_KO"))
 		return;
-	if (modctl_is_live(GMEM_NAME) &&
-	    (read_ull(GMEM_MAX_SIZE_PARAM, &max) || max == GMEM_MAX_SIZE_DEFAULT))
-		return;
-	if (modctl_is_live(GMEM_NAME))
+	if (modctl_is_live(GMEM_NAME)) {
+		if (!read_ull(GMEM_MAX_SIZE_PARAM, &max) &&
+		    max == GMEM_MAX_SIZE_DEFAULT)
+			return;
 		unload();
+	}
 	load(NULL);
 }
 
