@@ -44,8 +44,13 @@ gmem_apt_sources() {
 gmem_apt_setup() {
 	local suite=$1 d=$GMEM_CACHE/apt/$1
 	mkdir -p "$d/lists/partial" "$d/archives/partial" "$d/empty" "$d/log"
+	# Rewritten only when it changes: a newer sources.list means "update".
 	gmem_apt_sources "$suite" >"$d/sources.list.new"
-	mv "$d/sources.list.new" "$d/sources.list"
+	if cmp -s "$d/sources.list.new" "$d/sources.list"; then
+		rm "$d/sources.list.new"
+	else
+		mv "$d/sources.list.new" "$d/sources.list"
+	fi
 	: >>"$d/status"
 	# Parts point at an empty directory so the machine's apt.conf.d,
 	# preferences and sources are all ignored.  Unstable's Release file may
