@@ -252,10 +252,9 @@ static void reserved_nonzero(void)
 
 static void length_bad(void)
 {
-	unsigned long long pg = page_size();
+	unsigned long long pg = page_size(), max = gmem_max_size();
 	const unsigned long long lengths[] = {
-		0, 1, 512, pg - 1, pg + 1, pg + 512, 2 * MiB + 8,
-		GMEM_MAX_SIZE_DEFAULT - pg / 2,
+		0, 1, 512, pg - 1, pg + 1, pg + 512, 2 * MiB + 8, max - pg / 2,
 	};
 	unsigned char *b = arg_pages();
 	int dev = gmem_open_dev();
