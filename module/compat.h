@@ -10,6 +10,16 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 
+/*
+ * 6.3 replaced the user_namespace that inode operations take with a
+ * mnt_idmap.  "struct gmem_idmap" names whichever the kernel has.
+ */
+#ifdef GMEM_HAVE_MNT_IDMAP
+#define gmem_idmap mnt_idmap
+#else
+#define gmem_idmap user_namespace
+#endif
+
 int gmem_error_folio(struct address_space *mapping, struct folio *folio);
 
 /*

@@ -57,6 +57,19 @@ static struct file_system_type gmem_fs_type = {
 	.kill_sb		= kill_anon_super,
 };
 
+/* The size is fixed at creation: a VMM's memory layout must not shift. */
+static int gmem_setattr(struct gmem_idmap *idmap, struct dentry *dentry,
+			struct iattr *attr)
+{
+	if (attr->ia_valid & ATTR_SIZE)
+		return -EINVAL;
+	return simple_setattr(idmap, dentry, attr);
+}
+
+static const struct inode_operations gmem_inode_ops = {
+	.setattr	= gmem_setattr,
+};
+
 static struct inode *gmem_inode_create(struct super_block *sb, u64 length,
 				       u32 flags)
 {
@@ -76,6 +89,7 @@ static struct inode *gmem_inode_create(struct super_block *sb, u64 length,
 
 	inode->i_private = gi;
 	inode->i_mode |= S_IFREG;
+	inode->i_op = &gmem_inode_ops;
 	i_size_write(inode, length);
 	inode->i_mapping->a_ops = &gmem_aops;
 	/* Nothing may reclaim guest memory behind the VMM's back. */
