@@ -17,8 +17,14 @@ all: modules
 modules:
 	$(MAKE) -C $(KDIR) M=$(PWD) modules
 
+# The test consumer module, linked against gmem.ko's exported symbols.
+test-modules: modules
+	$(MAKE) -C $(KDIR) M=$(PWD)/tests/consumer \
+		KBUILD_EXTRA_SYMBOLS=$(PWD)/Module.symvers modules
+
 clean:
 	$(MAKE) -C $(KDIR) M=$(PWD) clean
+	$(MAKE) -C $(KDIR) M=$(PWD)/tests/consumer clean
 	$(MAKE) -C tests clean
 
 # Install the Debian packages that building and testing need.
@@ -33,4 +39,4 @@ run:
 check:
 	scripts/check $(KERNELS)
 
-.PHONY: all modules clean deps run check
+.PHONY: all modules test-modules clean deps run check

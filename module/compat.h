@@ -10,6 +10,13 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 
+/* Newer kernels moved struct folio_batch out of pagevec.h into its own header. */
+#ifdef GMEM_HAVE_FOLIO_BATCH_H
+#include <linux/folio_batch.h>
+#else
+#include <linux/pagevec.h>
+#endif
+
 /*
  * 6.3 replaced the user_namespace that inode operations take with a
  * mnt_idmap.  "struct gmem_idmap" names whichever the kernel has.
@@ -26,17 +33,25 @@ int gmem_error_folio(struct address_space *mapping, struct folio *folio);
  * Memory failure reaches the mapping through ->error_remove_folio from 6.8
  * on and through ->error_remove_page (same meaning, given a page) before.
  * GMEM_AOP_ERROR_REMOVE names the member, gmem_aop_error_remove is what to
- * set it to.
+ * set it to, and gmem_generic_error_remove() is the matching core helper
+ * that takes the folio out of the page cache.
  */
 #ifdef GMEM_HAVE_ERROR_REMOVE_FOLIO
-#define GMEM_AOP_ERROR_REMOVE	error_remove_folio
-#define gmem_aop_error_remove	gmem_error_folio
+#define GMEM_AOP_ERROR_REMOVE		error_remove_folio
+#define gmem_aop_error_remove		gmem_error_folio
+#define gmem_generic_error_remove	generic_error_remove_folio
 #else
-#define GMEM_AOP_ERROR_REMOVE	error_remove_page
+#define GMEM_AOP_ERROR_REMOVE		error_remove_page
 static inline int gmem_aop_error_remove(struct address_space *mapping,
 					struct page *page)
 {
 	return gmem_error_folio(mapping, page_folio(page));
+}
+
+static inline int gmem_generic_error_remove(struct address_space *mapping,
+					    struct folio *folio)
+{
+	return generic_error_remove_page(mapping, &folio->page);
 }
 #endif
 

@@ -1,24 +1,47 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The file_operations of a gmem memory fd.
+ * The file_operations of a gmem memory fd: fallocate, mmap of shared
+ * pages, the conversion/populate/info ioctls and fdinfo.
  *
- * Guest memory is reached through fallocate() and, later, through
- * mappings of pages the guest shares; there is deliberately no read(),
- * write() or splice(), so the VFS refuses those by itself.
+ * There is deliberately no read(), write() or splice(): private memory has
+ * no host path, and shared memory is reached through mmap().  The VFS
+ * refuses those calls by itself.
  */
 #include <linux/fs.h>
 #include <linux/falloc.h>
 #include <linux/module.h>
+#include <linux/overflow.h>
 #include <linux/pagemap.h>
+#include <linux/seq_file.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <uapi/linux/gmem.h>
 
 #include "compat.h"
 #include "gmem.h"
+
+/* Validate a byte range of @inode and turn it into page indices. */
+static int gmem_range(struct inode *inode, u64 offset, u64 length,
+		      pgoff_t *start, pgoff_t *end)
+{
+	u64 last;
+
+	if (!length || !PAGE_ALIGNED(offset) || !PAGE_ALIGNED(length))
+		return -EINVAL;
+	if (check_add_overflow(offset, length, &last) ||
+	    last > i_size_read(inode))
+		return -EINVAL;
+	*start = offset >> PAGE_SHIFT;
+	*end = last >> PAGE_SHIFT;
+	return 0;
+}
 
 static long gmem_fallocate(struct file *file, int mode, loff_t offset,
 			   loff_t len)
 {
 	struct inode *inode = file_inode(file);
 	pgoff_t start, end;
+	int err;
 
 	/* The size is fixed at creation, so only KEEP_SIZE modes make sense. */
 	if (mode != FALLOC_FL_KEEP_SIZE &&
@@ -26,19 +49,117 @@ static long gmem_fallocate(struct file *file, int mode, loff_t offset,
 		return -EOPNOTSUPP;
 
 	/* vfs_fallocate() has refused negative, empty and overflowing ranges. */
-	if (!PAGE_ALIGNED(offset) || !PAGE_ALIGNED(len))
-		return -EINVAL;
-	if (offset + len > i_size_read(inode))
-		return -EINVAL;
-
-	start = offset >> PAGE_SHIFT;
-	end = (offset + len) >> PAGE_SHIFT;
+	err = gmem_range(inode, offset, len, &start, &end);
+	if (err)
+		return err;
 
 	if (mode & FALLOC_FL_PUNCH_HOLE) {
 		gmem_punch(inode, start, end);
 		return 0;
 	}
 	return gmem_allocate(inode, start, end);
+}
+
+static long gmem_ioctl_convert(struct inode *inode,
+			       struct gmem_convert __user *uarg)
+{
+	struct gmem_convert args;
+	pgoff_t start, end, busy;
+	int err;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	if (memchr_inv(args.reserved, 0, sizeof(args.reserved)) ||
+	    args.flags & ~GMEM_CONVERT_FLAGS_ALL ||
+	    (args.to != GMEM_PRIVATE && args.to != GMEM_SHARED))
+		return -EINVAL;
+	err = gmem_range(inode, args.offset, args.length, &start, &end);
+	if (err)
+		return err;
+
+	err = gmem_convert(inode, start, end, args.to == GMEM_SHARED,
+			   args.flags & GMEM_CONVERT_ZERO, &busy);
+	if (err == -EAGAIN &&
+	    put_user((u64)busy << PAGE_SHIFT, &uarg->error_offset))
+		return -EFAULT;
+	return err;
+}
+
+static long gmem_ioctl_populate(struct inode *inode,
+				struct gmem_populate __user *uarg)
+{
+	struct gmem_populate args;
+	pgoff_t start, end;
+	u64 copied = 0;
+	int err;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	if (args.flags || args.pad ||
+	    memchr_inv(args.reserved, 0, sizeof(args.reserved)))
+		return -EINVAL;
+	err = gmem_range(inode, args.offset, args.length, &start, &end);
+	if (err)
+		return err;
+
+	err = gmem_populate(inode, start, end, u64_to_user_ptr(args.uaddr),
+			    &copied);
+	if (put_user(copied, &uarg->copied))
+		return -EFAULT;
+	return err;
+}
+
+static void gmem_get_info(struct inode *inode, struct gmem_info *info)
+{
+	pgoff_t nr_shared;
+
+	memset(info, 0, sizeof(*info));
+	nr_shared = gmem_attr_nr_shared(GMEM_I(inode), 0, gmem_nr_pages(inode));
+	info->size = i_size_read(inode);
+	info->flags = GMEM_I(inode)->flags;
+	info->allocated = (u64)READ_ONCE(inode->i_mapping->nrpages) << PAGE_SHIFT;
+	info->shared_bytes = (u64)nr_shared << PAGE_SHIFT;
+	info->private_bytes = info->size - info->shared_bytes;
+}
+
+static long gmem_ioctl_info(struct inode *inode, struct gmem_info __user *uarg)
+{
+	struct gmem_info info;
+
+	gmem_get_info(inode, &info);
+	if (copy_to_user(uarg, &info, sizeof(info)))
+		return -EFAULT;
+	return 0;
+}
+
+static long gmem_file_ioctl(struct file *file, unsigned int cmd,
+			    unsigned long arg)
+{
+	struct inode *inode = file_inode(file);
+	void __user *argp = (void __user *)arg;
+
+	switch (cmd) {
+	case GMEM_CONVERT:
+		return gmem_ioctl_convert(inode, argp);
+	case GMEM_POPULATE:
+		return gmem_ioctl_populate(inode, argp);
+	case GMEM_INFO:
+		return gmem_ioctl_info(inode, argp);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static void gmem_show_fdinfo(struct seq_file *m, struct file *file)
+{
+	struct gmem_info info;
+
+	gmem_get_info(file_inode(file), &info);
+	seq_printf(m, "gmem-size:\t%llu\n", info.size);
+	seq_printf(m, "gmem-flags:\t%#x\n", info.flags);
+	seq_printf(m, "gmem-allocated:\t%llu\n", info.allocated);
+	seq_printf(m, "gmem-private:\t%llu\n", info.private_bytes);
+	seq_printf(m, "gmem-shared:\t%llu\n", info.shared_bytes);
 }
 
 static int gmem_release(struct inode *inode, struct file *file)
@@ -50,5 +171,9 @@ static int gmem_release(struct inode *inode, struct file *file)
 const struct file_operations gmem_file_fops = {
 	.owner		= THIS_MODULE,
 	.fallocate	= gmem_fallocate,
+	.mmap		= gmem_mmap,
+	.unlocked_ioctl	= gmem_file_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.show_fdinfo	= gmem_show_fdinfo,
 	.release	= gmem_release,
 };

@@ -105,7 +105,7 @@ static void gmem_undo_rollback(struct inode *inode, struct gmem_undo *undo)
 					   ((loff_t)undo->runs[i].end << PAGE_SHIFT) - 1);
 }
 
-static int gmem_add_folio(struct inode *inode, pgoff_t index)
+static struct folio *gmem_new_folio(struct inode *inode, pgoff_t index)
 {
 	struct folio *folio;
 	int err;
@@ -113,17 +113,60 @@ static int gmem_add_folio(struct inode *inode, pgoff_t index)
 	/* Zeroed here, before any guest or host can see it. */
 	folio = folio_alloc(GMEM_GFP | __GFP_ZERO, 0);
 	if (!folio)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 
 	err = filemap_add_folio(inode->i_mapping, folio, index, GMEM_GFP);
 	if (err) {
 		folio_put(folio);
-		return err;
+		return ERR_PTR(err);
 	}
 	folio_mark_uptodate(folio);
-	folio_unlock(folio);
-	folio_put(folio);
-	return 0;
+	return folio;
+}
+
+/**
+ * gmem_get_folio - find or allocate the folio at @index, locked
+ * @inode: a gmem inode
+ * @index: page index inside the fd
+ *
+ * The caller holds the invalidate_lock (shared is enough).
+ *
+ * Return: the locked folio with a reference, or an ERR_PTR.
+ */
+struct folio *gmem_get_folio(struct inode *inode, pgoff_t index)
+{
+	struct folio *folio;
+
+	for (;;) {
+		/* NULL before 6.3, ERR_PTR(-ENOENT) after, when absent. */
+		folio = filemap_lock_folio(inode->i_mapping, index);
+		if (!IS_ERR_OR_NULL(folio))
+			return folio;
+
+		folio = gmem_new_folio(inode, index);
+		if (!IS_ERR(folio)) {
+			gmem_update_blocks(inode);
+			return folio;
+		}
+		/* Lost a race with another fault: use the winner's folio. */
+		if (PTR_ERR(folio) != -EEXIST)
+			return folio;
+	}
+}
+
+bool gmem_is_poisoned(struct gmem_inode *gi, pgoff_t index)
+{
+	return xa_load(&gi->poison, index);
+}
+
+/* A punched range is fresh memory again. */
+static void gmem_unpoison(struct gmem_inode *gi, pgoff_t start, pgoff_t end)
+{
+	unsigned long index;
+	void *entry;
+
+	xa_for_each_range(&gi->poison, index, entry, start, end - 1)
+		xa_erase(&gi->poison, index);
 }
 
 /**
@@ -142,6 +185,7 @@ int gmem_allocate(struct inode *inode, pgoff_t start, pgoff_t end)
 {
 	struct address_space *mapping = inode->i_mapping;
 	struct gmem_undo undo = {};
+	struct folio *folio;
 	pgoff_t index;
 	int err = 0;
 
@@ -159,16 +203,22 @@ int gmem_allocate(struct inode *inode, pgoff_t start, pgoff_t end)
 			cond_resched();
 		}
 
+		/* Present, or lost to memory failure until punched. */
 		if (filemap_range_has_page(mapping, (loff_t)index << PAGE_SHIFT,
-					   ((loff_t)index << PAGE_SHIFT) + PAGE_SIZE - 1))
+					   ((loff_t)index << PAGE_SHIFT) + PAGE_SIZE - 1) ||
+		    gmem_is_poisoned(GMEM_I(inode), index))
 			continue;
 
 		err = gmem_undo_prepare(&undo, index);
 		if (err)
 			break;
-		err = gmem_add_folio(inode, index);
-		if (err)
+		folio = gmem_new_folio(inode, index);
+		if (IS_ERR(folio)) {
+			err = PTR_ERR(folio);
 			break;
+		}
+		folio_unlock(folio);
+		folio_put(folio);
 		gmem_undo_record(&undo, index);
 	}
 
@@ -186,15 +236,22 @@ int gmem_allocate(struct inode *inode, pgoff_t start, pgoff_t end)
  * @inode: a gmem inode
  * @start: first page index
  * @end: page index after the last one
+ *
+ * Mappings of the range are zapped first, so the next touch of a shared
+ * page faults in a new zeroed one.
  */
 void gmem_punch(struct inode *inode, pgoff_t start, pgoff_t end)
 {
 	struct address_space *mapping = inode->i_mapping;
 
 	filemap_invalidate_lock(mapping);
+	gmem_invalidate_begin(inode, start, end);
+	unmap_mapping_pages(mapping, start, end - start, false);
 	truncate_inode_pages_range(mapping, (loff_t)start << PAGE_SHIFT,
 				   ((loff_t)end << PAGE_SHIFT) - 1);
+	gmem_unpoison(GMEM_I(inode), start, end);
 	gmem_update_blocks(inode);
+	gmem_invalidate_end(inode, start, end);
 	filemap_invalidate_unlock(mapping);
 }
 
@@ -214,9 +271,32 @@ static int gmem_migrate_folio(struct address_space *mapping,
  * "poisoned" instead of being silently refilled with fresh zeroes that the
  * guest would take for its data.
  */
+/*
+ * Memory failure hit @folio.  Its indices are remembered as poisoned, so
+ * that faults, resolves and populate report the loss instead of silently
+ * handing out a fresh zeroed page in its place, until the VMM punches the
+ * range.  The folio itself leaves the page cache, as memory failure
+ * expects of a recovered page-cache page.
+ */
 int gmem_error_folio(struct address_space *mapping, struct folio *folio)
 {
-	return 0;
+	struct inode *inode = mapping->host;
+	struct gmem_inode *gi = GMEM_I(inode);
+	pgoff_t start = folio->index;
+	pgoff_t end = start + folio_nr_pages(folio);
+	pgoff_t index;
+	int err;
+
+	for (index = start; index < end; index++) {
+		err = xa_err(xa_store(&gi->poison, index, xa_mk_value(1),
+				      GFP_NOIO));
+		if (err)
+			return err;
+	}
+	gmem_notify_error(inode, start, end);
+	err = gmem_generic_error_remove(mapping, folio);
+	gmem_update_blocks(inode);
+	return err;
 }
 
 const struct address_space_operations gmem_aops = {

@@ -16,6 +16,7 @@
 #include <linux/pagemap.h>
 #include <linux/pseudo_fs.h>
 #include <linux/slab.h>
+#include <uapi/linux/gmem.h>
 
 #include "compat.h"
 #include "gmem.h"
@@ -27,9 +28,24 @@ static int gmem_mnt_count;
 
 static void gmem_evict_inode(struct inode *inode)
 {
+	struct gmem_inode *gi = GMEM_I(inode);
+	pgoff_t nr_pages = gmem_nr_pages(inode);
+
+	/* The filesystem's root directory is the one inode without state. */
+	if (!gi) {
+		truncate_inode_pages_final(inode->i_mapping);
+		clear_inode(inode);
+		return;
+	}
+
+	gmem_invalidate_begin(inode, 0, nr_pages);
 	truncate_inode_pages_final(inode->i_mapping);
+	gmem_invalidate_end(inode, 0, nr_pages);
 	clear_inode(inode);
-	kfree(inode->i_private);
+	gmem_attr_destroy(gi);
+	xa_destroy(&gi->poison);
+	mutex_destroy(&gi->bind_lock);
+	kfree(gi);
 }
 
 static const struct super_operations gmem_super_ops = {
@@ -75,16 +91,24 @@ static struct inode *gmem_inode_create(struct super_block *sb, u64 length,
 {
 	struct gmem_inode *gi;
 	struct inode *inode;
+	int err;
 
 	gi = kzalloc(sizeof(*gi), GFP_KERNEL_ACCOUNT);
 	if (!gi)
 		return ERR_PTR(-ENOMEM);
 	gi->flags = flags;
+	xa_init(&gi->poison);
+	mutex_init(&gi->bind_lock);
+	INIT_LIST_HEAD(&gi->bindings);
+	err = gmem_attr_init(gi, length >> PAGE_SHIFT,
+			     flags & GMEM_CREATE_SHARED);
+	if (err)
+		goto err_free;
 
 	inode = alloc_anon_inode(sb);
 	if (IS_ERR(inode)) {
-		kfree(gi);
-		return inode;
+		err = PTR_ERR(inode);
+		goto err_destroy_attr;
 	}
 
 	inode->i_private = gi;
@@ -95,6 +119,12 @@ static struct inode *gmem_inode_create(struct super_block *sb, u64 length,
 	/* Nothing may reclaim guest memory behind the VMM's back. */
 	mapping_set_unevictable(inode->i_mapping);
 	return inode;
+
+err_destroy_attr:
+	gmem_attr_destroy(gi);
+err_free:
+	kfree(gi);
+	return ERR_PTR(err);
 }
 
 /**

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Which pages of a gmem fd are shared and which are private.
+ *
+ * A maple tree holds the shared ranges; a gap is private.  Conversions work
+ * on ranges and the tree stores a range in one step, so a conversion that
+ * fails for lack of memory leaves the state exactly as it was.
+ *
+ * Writers hold the mapping's invalidate_lock exclusively; point lookups are
+ * RCU-safe and range walks take the tree's own lock.
+ */
+#include <linux/maple_tree.h>
+#include <linux/minmax.h>
+#include <linux/xarray.h>
+#include <uapi/linux/gmem.h>
+
+#include "gmem.h"
+
+#define GMEM_ATTR_SHARED	xa_mk_value(GMEM_SHARED)
+
+int gmem_attr_init(struct gmem_inode *gi, pgoff_t nr_pages, bool shared)
+{
+	mt_init(&gi->shared);
+	if (!shared)
+		return 0;
+	return mtree_store_range(&gi->shared, 0, nr_pages - 1,
+				 GMEM_ATTR_SHARED, GFP_KERNEL_ACCOUNT);
+}
+
+void gmem_attr_destroy(struct gmem_inode *gi)
+{
+	mtree_destroy(&gi->shared);
+}
+
+bool gmem_attr_is_shared(struct gmem_inode *gi, pgoff_t index)
+{
+	return mtree_load(&gi->shared, index);
+}
+
+/* Number of shared pages in [@start, @end). */
+pgoff_t gmem_attr_nr_shared(struct gmem_inode *gi, pgoff_t start, pgoff_t end)
+{
+	MA_STATE(mas, &gi->shared, start, start);
+	pgoff_t nr = 0;
+	void *entry;
+
+	mtree_lock(&gi->shared);
+	mas_for_each(&mas, entry, end - 1)
+		nr += min(mas.last, end - 1) - max(mas.index, start) + 1;
+	mtree_unlock(&gi->shared);
+	return nr;
+}
+
+/* Make [@start, @end) wholly shared or wholly private, or fail unchanged. */
+int gmem_attr_set(struct gmem_inode *gi, pgoff_t start, pgoff_t end,
+		  bool shared)
+{
+	return mtree_store_range(&gi->shared, start, end - 1,
+				 shared ? GMEM_ATTR_SHARED : NULL,
+				 GFP_KERNEL_ACCOUNT);
+}

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * Interface of gmem_test.ko, the test consumer: a misc device,
+ * /dev/gmem_test, that lets the tests drive gmem's consumer API from
+ * userspace.  Bindings live in the module, not in the open file, so a test
+ * can close every fd and keep the bindings; the module unbinds what is
+ * left when it is unloaded.
+ */
+#ifndef _GMEM_TEST_H
+#define _GMEM_TEST_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define GMEM_TEST_SLOTS		8	/* bindings at once */
+#define GMEM_TEST_MAX_EVENTS	1024	/* recorded before the oldest drop */
+
+/* Bind pages [start, start + nr_pages) of gmem fd @fd into a free slot. */
+struct gmem_test_bind {
+	__s32 fd;
+	__u32 slot;		/* out */
+	__u64 start;
+	__u64 nr_pages;
+};
+
+/* Resolve @index through @slot; @err is gmem_get_pfn()'s return value. */
+struct gmem_test_resolve {
+	__u32 slot;
+	__s32 err;		/* out */
+	__u64 index;
+	__u64 pfn;		/* out */
+	__s32 max_order;	/* out */
+	__u32 pad;
+};
+
+/*
+ * Resolve @index through @slot and copy @len bytes at @offset in that page
+ * between it and @uaddr, through a kernel mapping: how the tests see
+ * private memory.  @err is the resolve's result; the ioctl itself fails
+ * only for a bad argument or a bad @uaddr.
+ */
+struct gmem_test_rw {
+	__u32 slot;
+	__u32 write;
+	__u64 index;
+	__u64 offset;
+	__u64 len;
+	__u64 uaddr;
+	__s32 err;		/* out */
+	__u32 pad;
+};
+
+#define GMEM_TEST_EV_BEGIN	1
+#define GMEM_TEST_EV_END	2
+#define GMEM_TEST_EV_ERROR	3
+
+struct gmem_test_event {
+	__u64 seq;
+	__u32 type;
+	__u32 slot;
+	__u64 start;
+	__u64 end;
+};
+
+/* Move up to @max recorded events to @uaddr, oldest first. */
+struct gmem_test_events {
+	__u64 uaddr;
+	__u32 max;
+	__u32 count;		/* out */
+	__u64 dropped;		/* out: events lost because the log was full */
+};
+
+/*
+ * Run @threads kernel threads for @msecs, each resolving pages of @slot's
+ * range in turn (and reading the first byte through a kernel mapping).  A
+ * resolve may succeed or fail with -EACCES (the page is shared now), and
+ * nothing else; @bad counts other results, @last_bad_err is one of them.
+ */
+struct gmem_test_stress {
+	__u32 slot;
+	__u32 threads;
+	__u32 msecs;
+	__s32 last_bad_err;	/* out */
+	__u64 resolves;		/* out */
+	__u64 bad;		/* out */
+};
+
+#define GMEM_TEST_TYPE		0xBA
+#define GMEM_TEST_BIND		_IOWR(GMEM_TEST_TYPE, 0x00, struct gmem_test_bind)
+#define GMEM_TEST_UNBIND	_IOW(GMEM_TEST_TYPE, 0x01, __u32)
+#define GMEM_TEST_RESOLVE	_IOWR(GMEM_TEST_TYPE, 0x02, struct gmem_test_resolve)
+#define GMEM_TEST_RW		_IOWR(GMEM_TEST_TYPE, 0x03, struct gmem_test_rw)
+#define GMEM_TEST_EVENTS	_IOWR(GMEM_TEST_TYPE, 0x04, struct gmem_test_events)
+#define GMEM_TEST_STRESS	_IOWR(GMEM_TEST_TYPE, 0x05, struct gmem_test_stress)
+
+#endif /* _GMEM_TEST_H */
