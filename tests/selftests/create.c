@@ -224,9 +224,14 @@ static void size_too_small(void)
 	}
 }
 
-static void flags_nonzero(void)
+static void flags_unknown(void)
 {
-	static const uint32_t flags[] = { 1, 2, 0x80000000u, UINT32_MAX };
+	/* The lowest and highest unknown bits, all bits, unknown beside known. */
+	static const uint32_t flags[] = {
+		~GMEM_CREATE_FLAGS_ALL & (GMEM_CREATE_FLAGS_ALL + 1),
+		0x80000000u, UINT32_MAX,
+		GMEM_CREATE_MMAP | 0x80000000u,
+	};
 	unsigned char *b = arg_pages();
 	int dev = gmem_open_dev();
 
@@ -382,7 +387,7 @@ static const struct test create_tests[] = {
 	TEST("the fd works after /dev/gmem is closed", outlives_dev),
 	TEST("EFAULT for bad argument pointers", efault),
 	TEST("EINVAL for size below 32", size_too_small),
-	TEST("EINVAL for non-zero flags", flags_nonzero),
+	TEST("EINVAL for unknown flags", flags_unknown),
 	TEST("EINVAL for non-zero reserved words", reserved_nonzero),
 	TEST("EINVAL for a zero or unaligned length", length_bad),
 	TEST("size above 32 with a zero tail works",
