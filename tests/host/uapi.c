@@ -18,7 +18,22 @@ LAYOUT(off_size, offsetof(struct gmem_create, size) == 0);
 LAYOUT(off_flags, offsetof(struct gmem_create, flags) == 4);
 LAYOUT(off_length, offsetof(struct gmem_create, length) == 8);
 LAYOUT(off_reserved, offsetof(struct gmem_create, reserved) == 16);
-LAYOUT(no_flags_yet, GMEM_CREATE_FLAGS_ALL == 0);
+LAYOUT(create_flags, GMEM_CREATE_FLAGS_ALL ==
+			(GMEM_CREATE_MMAP | GMEM_CREATE_SHARED));
+
+/* The fd's ioctl structs: no implicit padding, same on 32 and 64 bits. */
+LAYOUT(convert_size, sizeof(struct gmem_convert) == 48);
+LAYOUT(convert_to, offsetof(struct gmem_convert, to) == 16);
+LAYOUT(convert_error, offsetof(struct gmem_convert, error_offset) == 24);
+LAYOUT(convert_reserved, offsetof(struct gmem_convert, reserved) == 32);
+LAYOUT(populate_size, sizeof(struct gmem_populate) == 56);
+LAYOUT(populate_copied, offsetof(struct gmem_populate, copied) == 24);
+LAYOUT(populate_flags, offsetof(struct gmem_populate, flags) == 32);
+LAYOUT(populate_reserved, offsetof(struct gmem_populate, reserved) == 40);
+LAYOUT(info_size, sizeof(struct gmem_info) == 72);
+LAYOUT(info_allocated, offsetof(struct gmem_info, allocated) == 16);
+LAYOUT(info_shared, offsetof(struct gmem_info, shared_bytes) == 32);
+LAYOUT(info_reserved, offsetof(struct gmem_info, reserved) == 40);
 
 int main(void)
 {
@@ -34,6 +49,14 @@ int main(void)
 	if (_IOC_TYPE(cmd) != 0xB9 || _IOC_NR(cmd) != 0 ||
 	    _IOC_DIR(cmd) != _IOC_NONE || _IOC_SIZE(cmd) != 0) {
 		printf("GMEM_CREATE is %#lx, not _IO(0xB9, 0)\n", cmd);
+		return 1;
+	}
+	/* The fd's commands encode their struct sizes, as _IOWR/_IOR do. */
+	if (_IOC_SIZE(GMEM_CONVERT) != sizeof(struct gmem_convert) ||
+	    _IOC_SIZE(GMEM_POPULATE) != sizeof(struct gmem_populate) ||
+	    _IOC_SIZE(GMEM_INFO) != sizeof(struct gmem_info) ||
+	    _IOC_DIR(GMEM_INFO) != _IOC_READ) {
+		printf("a gmem fd command does not encode its struct\n");
 		return 1;
 	}
 	printf("struct gmem_create: %u bytes; GMEM_CREATE %#lx\n",
