@@ -43,6 +43,7 @@ gmem_apt_sources() {
 # picked up) and export APT_CONFIG pointing at it.
 gmem_apt_setup() {
 	local suite=$1 d=$GMEM_CACHE/apt/$1
+	gmem_apt_dists "$suite" >/dev/null	# dies here on an unknown suite
 	mkdir -p "$d/lists/partial" "$d/archives/partial" "$d/empty" "$d/log"
 	# Rewritten only when it changes: a newer sources.list means "update".
 	gmem_apt_sources "$suite" >"$d/sources.list.new"
