@@ -89,9 +89,15 @@ gmem_apt_update() {
 	if [ "${GMEM_REFRESH:-0}" = 1 ] || [ ! -e "$stamp" ] ||
 		[ -n "$(find "$stamp" -mmin +1440)" ] ||
 		[ "$d/sources.list" -nt "$stamp" ]; then
-		apt-get -q update >"$d/log/update.log" 2>&1 ||
-			{ cat "$d/log/update.log" >&2; gmem_die "apt-get update for $1 failed"; }
-		touch "$stamp"
+		if apt-get -q update >"$d/log/update.log" 2>&1; then
+			touch "$stamp"
+		elif [ -e "$stamp" ]; then
+			# Offline: yesterday's lists still name a kernel we have.
+			gmem_log "warning: apt-get update for $1 failed; using older lists"
+		else
+			cat "$d/log/update.log" >&2
+			gmem_die "apt-get update for $1 failed"
+		fi
 	fi
 }
 
