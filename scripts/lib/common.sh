@@ -4,7 +4,8 @@
 
 GMEM_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # Everything fetched or built for tests lives here, never in the repository.
-GMEM_CACHE=${GMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gmem}
+# (HOME may be unset under a bare CI runner; root's is the one then.)
+GMEM_CACHE=${GMEM_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/gmem}
 export GMEM_CACHE
 
 gmem_log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
