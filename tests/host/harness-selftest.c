@@ -77,6 +77,10 @@ static void fails_cleanup(void)
 	FAIL("cleanup went wrong");
 }
 
+static void passing_cleanup(void)
+{
+}
+
 static const struct test tests[] = {
 	TEST("passes", passes),
 	TEST("EXPECT goes on", expect_goes_on),
@@ -90,6 +94,8 @@ static const struct test tests[] = {
 	TEST("exit status", exits),
 	TEST("a leftover child", leaves_a_child),
 	TEST("cleanup fails", passes, .cleanup = fails_cleanup),
+	TEST("skip keeps its reason through a cleanup", skips,
+	     .cleanup = passing_cleanup),
 };
 
 DEFINE_SUITE(harness_suite, "harness", tests);

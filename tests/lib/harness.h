@@ -23,6 +23,12 @@ struct test {
 	 * fails the test.
 	 */
 	void (*cleanup)(void);
+	/*
+	 * Kernel log lines containing this string are expected while the
+	 * test runs (memory-failure reports of a test that poisons pages on
+	 * purpose) and do not fail it; they are still shown if it fails.
+	 */
+	const char *kmsg_allow;
 };
 
 struct suite {
@@ -43,8 +49,10 @@ struct suite {
 
 /*
  * Runs the tests of @suites (NULL-terminated) whose "suite: name"
- * contains one of the non-option arguments, or all of them.  Returns the
- * exit status: 0 if none failed.
+ * contains one of the non-option arguments, or all of them; without
+ * arguments, the comma-separated patterns in $GMEM_TESTS (how a guest's
+ * kernel command line selects tests).  Returns the exit status: 0 if none
+ * failed.
  */
 int harness_main(const struct suite *const *suites, int argc, char **argv);
 

@@ -43,6 +43,32 @@ int modctl_load(const char *path, const char *options)
 	return ret;
 }
 
+int modctl_probe(const char *name)
+{
+	struct kmod_ctx *ctx = ctx_new();
+	struct kmod_list *list = NULL, *l;
+	int ret;
+
+	if (!ctx)
+		return -ENOMEM;
+	ret = kmod_module_new_from_lookup(ctx, name, &list);
+	if (!ret && !list)
+		ret = -ENOENT;
+	kmod_list_foreach(l, list) {
+		struct kmod_module *mod = kmod_module_get_module(l);
+
+		ret = kmod_module_probe_insert_module(mod, 0, NULL, NULL,
+						      NULL, NULL);
+		kmod_module_unref(mod);
+		if (ret)
+			break;
+	}
+	kmod_module_unref_list(list);
+	kmod_unref(ctx);
+	/* an already loaded module is success: KMOD_PROBE_IGNORE_LOADED */
+	return ret == -EEXIST ? 0 : ret;
+}
+
 /* Runs @op on module @name; its result, or -errno. */
 static int with_module(const char *name, int (*op)(struct kmod_module *))
 {

@@ -13,6 +13,13 @@
 /* Loads the .ko at @path with @options ("a=1 b=2", or NULL). */
 int modctl_load(const char *path, const char *options);
 
+/*
+ * Loads module @name the way modprobe does (modules.dep of the running
+ * kernel, dependencies first); 0 if it is loaded already, -ENOENT if the
+ * kernel has no such module.
+ */
+int modctl_probe(const char *name);
+
 /* Unloads module @name; -EWOULDBLOCK (EAGAIN) while it is in use. */
 int modctl_unload(const char *name);
 

@@ -16,6 +16,11 @@ int main(int argc, char **argv)
 		&create_suite,
 		&file_suite,
 		&fallocate_suite,
+		&mmap_suite,
+		&convert_suite,
+		&populate_suite,
+		&info_suite,
+		&consumer_suite,
 		&module_suite,
 		NULL,
 	};

@@ -8,6 +8,11 @@
 extern const struct suite create_suite;		/* create.c */
 extern const struct suite file_suite;		/* file.c */
 extern const struct suite fallocate_suite;	/* fallocate.c */
+extern const struct suite mmap_suite;		/* mmap.c */
+extern const struct suite convert_suite;	/* convert.c */
+extern const struct suite populate_suite;	/* populate.c */
+extern const struct suite info_suite;		/* info.c */
+extern const struct suite consumer_suite;	/* consumer.c: loads gmem_test */
 extern const struct suite module_suite;		/* module.c: last, reloads */
 
 /*

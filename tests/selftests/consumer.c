@@ -1,0 +1,1186 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The consumer API, driven from userspace through the test consumer
+ * gmem_test.ko (/dev/gmem_test, tests/consumer/gmem_test.h): resolves,
+ * reads and writes of private pages, the notifications for punch,
+ * conversion, unbind and memory failure with their exact ranges, binding
+ * rules, every teardown order, module unload, memory failure (MADV_HWPOISON
+ * and hwpoison_inject), migration refused (move_pages, compaction) and
+ * resolves racing with punch and conversion.
+ *
+ * Each test loads gmem_test itself (from $GMEM_TEST_KO, or gmem_test.ko
+ * beside $GMEM_KO) and its cleanup unloads it, so that every test starts
+ * with no bindings and an empty event log, and gmem is left unloadable.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "fault.h"
+#include "gmem_test.h"
+#include "gmemfd.h"
+#include "modctl.h"
+
+#define CT_NAME		"gmem_test"
+#define CT_DEV		"/dev/gmem_test"
+#define GMEM_NAME	"gmem"
+#define PUNCH		(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)
+#define IN_PAGE		123
+
+/* The kernel's reports of (injected) memory failure. */
+#define HWPOISON_KMSG	"hardware memory corruption"
+
+/* Memory figures: as in fallocate.c (free_kb(), 4 MiB slack, 1 s). */
+#define MEM_SLACK_KB	(4 * 1024LL)
+#define MEM_RETURN_MS	1000
+
+#ifndef MPOL_MF_MOVE
+#define MPOL_MF_MOVE	(1 << 1)
+#endif
+
+/* ---- gmem_test.ko ---- */
+
+static const char *ct_ko(void)
+{
+	static char path[PATH_MAX];
+	const char *env = getenv("GMEM_TEST_KO"), *ko, *slash;
+
+	if (env && *env)
+		return env;
+	ko = getenv("GMEM_KO");
+	if (!ko || !*ko)
+		test_skip("neither GMEM_TEST_KO nor GMEM_KO is set: cannot find gmem_test.ko");
+	slash = strrchr(ko, '/');
+	snprintf(path, sizeof(path), "%.*s/%s.ko",
+		 slash ? (int)(slash - ko) : 1, slash ? ko : ".", CT_NAME);
+	if (access(path, R_OK))
+		FAIL("%s: %s (the test consumer is built with gmem)", path,
+		     errno_name(errno));
+	return path;
+}
+
+static void ct_load(void)
+{
+	int ret = modctl_load(ct_ko(), NULL);
+
+	if (ret)
+		FAIL("loading %s: %s", ct_ko(), errno_name(-ret));
+	ASSERT_TRUE(modctl_is_live(CT_NAME));
+}
+
+/* Unloads gmem_test, waiting a moment for fds still being closed. */
+static int ct_unload(void)
+{
+	double end = now_s() + 5;
+	int ret;
+
+	while ((ret = modctl_unload(CT_NAME)) == -EWOULDBLOCK &&
+	       now_s() < end)
+		usleep(10 * 1000);
+	return ret;
+}
+
+/* gmem_test loaded (if it was not) and /dev/gmem_test open. */
+static int ct_open(void)
+{
+	if (!modctl_is_live(CT_NAME))
+		ct_load();
+	return ASSERT_SYS(open(CT_DEV, O_RDWR | O_CLOEXEC));
+}
+
+/* Cleanup of every test: gmem_test gone, gmem still there. */
+static void ct_cleanup(void)
+{
+	int ret;
+
+	if (modctl_is_live(CT_NAME) || modctl_refcnt(CT_NAME) >= 0) {
+		ret = ct_unload();
+		if (ret)
+			FAIL("unloading %s after the test: %s", CT_NAME,
+			     errno_name(-ret));
+	}
+	if (!modctl_is_live(GMEM_NAME))
+		FAIL("gmem is not loaded after the test");
+}
+
+static int ct_bind_raw(int ct, int fd, uint64_t start, uint64_t nr,
+		       uint32_t *slot)
+{
+	struct gmem_test_bind args = {
+		.fd = fd, .start = start, .nr_pages = nr, .slot = UINT32_MAX,
+	};
+	int ret = ioctl(ct, GMEM_TEST_BIND, &args);
+
+	if (slot)
+		*slot = args.slot;
+	return ret;
+}
+
+static uint32_t ct_bind_at(const char *file, int line, int ct, int fd,
+			   uint64_t start, uint64_t nr)
+{
+	uint32_t slot;
+
+	if (ct_bind_raw(ct, fd, start, nr, &slot)) {
+		test_fail_at(file, line, "binding pages [%llu, %llu) of fd %d: %s",
+			     (unsigned long long)start,
+			     (unsigned long long)(start + nr), fd,
+			     errno_name(errno));
+		test_end();
+	}
+	return slot;
+}
+
+#define BIND(ct, fd, start, nr)	ct_bind_at(__FILE__, __LINE__, ct, fd, start, nr)
+
+static void ct_unbind(int ct, uint32_t slot)
+{
+	if (ioctl(ct, GMEM_TEST_UNBIND, &slot))
+		FAIL("unbinding slot %u: %s", slot, errno_name(errno));
+}
+
+/* gmem_get_pfn() of @index through @slot: 0 or -errno; *@pfn if 0. */
+static int ct_resolve(int ct, uint32_t slot, uint64_t index, uint64_t *pfn)
+{
+	struct gmem_test_resolve args = {
+		.slot = slot, .index = index, .err = 1,
+	};
+
+	if (ioctl(ct, GMEM_TEST_RESOLVE, &args))
+		FAIL("GMEM_TEST_RESOLVE of slot %u index %llu: %s", slot,
+		     (unsigned long long)index, errno_name(errno));
+	if (!args.err && pfn)
+		*pfn = args.pfn;
+	if (!args.err && (!args.pfn || args.max_order < 0))
+		FAIL("resolve of %llu: pfn %#llx, max_order %d",
+		     (unsigned long long)index, (unsigned long long)args.pfn,
+		     args.max_order);
+	return args.err;
+}
+
+/* A page-sized read or write through the consumer; the resolve's result. */
+static int ct_rw(int ct, uint32_t slot, uint64_t index, void *buf,
+		 bool write)
+{
+	struct gmem_test_rw args = {
+		.slot = slot, .write = write, .index = index,
+		.len = page_size(), .uaddr = (uintptr_t)buf, .err = 1,
+	};
+
+	if (ioctl(ct, GMEM_TEST_RW, &args))
+		FAIL("GMEM_TEST_RW of slot %u index %llu: %s", slot,
+		     (unsigned long long)index, errno_name(errno));
+	return args.err;
+}
+
+#define EXPECT_RESOLVE(ct, slot, index, err)				\
+	EXPECT_EQ(ct_resolve(ct, slot, index, NULL), err)
+
+/* ---- events ---- */
+
+struct ev {
+	uint32_t type;
+	uint32_t slot;
+	uint64_t start;
+	uint64_t end;
+};
+
+#define BEGIN	GMEM_TEST_EV_BEGIN
+#define END	GMEM_TEST_EV_END
+#define ERROR	GMEM_TEST_EV_ERROR
+/* The invalidation of [s, e) as one slot must see it. */
+#define PAIR(slot, s, e)	{ BEGIN, slot, s, e }, { END, slot, s, e }
+
+#define MAX_EVENTS	GMEM_TEST_MAX_EVENTS
+
+/* Takes every recorded event; fails on a lost one or a seq out of order. */
+static unsigned int ct_events(int ct, struct gmem_test_event *out)
+{
+	struct gmem_test_events args = {
+		.uaddr = (uintptr_t)out, .max = MAX_EVENTS,
+	};
+
+	if (ioctl(ct, GMEM_TEST_EVENTS, &args))
+		FAIL("GMEM_TEST_EVENTS: %s", errno_name(errno));
+	if (args.dropped)
+		FAIL("%llu events were dropped", (unsigned long long)args.dropped);
+	for (unsigned int i = 1; i < args.count; i++)
+		if (out[i].seq <= out[i - 1].seq)
+			FAIL("event seq %llu after %llu",
+			     (unsigned long long)out[i].seq,
+			     (unsigned long long)out[i - 1].seq);
+	return args.count;
+}
+
+static const char *ev_type(uint32_t type)
+{
+	return type == BEGIN ? "BEGIN" : type == END ? "END" :
+	       type == ERROR ? "ERROR" : "?";
+}
+
+static void show_events(const char *what, const struct gmem_test_event *ev,
+			unsigned int n)
+{
+	test_diag("%s: %u event(s)", what, n);
+	for (unsigned int i = 0; i < n; i++)
+		test_diag("  seq %llu %s slot %u [%llu, %llu)",
+			  (unsigned long long)ev[i].seq, ev_type(ev[i].type),
+			  ev[i].slot, (unsigned long long)ev[i].start,
+			  (unsigned long long)ev[i].end);
+}
+
+static void show_expected(const struct ev *exp, unsigned int n)
+{
+	test_diag("expected, in this order per slot: %u event(s)", n);
+	for (unsigned int i = 0; i < n; i++)
+		test_diag("  %s slot %u [%llu, %llu)", ev_type(exp[i].type),
+			  exp[i].slot, (unsigned long long)exp[i].start,
+			  (unsigned long long)exp[i].end);
+}
+
+/*
+ * The events since the last call are exactly @exp: per slot the same
+ * events in the same order (gmem may tell different bindings in any order).
+ */
+static void expect_events_at(const char *file, int line, int ct,
+			     const struct ev *exp, unsigned int n)
+{
+	static struct gmem_test_event got[MAX_EVENTS];
+	unsigned int count = ct_events(ct, got);
+	bool used[MAX_EVENTS] = { false }, ok = count == n;
+
+	/* match each expected event to the next unused one of its slot */
+	for (unsigned int i = 0, j; ok && i < n; i++) {
+		for (j = 0; j < count; j++)
+			if (!used[j] && got[j].slot == exp[i].slot)
+				break;
+		if (j == count || got[j].type != exp[i].type ||
+		    got[j].start != exp[i].start || got[j].end != exp[i].end)
+			ok = false;
+		else
+			used[j] = true;
+	}
+	if (!ok) {
+		test_fail_at(file, line, "the consumer's notifications differ");
+		show_events("got", got, count);
+		show_expected(exp, n);
+	}
+}
+
+#define EXPECT_EVENTS(ct, ...)						\
+	expect_events_at(__FILE__, __LINE__, ct,			\
+			 (const struct ev[]){ __VA_ARGS__ },		\
+			 sizeof((const struct ev[]){ __VA_ARGS__ }) /	\
+			 sizeof(struct ev))
+#define EXPECT_NO_EVENTS(ct)	expect_events_at(__FILE__, __LINE__, ct, NULL, 0)
+
+static void drain_events(int ct)
+{
+	static struct gmem_test_event got[MAX_EVENTS];
+	struct gmem_test_events args = {
+		.uaddr = (uintptr_t)got, .max = MAX_EVENTS,
+	};
+
+	do {
+		if (ioctl(ct, GMEM_TEST_EVENTS, &args))
+			FAIL("GMEM_TEST_EVENTS: %s", errno_name(errno));
+	} while (args.count == MAX_EVENTS);
+}
+
+/* ---- helpers ---- */
+
+static unsigned char *page_buf(void)
+{
+	unsigned char *p = malloc(page_size());
+
+	ASSERT_TRUE(p != NULL);
+	return p;
+}
+
+static void dirty_free_memory(size_t len)
+{
+	unsigned char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_TRUE(p != MAP_FAILED);
+	memset(p, 0x6b, len);
+	ASSERT_SYS(munmap(p, len));
+}
+
+/* Physical frame of the page mapped at @addr (/proc/self/pagemap). */
+static uint64_t pagemap_pfn(const void *addr)
+{
+	int fd = ASSERT_SYS(open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC));
+	uint64_t entry = 0;
+
+	ASSERT_EQ(pread(fd, &entry, sizeof(entry),
+			(uintptr_t)addr / page_size() * sizeof(entry)),
+		  sizeof(entry));
+	close(fd);
+	if (!(entry >> 63))
+		FAIL("%p is not present in pagemap", addr);
+	if (!(entry & ((1ULL << 55) - 1)))
+		FAIL("pagemap hides the pfn of %p (not root?)", addr);
+	return entry & ((1ULL << 55) - 1);
+}
+
+/* ---- tests ---- */
+
+static void resolve_contents(void)
+{
+	long pg = page_size();
+	int ct = ct_open(), fd;
+	unsigned char *buf = page_buf(), *img = page_buf();
+	uint64_t pfn0 = 0, pfn0b = 0, pfn1 = 0;
+	uint32_t slot;
+
+	dirty_free_memory(32 * MiB);
+	fd = gmem_new_flags(16 * pg, 0);
+	fill_pattern(img, pg, 4);
+	POPULATE(fd, 4 * pg, pg, img);
+	fill_pattern(img, pg, 5);
+	POPULATE(fd, 5 * pg, pg, img);
+	slot = BIND(ct, fd, 0, 16);
+	EXPECT_EQ(gmem_info(fd).allocated, 2 * pg);
+
+	/* new memory: zeroed */
+	for (int i = 0; i < 16; i += 15) {
+		memset(buf, 0xee, pg);
+		EXPECT_EQ(ct_rw(ct, slot, i, buf, false), 0);
+		EXPECT_EQ(nonzero_at(buf, pg), -1);
+	}
+	/* populated memory: the populated bytes */
+	for (int i = 4; i <= 5; i++) {
+		EXPECT_EQ(ct_rw(ct, slot, i, buf, false), 0);
+		EXPECT_EQ(pattern_mismatch(buf, pg, i), -1);
+	}
+	EXPECT_EQ(gmem_info(fd).allocated, 4 * pg);
+
+	/* a page resolves to the same frame every time, pages to their own */
+	EXPECT_EQ(ct_resolve(ct, slot, 0, &pfn0), 0);
+	EXPECT_EQ(ct_resolve(ct, slot, 0, &pfn0b), 0);
+	EXPECT_EQ(ct_resolve(ct, slot, 1, &pfn1), 0);
+	EXPECT_EQ(pfn0, pfn0b);
+	EXPECT_NE(pfn0, pfn1);
+	EXPECT_EQ(gmem_info(fd).allocated, 5 * pg);
+	EXPECT_EQ(gmem_info(fd).private_bytes, 16 * pg);
+}
+
+static void writes_survive_conversion(void)
+{
+	long pg = page_size();
+	int ct = ct_open();
+	int fd = gmem_new_flags(4 * pg, GMEM_CREATE_MMAP);
+	unsigned char *buf = page_buf(), *a;
+	uint32_t slot = BIND(ct, fd, 0, 4);
+
+	for (int i = 0; i < 4; i++) {
+		fill_pattern(buf, pg, 10 + i);
+		EXPECT_EQ(ct_rw(ct, slot, i, buf, true), 0);
+	}
+	memset(buf, 0, pg);
+	EXPECT_EQ(ct_rw(ct, slot, 2, buf, false), 0);
+	EXPECT_EQ(pattern_mismatch(buf, pg, 12), -1);
+
+	/* private -> shared: what the consumer wrote shows through mmap */
+	CONVERT(fd, 0, 4 * pg, GMEM_SHARED);
+	a = gmem_map(fd, 4 * pg);
+	for (int i = 0; i < 4; i++)
+		EXPECT_EQ(pattern_mismatch(a + i * pg, pg, 10 + i), -1);
+	EXPECT_RESOLVE(ct, slot, 1, -EACCES);
+
+	/* and back: what the VMM wrote shows to the consumer */
+	for (int i = 0; i < 4; i++)
+		fill_pattern(a + i * pg, pg, 20 + i);
+	CONVERT(fd, 0, 4 * pg, GMEM_PRIVATE);
+	for (int i = 0; i < 4; i++) {
+		EXPECT_EQ(ct_rw(ct, slot, i, buf, false), 0);
+		EXPECT_EQ(pattern_mismatch(buf, pg, 20 + i), -1);
+	}
+	EXPECT_SIGBUS(a + IN_PAGE, false);
+}
+
+static void resolve_errors(void)
+{
+	long pg = page_size();
+	int ct = ct_open();
+	int fd = gmem_new_flags(8 * pg, GMEM_CREATE_MMAP);
+	unsigned char *buf = page_buf(), *a;
+	struct gmem_test_resolve bad = { .slot = GMEM_TEST_SLOTS - 1 };
+	uint32_t slot;
+
+	CONVERT(fd, 3 * pg, pg, GMEM_SHARED);
+	a = gmem_map(fd, 8 * pg);
+	fill_pattern(a + 3 * pg, pg, 30);
+	slot = BIND(ct, fd, 2, 4);	/* pages [2, 6) */
+
+	EXPECT_RESOLVE(ct, slot, 3, -EACCES);
+	EXPECT_RESOLVE(ct, slot, 2, 0);
+	EXPECT_RESOLVE(ct, slot, 4, 0);
+	EXPECT_RESOLVE(ct, slot, 5, 0);
+	EXPECT_RESOLVE(ct, slot, 1, -ERANGE);
+	EXPECT_RESOLVE(ct, slot, 0, -ERANGE);
+	EXPECT_RESOLVE(ct, slot, 6, -ERANGE);
+	EXPECT_RESOLVE(ct, slot, 7, -ERANGE);
+	EXPECT_RESOLVE(ct, slot, 8, -ERANGE);
+	EXPECT_RESOLVE(ct, slot, 1ULL << 40, -ERANGE);
+	/* a refused resolve allocates nothing: pages 2, 4, 5 only */
+	EXPECT_EQ(gmem_info(fd).allocated, 4 * pg);
+
+	/* the shared page cannot be written through the consumer either */
+	memset(buf, 0, pg);
+	EXPECT_EQ(ct_rw(ct, slot, 3, buf, true), -EACCES);
+	EXPECT_EQ(pattern_mismatch(a + 3 * pg, pg, 30), -1);
+	/* once private again it resolves, with the contents it had */
+	CONVERT(fd, 3 * pg, pg, GMEM_PRIVATE);
+	EXPECT_EQ(ct_rw(ct, slot, 3, buf, false), 0);
+	EXPECT_EQ(pattern_mismatch(buf, pg, 30), -1);
+	/* the consumer's own check: a slot not in use */
+	EXPECT_ERRNO(ioctl(ct, GMEM_TEST_RESOLVE, &bad), ENOENT);
+}
+
+static void notifications(void)
+{
+	long pg = page_size();
+	int ct = ct_open();
+	int fd = gmem_new_flags(32 * pg, 0), fd2 = gmem_new_flags(8 * pg, 0);
+	uint32_t a, b, c;
+
+	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 32 * pg));
+	a = BIND(ct, fd, 8, 8);		/* [8, 16) */
+	b = BIND(ct, fd, 20, 4);	/* [20, 24) */
+	c = BIND(ct, fd2, 0, 8);	/* [0, 8) of another fd */
+	EXPECT_NE(a, b);
+	EXPECT_NE(b, c);
+	EXPECT_NO_EVENTS(ct);
+
+	/* punch: clipped to the binding, nothing for the others */
+	ASSERT_SYS(fallocate(fd, PUNCH, 4 * pg, 8 * pg));	/* [4, 12) */
+	EXPECT_EVENTS(ct, PAIR(a, 8, 12));
+	ASSERT_SYS(fallocate(fd, PUNCH, 0, 4 * pg));		/* [0, 4) */
+	ASSERT_SYS(fallocate(fd, PUNCH, 16 * pg, 4 * pg));	/* [16, 20) */
+	ASSERT_SYS(fallocate(fd, PUNCH, 24 * pg, 8 * pg));	/* [24, 32) */
+	EXPECT_NO_EVENTS(ct);
+	ASSERT_SYS(fallocate(fd, PUNCH, 15 * pg, 6 * pg));	/* [15, 21) */
+	EXPECT_EVENTS(ct, PAIR(a, 15, 16), PAIR(b, 20, 21));
+
+	/* conversion, both ways */
+	CONVERT(fd, 14 * pg, 8 * pg, GMEM_SHARED);		/* [14, 22) */
+	EXPECT_EVENTS(ct, PAIR(a, 14, 16), PAIR(b, 20, 22));
+	CONVERT(fd, 14 * pg, 8 * pg, GMEM_PRIVATE);
+	EXPECT_EVENTS(ct, PAIR(a, 14, 16), PAIR(b, 20, 22));
+	CONVERT(fd, 0, 32 * pg, GMEM_SHARED);
+	EXPECT_EVENTS(ct, PAIR(a, 8, 16), PAIR(b, 20, 24));
+	CONVERT(fd, 0, 8 * pg, GMEM_PRIVATE);
+	CONVERT(fd, 24 * pg, 8 * pg, GMEM_PRIVATE);
+	EXPECT_NO_EVENTS(ct);
+	CONVERT(fd, 9 * pg, pg, GMEM_PRIVATE);			/* [9, 10) */
+	EXPECT_EVENTS(ct, PAIR(a, 9, 10));
+
+	/* refused calls tell nobody anything */
+	EXPECT_ERRNO(gmem_convert_raw(fd, 0, 33 * pg, GMEM_PRIVATE, 0), EINVAL);
+	EXPECT_ERRNO(gmem_convert_raw(fd, 8 * pg, 8 * pg, 7, 0), EINVAL);
+	EXPECT_ERRNO(fallocate(fd, PUNCH, 8 * pg, 25 * pg), EINVAL);
+	EXPECT_NO_EVENTS(ct);
+
+	/* the other fd: only its binding hears */
+	ASSERT_SYS(fallocate(fd2, PUNCH, 4 * pg, 4 * pg));
+	EXPECT_EVENTS(ct, PAIR(c, 4, 8));
+	CONVERT(fd2, 0, 8 * pg, GMEM_SHARED);
+	EXPECT_EVENTS(ct, PAIR(c, 0, 8));
+
+	/* unbind: the binding's whole range, to that binding only */
+	ct_unbind(ct, a);
+	EXPECT_EVENTS(ct, PAIR(a, 8, 16));
+	ct_unbind(ct, b);
+	EXPECT_EVENTS(ct, PAIR(b, 20, 24));
+	/* and nothing after it */
+	ASSERT_SYS(fallocate(fd, PUNCH, 0, 32 * pg));
+	CONVERT(fd, 0, 32 * pg, GMEM_PRIVATE);
+	EXPECT_NO_EVENTS(ct);
+	ct_unbind(ct, c);
+	EXPECT_EVENTS(ct, PAIR(c, 0, 8));
+}
+
+static void overlapping_bind(void)
+{
+	long pg = page_size();
+	int ct = ct_open();
+	int fd = gmem_new_flags(32 * pg, 0), fd2 = gmem_new_flags(32 * pg, 0);
+	uint32_t a, b, c;
+	uint64_t pfn_a = 0, pfn_b = 0;
+	const struct { uint64_t start, nr; } overlaps[] = {
+		{ 4, 8 }, { 7, 1 }, { 0, 1 }, { 0, 32 }, { 15, 2 }, { 8, 8 },
+	};
+
+	a = BIND(ct, fd, 0, 8);
+	b = BIND(ct, fd, 8, 8);		/* adjacent is not overlapping */
+	for (unsigned int i = 0; i < ARRAY_SIZE(overlaps); i++) {
+		test_diag("[%llu, +%llu)", (unsigned long long)overlaps[i].start,
+			  (unsigned long long)overlaps[i].nr);
+		EXPECT_ERRNO(ct_bind_raw(ct, fd, overlaps[i].start,
+					 overlaps[i].nr, NULL), EBUSY);
+	}
+	/* empty, past the end, overflowing */
+	EXPECT_ERRNO(ct_bind_raw(ct, fd, 20, 0, NULL), EINVAL);
+	EXPECT_ERRNO(ct_bind_raw(ct, fd, 30, 4, NULL), EINVAL);
+	EXPECT_ERRNO(ct_bind_raw(ct, fd, 32, 1, NULL), EINVAL);
+	EXPECT_ERRNO(ct_bind_raw(ct, fd, 1ULL << 63, (1ULL << 63) + 1, NULL),
+		     EINVAL);
+	EXPECT_ERRNO(ct_bind_raw(ct, fd, 16, UINT64_MAX, NULL), EINVAL);
+	/* the same range of another fd is another range */
+	c = BIND(ct, fd2, 0, 8);
+
+	EXPECT_EQ(ct_resolve(ct, a, 0, &pfn_a), 0);
+	EXPECT_EQ(ct_resolve(ct, b, 8, &pfn_b), 0);
+	EXPECT_NE(pfn_a, pfn_b);
+	EXPECT_RESOLVE(ct, b, 15, 0);
+	EXPECT_RESOLVE(ct, a, 8, -ERANGE);
+	EXPECT_RESOLVE(ct, b, 7, -ERANGE);
+	EXPECT_EQ(ct_resolve(ct, c, 0, &pfn_b), 0);
+	EXPECT_NE(pfn_a, pfn_b);
+
+	/* the refused binds left nothing behind: after unbinding a, [0, 8) binds */
+	ct_unbind(ct, a);
+	EXPECT_ERRNO(ct_bind_raw(ct, fd, 4, 8, NULL), EBUSY);
+	a = BIND(ct, fd, 0, 8);
+	EXPECT_RESOLVE(ct, a, 0, 0);
+	EXPECT_RESOLVE(ct, b, 8, 0);
+}
+
+static void bind_bad_fd(void)
+{
+	int ct = ct_open();
+	int dev = gmem_open_dev();
+	int null = ASSERT_SYS(open("/dev/null", O_RDWR | O_CLOEXEC));
+	int memfd = ASSERT_SYS(memfd_create("not-gmem", MFD_CLOEXEC));
+	int p[2], fd, closed;
+
+	ASSERT_SYS(ftruncate(memfd, 1 * MiB));
+	ASSERT_SYS(pipe2(p, O_CLOEXEC));
+	/* open files that are not gmem memory fds: /dev/gmem is not one */
+	EXPECT_ERRNO(ct_bind_raw(ct, dev, 0, 1, NULL), EINVAL);
+	EXPECT_ERRNO(ct_bind_raw(ct, null, 0, 1, NULL), EINVAL);
+	EXPECT_ERRNO(ct_bind_raw(ct, memfd, 0, 1, NULL), EINVAL);
+	EXPECT_ERRNO(ct_bind_raw(ct, p[0], 0, 1, NULL), EINVAL);
+	EXPECT_ERRNO(ct_bind_raw(ct, ct, 0, 1, NULL), EINVAL);
+	/* not open at all */
+	closed = ASSERT_SYS(dup(null));
+	ASSERT_SYS(close(closed));
+	EXPECT_ERRNO(ct_bind_raw(ct, closed, 0, 1, NULL), EBADF);
+	EXPECT_ERRNO(ct_bind_raw(ct, -1, 0, 1, NULL), EBADF);
+	EXPECT_ERRNO(ct_bind_raw(ct, INT_MAX, 0, 1, NULL), EBADF);
+	/* the control: a gmem fd binds */
+	fd = gmem_new_flags(MiB, 0);
+	BIND(ct, fd, 0, 1);
+}
+
+static void unbind_then_punch(void)
+{
+	long pg = page_size();
+	int ct = ct_open();
+	int fd = gmem_new_flags(16 * pg, GMEM_CREATE_MMAP);
+	uint32_t slot = BIND(ct, fd, 0, 16);
+	struct gmem_test_resolve gone;
+
+	for (int i = 0; i < 4; i++)
+		EXPECT_RESOLVE(ct, slot, i, 0);
+	EXPECT_EQ(gmem_info(fd).allocated, 4 * pg);
+	ct_unbind(ct, slot);
+	EXPECT_EVENTS(ct, PAIR(slot, 0, 16));
+
+	ASSERT_SYS(fallocate(fd, PUNCH, 0, 16 * pg));
+	CONVERT(fd, 0, 16 * pg, GMEM_SHARED);
+	EXPECT_NO_EVENTS(ct);
+	EXPECT_EQ(gmem_info(fd).allocated, 0);
+	gone = (struct gmem_test_resolve){ .slot = slot };
+	EXPECT_ERRNO(ioctl(ct, GMEM_TEST_RESOLVE, &gone), ENOENT);
+	/* the fd is fine, and binds again */
+	CONVERT(fd, 0, 16 * pg, GMEM_PRIVATE);
+	slot = BIND(ct, fd, 0, 16);
+	EXPECT_RESOLVE(ct, slot, 5, 0);
+}
+
+static void close_fd_keep_resolving(void)
+{
+	long pg = page_size();
+	size_t len = 64 * MiB;
+	uint64_t nr = len / pg;
+	int ct = ct_open(), fd, refs = modctl_refcnt(GMEM_NAME);
+	unsigned char *buf = page_buf();
+	long long before, during, after;
+	uint32_t slot;
+
+	before = free_kb();
+	fd = gmem_new_flags(len, 0);
+	fill_pattern(buf, pg, 40);
+	POPULATE(fd, 0, pg, buf);
+	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, len));
+	slot = BIND(ct, fd, 0, nr);
+	ASSERT_SYS(close(fd));
+
+	/* the binding keeps the memory: contents, and resolves of any page */
+	memset(buf, 0, pg);
+	EXPECT_EQ(ct_rw(ct, slot, 0, buf, false), 0);
+	EXPECT_EQ(pattern_mismatch(buf, pg, 40), -1);
+	EXPECT_RESOLVE(ct, slot, nr - 1, 0);
+	fill_pattern(buf, pg, 41);
+	EXPECT_EQ(ct_rw(ct, slot, 1, buf, true), 0);
+	memset(buf, 0, pg);
+	EXPECT_EQ(ct_rw(ct, slot, 1, buf, false), 0);
+	EXPECT_EQ(pattern_mismatch(buf, pg, 41), -1);
+	during = free_kb();
+	test_diag("free memory: %lld kB before, %lld kB with the fd closed but bound",
+		  before, during);
+	EXPECT_GE(before - during, (long long)(len / KiB) - MEM_SLACK_KB * 2);
+	EXPECT_NO_EVENTS(ct);
+
+	/* unbind: the last reference goes, and the memory with it */
+	ct_unbind(ct, slot);
+	EXPECT_EVENTS(ct, PAIR(slot, 0, nr));
+	after = wait_kb(free_kb, before - MEM_SLACK_KB, MEM_RETURN_MS);
+	test_diag("free memory after unbind: %lld kB", after);
+	EXPECT_GE(after, before - MEM_SLACK_KB);
+	/* and the file with it: gmem's references are gmem_test's alone */
+	EXPECT_EQ(modctl_refcnt(GMEM_NAME), refs);
+}
+
+static void unload_consumer_while_bound(void)
+{
+	long pg = page_size();
+	size_t len = 64 * MiB;
+	uint64_t nr = len / pg;
+	int ct = ct_open(), fd, ret;
+	long long before, after;
+	uint32_t slot;
+
+	before = free_kb();
+	fd = gmem_new_flags(len, 0);
+	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, len));
+	BIND(ct, fd, 0, nr / 2);
+	BIND(ct, fd, nr / 2, nr / 2);
+	ASSERT_SYS(close(ct));
+
+	/* the module's exit unbinds what is left */
+	ret = ct_unload();
+	if (ret)
+		FAIL("unloading %s with two bindings: %s", CT_NAME,
+		     errno_name(-ret));
+	EXPECT_TRUE(access(CT_DEV, F_OK) != 0);
+	EXPECT_EQ(gmem_info(fd).allocated, len);
+
+	/* reload works, and finds the whole fd free to bind */
+	ct = ct_open();
+	slot = BIND(ct, fd, 0, nr);
+	EXPECT_RESOLVE(ct, slot, nr - 1, 0);
+	ASSERT_SYS(close(ct));
+	ret = ct_unload();
+	if (ret)
+		FAIL("unloading %s again: %s", CT_NAME, errno_name(-ret));
+
+	/* with no binding left, closing the fd frees the memory */
+	EXPECT_LE(free_kb(), before - (long long)(len / KiB) + 2 * MEM_SLACK_KB);
+	ASSERT_SYS(close(fd));
+	after = wait_kb(free_kb, before - MEM_SLACK_KB, MEM_RETURN_MS);
+	test_diag("free memory: %lld kB before, %lld kB after closing", before,
+		  after);
+	EXPECT_GE(after, before - MEM_SLACK_KB);
+	EXPECT_EQ(modctl_refcnt(GMEM_NAME), 0);
+}
+
+static void unload_gmem_refused(void)
+{
+	int ct = ct_open(), ret, fd;
+	uint32_t slot;
+
+	ASSERT_SYS(close(ct));
+	/* gmem_test uses gmem's symbols: gmem cannot go first */
+	ret = modctl_unload(GMEM_NAME);
+	if (ret == 0)
+		FAIL("gmem unloaded while gmem_test, which uses it, is loaded");
+	EXPECT_EQ(-ret, EWOULDBLOCK);
+	EXPECT_TRUE(modctl_is_live(GMEM_NAME));
+	EXPECT_TRUE(modctl_is_live(CT_NAME));
+	fd = gmem_new_flags(MiB, 0);
+	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, MiB));
+	/* and the same with a binding */
+	ct = ct_open();
+	slot = BIND(ct, fd, 0, 16);
+	ASSERT_SYS(close(fd));
+	EXPECT_EQ(-modctl_unload(GMEM_NAME), EWOULDBLOCK);
+	EXPECT_TRUE(modctl_is_live(GMEM_NAME));
+	/* the consumer is unharmed */
+	EXPECT_RESOLVE(ct, slot, 3, 0);
+}
+
+/* ---- memory failure ---- */
+
+/* Written by the child that poisons a page, read by the parent. */
+struct poison_report {
+	int sig, code;
+	void *addr;
+	int madvise_errno;
+};
+
+static struct poison_report *report;
+
+static void poison_child_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	report->sig = sig;
+	report->code = si->si_code;
+	report->addr = si->si_addr;
+	_exit(0);
+}
+
+/* In a child: MADV_HWPOISON the page at @p, then touch it. */
+static noreturn void poison_child(unsigned char *p)
+{
+	struct sigaction sa = {
+		.sa_sigaction = poison_child_sigbus,
+		.sa_flags = SA_SIGINFO,
+	};
+	volatile unsigned char v;
+
+	sigaction(SIGBUS, &sa, NULL);
+	if (madvise(p, page_size(), MADV_HWPOISON)) {
+		report->madvise_errno = errno;
+		_exit(2);
+	}
+	v = p[IN_PAGE];
+	(void)v;
+	_exit(1);	/* the touch worked: the page is still there */
+}
+
+/* The ERROR events of @got are exactly one, for [@start, @end) of @slot. */
+static void expect_one_error_at(const char *file, int line,
+				const struct gmem_test_event *got,
+				unsigned int n, uint32_t slot, uint64_t start,
+				uint64_t end)
+{
+	unsigned int errors = 0, begins = 0, ends = 0;
+	bool ok = true;
+
+	for (unsigned int i = 0; i < n; i++) {
+		if (got[i].type == ERROR) {
+			errors++;
+			ok &= got[i].slot == slot && got[i].start == start &&
+			      got[i].end == end;
+		} else if (got[i].type == BEGIN) {
+			begins++;
+		} else if (got[i].type == END) {
+			/* gmem may invalidate too, but always in pairs */
+			ok &= ++ends <= begins;
+		}
+	}
+	if (!ok || errors != 1 || begins != ends) {
+		test_fail_at(file, line,
+			     "expected one ERROR for slot %u [%llu, %llu) (and only paired BEGIN/END)",
+			     slot, (unsigned long long)start,
+			     (unsigned long long)end);
+		show_events("got", got, n);
+	}
+}
+
+static void hwpoison_shared(void)
+{
+	static struct gmem_test_event got[MAX_EVENTS];
+	long pg = page_size();
+	int ct = ct_open();
+	int fd = gmem_new_flags(16 * pg, GMEM_CREATE_MMAP);
+	uint32_t slot = BIND(ct, fd, 0, 16);
+	unsigned char *a, *b, *buf = page_buf();
+	struct fault f;
+	int status;
+	pid_t pid;
+
+	report = mmap(NULL, sizeof(*report), PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(report != MAP_FAILED);
+	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 16 * pg));
+	CONVERT(fd, 4 * pg, 4 * pg, GMEM_SHARED);	/* [4, 8) shared */
+	a = gmem_map(fd, 16 * pg);
+	for (int i = 4; i < 8; i++)
+		fill_pattern(a + i * pg, pg, 50 + i);
+	fill_pattern(buf, pg, 58);
+	EXPECT_EQ(ct_rw(ct, slot, 8, buf, true), 0);
+	drain_events(ct);
+
+	pid = ASSERT_SYS(fork());
+	if (pid == 0)
+		poison_child(a + 5 * pg);
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 2) {
+		if (report->madvise_errno == EINVAL)
+			test_skip("MADV_HWPOISON: EINVAL (no CONFIG_MEMORY_FAILURE)");
+		FAIL("madvise(MADV_HWPOISON): %s",
+		     errno_name(report->madvise_errno));
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		FAIL("the child that poisoned the page was not sent SIGBUS (status %#x)",
+		     status);
+	test_diag("child: SIGBUS si_code %d at %p", report->code, report->addr);
+	EXPECT_TRUE(report->code == BUS_MCEERR_AR ||
+		    report->code == BUS_MCEERR_AO);
+	EXPECT_TRUE((unsigned char *)report->addr >= a + 5 * pg &&
+		    (unsigned char *)report->addr < a + 6 * pg);
+
+	/* the consumer is told, about exactly that page */
+	expect_one_error_at(__FILE__, __LINE__, got, ct_events(ct, got), slot,
+			    5, 6);
+	EXPECT_RESOLVE(ct, slot, 5, -EHWPOISON);
+	EXPECT_EQ(gmem_info(fd).allocated, 15 * pg);
+
+	/* the rest of the fd works */
+	memset(buf, 0, pg);
+	EXPECT_EQ(ct_rw(ct, slot, 8, buf, false), 0);
+	EXPECT_EQ(pattern_mismatch(buf, pg, 58), -1);
+	EXPECT_RESOLVE(ct, slot, 9, 0);
+	EXPECT_RESOLVE(ct, slot, 4, -EACCES);
+	EXPECT_EQ(pattern_mismatch(a + 4 * pg, pg, 54), -1);
+	EXPECT_EQ(pattern_mismatch(a + 6 * pg, pg, 56), -1);
+	/* the page stays lost: a fault there is SIGBUS, fallocate skips it */
+	EXPECT_SIGBUS_CODE(a + 5 * pg + IN_PAGE, false, BUS_MCEERR_AR);
+	EXPECT_SIGBUS_CODE(a + 5 * pg + IN_PAGE, true, BUS_MCEERR_AR);
+	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 16 * pg));
+	EXPECT_EQ(gmem_info(fd).allocated, 15 * pg);
+	EXPECT_RESOLVE(ct, slot, 5, -EHWPOISON);
+
+	/* punching it makes it usable again: a new zeroed page */
+	drain_events(ct);
+	ASSERT_SYS(fallocate(fd, PUNCH, 5 * pg, pg));
+	EXPECT_EVENTS(ct, PAIR(slot, 5, 6));
+	EXPECT_RESOLVE(ct, slot, 5, -EACCES);
+	b = gmem_map(fd, 16 * pg);
+	f = fault_read(b + 5 * pg + IN_PAGE, NULL);
+	if (f.sig)
+		FAIL("a new mapping of the punched page: %s", fault_str(f));
+	EXPECT_EQ(nonzero_at(b + 5 * pg, pg), -1);
+	fill_pattern(b + 5 * pg, pg, 55);
+	/* also through the mapping that had the poisoned page mapped */
+	f = fault_read(a + 5 * pg + IN_PAGE, NULL);
+	if (f.sig)
+		test_fail_at(__FILE__, __LINE__,
+			     "the mapping that had the page when it was poisoned still faults after the punch: %s",
+			     fault_str(f));
+	else
+		EXPECT_EQ(pattern_mismatch(a + 5 * pg, pg, 55), -1);
+	CONVERT(fd, 5 * pg, pg, GMEM_PRIVATE);
+	EXPECT_EQ(ct_rw(ct, slot, 5, buf, false), 0);
+	EXPECT_EQ(pattern_mismatch(buf, pg, 55), -1);
+	EXPECT_EQ(gmem_info(fd).allocated, 16 * pg);
+}
+
+#define DEBUGFS		"/sys/kernel/debug"
+#define CORRUPT_PFN	DEBUGFS "/hwpoison/corrupt-pfn"
+
+static void hwpoison_inject_ready(void)
+{
+	int ret = modctl_probe("hwpoison_inject");
+
+	if (ret == -ENOENT)
+		test_skip("no hwpoison_inject module in this guest (GUEST_KMODS)");
+	if (ret)
+		FAIL("modprobe hwpoison_inject: %s", errno_name(-ret));
+	if (access(CORRUPT_PFN, W_OK)) {
+		if (mount("debugfs", DEBUGFS, "debugfs", 0, NULL) &&
+		    errno != EBUSY)
+			FAIL("mounting debugfs: %s", errno_name(errno));
+		if (access(CORRUPT_PFN, W_OK))
+			FAIL("%s: %s", CORRUPT_PFN, errno_name(errno));
+	}
+}
+
+static void hwpoison_private(void)
+{
+	static struct gmem_test_event got[MAX_EVENTS];
+	long pg = page_size();
+	int ct = ct_open();
+	int fd = gmem_new_flags(8 * pg, 0);
+	unsigned char *img = malloc(3 * pg), *buf = page_buf();
+	uint64_t pfn = 0, copied = 1;
+	uint32_t slot;
+	char num[32];
+	int ret;
+
+	ASSERT_TRUE(img != NULL);
+	hwpoison_inject_ready();
+	fill_pattern(img, 3 * pg, 60);
+	POPULATE(fd, 2 * pg, 3 * pg, img);		/* pages 2, 3, 4 */
+	slot = BIND(ct, fd, 0, 8);
+	ASSERT_EQ(ct_resolve(ct, slot, 3, &pfn), 0);
+	EXPECT_EQ(gmem_info(fd).allocated, 3 * pg);
+	drain_events(ct);
+
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)pfn);
+	ret = write_str(CORRUPT_PFN, num);
+	if (ret)
+		FAIL("writing pfn %s to %s: %s", num, CORRUPT_PFN,
+		     errno_name(-ret));
+
+	expect_one_error_at(__FILE__, __LINE__, got, ct_events(ct, got), slot,
+			    3, 4);
+	EXPECT_RESOLVE(ct, slot, 3, -EHWPOISON);
+	EXPECT_EQ(ct_rw(ct, slot, 3, buf, false), -EHWPOISON);
+	EXPECT_EQ(gmem_info(fd).allocated, 2 * pg);
+	/* its neighbours are intact */
+	EXPECT_EQ(ct_rw(ct, slot, 2, buf, false), 0);
+	EXPECT_EQ(memcmp(buf, img, pg), 0);
+	EXPECT_EQ(ct_rw(ct, slot, 4, buf, false), 0);
+	EXPECT_EQ(memcmp(buf, img + 2 * pg, pg), 0);
+	/* populate stops there: EHWPOISON, after the page before it */
+	EXPECT_ERRNO(gmem_populate_raw(fd, 3 * pg, pg, img, &copied),
+		     EHWPOISON);
+	EXPECT_EQ(copied, 0);
+	fill_pattern(img, pg, 61);
+	EXPECT_ERRNO(gmem_populate_raw(fd, 2 * pg, 2 * pg, img, &copied),
+		     EHWPOISON);
+	EXPECT_EQ(copied, pg);
+	EXPECT_EQ(ct_rw(ct, slot, 2, buf, false), 0);
+	EXPECT_EQ(pattern_mismatch(buf, pg, 61), -1);
+	/* fallocate leaves the hole */
+	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 8 * pg));
+	EXPECT_EQ(gmem_info(fd).allocated, 7 * pg);
+	EXPECT_RESOLVE(ct, slot, 3, -EHWPOISON);
+
+	/* punched, it is new zeroed memory */
+	drain_events(ct);
+	ASSERT_SYS(fallocate(fd, PUNCH, 3 * pg, pg));
+	EXPECT_EVENTS(ct, PAIR(slot, 3, 4));
+	memset(buf, 0xee, pg);
+	EXPECT_EQ(ct_rw(ct, slot, 3, buf, false), 0);
+	EXPECT_EQ(nonzero_at(buf, pg), -1);
+	EXPECT_EQ(ct_resolve(ct, slot, 3, &pfn), 0);
+	EXPECT_EQ(gmem_info(fd).allocated, 8 * pg);
+}
+
+/* ---- migration ---- */
+
+static long sys_move_pages(int pid, unsigned long n, void **pages,
+		       const int *nodes, int *status, int flags)
+{
+	return syscall(SYS_move_pages, pid, n, pages, nodes, status, flags);
+}
+
+static int node_of(void *p)
+{
+	int status = -1;
+
+	if (sys_move_pages(0, 1, &p, NULL, &status, 0))
+		FAIL("move_pages (query) of %p: %s", p, errno_name(errno));
+	return status;
+}
+
+static void move_pages_refused(void)
+{
+	long pg = page_size();
+	int fd, from, to, st = -1;
+	unsigned char *a, *anon;
+	uint64_t pfn[4], anon_pfn;
+	void *pages[4];
+	int nodes[4], status[4];
+	long ret;
+
+	if (access("/sys/devices/system/node/node1", F_OK))
+		test_skip("one NUMA node: moving a page needs a second (node1)");
+
+	/* the control: an anonymous page does move */
+	anon = mmap(NULL, pg, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(anon != MAP_FAILED);
+	memset(anon, 1, pg);
+	from = node_of(anon);
+	to = from == 0 ? 1 : 0;
+	anon_pfn = pagemap_pfn(anon);
+	pages[0] = anon;
+	ret = sys_move_pages(0, 1, pages, &to, &st, MPOL_MF_MOVE);
+	if (ret || st != to || node_of(anon) != to)
+		test_skip("move_pages cannot move even an anonymous page from node %d to %d here (ret %ld, status %d)",
+			  from, to, ret, st);
+	EXPECT_NE(pagemap_pfn(anon), anon_pfn);
+
+	fd = gmem_new_flags(4 * pg, GMEM_CREATE_MMAP | GMEM_CREATE_SHARED);
+	a = gmem_map(fd, 4 * pg);
+	fill_pattern(a, 4 * pg, 70);
+	for (int i = 0; i < 4; i++) {
+		pages[i] = a + i * pg;
+		pfn[i] = pagemap_pfn(pages[i]);
+	}
+	from = node_of(a);
+	to = from == 0 ? 1 : 0;
+	for (int i = 0; i < 4; i++) {
+		nodes[i] = to;
+		status[i] = INT_MIN;
+	}
+	ret = sys_move_pages(0, 4, pages, nodes, status, MPOL_MF_MOVE);
+	test_diag("move_pages of 4 gmem pages from node %d to %d: %ld (%s), status %d %d %d %d",
+		  from, to, ret, ret < 0 ? errno_name(errno) : "-",
+		  status[0], status[1], status[2], status[3]);
+	for (int i = 0; i < 4; i++) {
+		EXPECT_NE(status[i], to);
+		EXPECT_EQ(node_of(pages[i]), from);
+		EXPECT_EQ(pagemap_pfn(pages[i]), pfn[i]);
+	}
+	EXPECT_EQ(pattern_mismatch(a, 4 * pg, 70), -1);
+}
+
+static void compaction_refused(void)
+{
+	long pg = page_size();
+	size_t len = 16 * MiB, frag = 64 * MiB;
+	uint64_t nr = len / pg, *pfn = malloc(nr * sizeof(*pfn)), now = 0;
+	unsigned char *buf = page_buf(), *anon;
+	long long fail0 = vmstat_get("pgmigrate_fail");
+	long long scanned0 = vmstat_get("compact_migrate_scanned");
+	int ct = ct_open(), fd, ret;
+	unsigned int moved = 0;
+	uint32_t slot;
+
+	ASSERT_TRUE(pfn != NULL);
+	fd = gmem_new_flags(len, 0);
+	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, len));
+	slot = BIND(ct, fd, 0, nr);
+	for (uint64_t i = 0; i < nr; i++)
+		ASSERT_EQ(ct_resolve(ct, slot, i, &pfn[i]), 0);
+	for (uint64_t i = 0; i < nr; i += 256) {
+		fill_pattern(buf, pg, i / 256);
+		ASSERT_EQ(ct_rw(ct, slot, i, buf, true), 0);
+	}
+	/* holes everywhere, so that compaction has work to do */
+	anon = mmap(NULL, frag, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(anon != MAP_FAILED);
+	memset(anon, 1, frag);
+	for (size_t off = 0; off < frag; off += 2 * pg)
+		ASSERT_SYS(madvise(anon + off, pg, MADV_DONTNEED));
+
+	ret = write_str("/proc/sys/vm/compact_memory", "1");
+	if (ret == -ENOENT)
+		test_skip("no /proc/sys/vm/compact_memory (no CONFIG_COMPACTION)");
+	if (ret)
+		FAIL("writing /proc/sys/vm/compact_memory: %s", errno_name(-ret));
+	test_diag("compaction: migrate_scanned +%lld, pgmigrate_fail +%lld",
+		  vmstat_get("compact_migrate_scanned") - scanned0,
+		  vmstat_get("pgmigrate_fail") - fail0);
+
+	for (uint64_t i = 0; i < nr; i++) {
+		ASSERT_EQ(ct_resolve(ct, slot, i, &now), 0);
+		if (now != pfn[i] && moved++ < 5)
+			test_fail_at(__FILE__, __LINE__,
+				     "page %llu moved from pfn %#llx to %#llx",
+				     (unsigned long long)i,
+				     (unsigned long long)pfn[i],
+				     (unsigned long long)now);
+	}
+	EXPECT_EQ(moved, 0);
+	for (uint64_t i = 0; i < nr; i += 256) {
+		ASSERT_EQ(ct_rw(ct, slot, i, buf, false), 0);
+		EXPECT_EQ(pattern_mismatch(buf, pg, i / 256), -1);
+	}
+}
+
+/* ---- concurrency ---- */
+
+#define STRESS_MSECS	3000
+
+static void stress_vs_punch_convert(void)
+{
+	long pg = page_size();
+	uint64_t nr = 64;
+	int ct = ct_open();
+	int fd = gmem_new_flags(nr * pg, 0), status;
+	struct gmem_test_stress *st;
+	uint32_t slot = BIND(ct, fd, 0, nr);
+	long rounds = 0, again = 0;
+	pid_t pid;
+
+	st = mmap(NULL, sizeof(*st), PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(st != MAP_FAILED);
+	*st = (struct gmem_test_stress){
+		.slot = slot, .threads = 2, .msecs = STRESS_MSECS,
+		.bad = UINT64_MAX,
+	};
+	pid = ASSERT_SYS(fork());
+	if (pid == 0)
+		_exit(ioctl(ct, GMEM_TEST_STRESS, st) ? 1 : 0);
+
+	do {
+		struct gmem_convert cv = {
+			.offset = 16 * pg, .length = 32 * pg, .to = GMEM_SHARED,
+		};
+
+		ASSERT_SYS(fallocate(fd, PUNCH, 0, nr * pg));
+		ASSERT_SYS(ioctl(fd, GMEM_CONVERT, &cv));
+		ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, nr * pg));
+		cv.to = GMEM_PRIVATE;
+		/* in-flight resolves hold no page of a shared range, but an LRU batch may */
+		while (ioctl(fd, GMEM_CONVERT, &cv)) {
+			ASSERT_EQ(errno, EAGAIN);
+			if (++again > 10000)
+				FAIL("shared -> private: EAGAIN 10000 times");
+		}
+		rounds++;
+	} while (waitpid(pid, &status, WNOHANG) == 0);
+
+	test_diag("%ld punch/convert rounds (%ld EAGAIN); %llu resolves, %llu bad",
+		  rounds, again, (unsigned long long)st->resolves,
+		  (unsigned long long)st->bad);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		FAIL("GMEM_TEST_STRESS failed (status %#x)", status);
+	if (st->bad)
+		FAIL("%llu resolves failed otherwise than -EACCES, e.g. %s",
+		     (unsigned long long)st->bad, errno_name(-st->last_bad_err));
+	EXPECT_GT(st->resolves, 0);
+	EXPECT_GT(rounds, 1);
+	/* all of it still works */
+	drain_events(ct);
+	EXPECT_RESOLVE(ct, slot, 20, 0);
+	EXPECT_EQ(gmem_info(fd).private_bytes, nr * pg);
+}
+
+#define CT_TEST(name, fn, ...)	TEST(name, fn, .cleanup = ct_cleanup, __VA_ARGS__)
+
+static const struct test consumer_tests[] = {
+	CT_TEST("resolve: new memory zeroed, populated memory its bytes",
+		resolve_contents),
+	CT_TEST("consumer writes survive private -> shared, VMM writes shared -> private",
+		writes_survive_conversion),
+	CT_TEST("resolve: shared page -EACCES, outside the binding -ERANGE",
+		resolve_errors),
+	CT_TEST("notifications: punch, conversion, unbind, clipped, per binding",
+		notifications),
+	CT_TEST("overlapping bind: EBUSY; disjoint bindings both resolve",
+		overlapping_bind),
+	CT_TEST("bind of a non-gmem fd: EINVAL; of a bad fd: EBADF", bind_bad_fd),
+	CT_TEST("unbind then punch: no events, no crash", unbind_then_punch),
+	CT_TEST("gmem fd closed while bound: resolves work, memory freed at unbind",
+		close_fd_keep_resolving),
+	CT_TEST("unload gmem_test while bound: exit unbinds, reload works, memory freed at close",
+		unload_consumer_while_bound),
+	CT_TEST("unloading gmem while gmem_test is loaded is refused",
+		unload_gmem_refused),
+	CT_TEST("MADV_HWPOISON on a shared page: ERROR event, -EHWPOISON, SIGBUS, punch heals",
+		hwpoison_shared, .kmsg_allow = HWPOISON_KMSG),
+	CT_TEST("hwpoison_inject on a private page: ERROR event, -EHWPOISON, punch heals",
+		hwpoison_private, .kmsg_allow = HWPOISON_KMSG),
+	CT_TEST("move_pages() of a mapped shared page to another node: refused",
+		move_pages_refused),
+	CT_TEST("compaction leaves private pages where they are",
+		compaction_refused, .timeout = 120),
+	CT_TEST("GMEM_TEST_STRESS resolving while punch and convert run: no bad results",
+		stress_vs_punch_convert),
+};
+
+DEFINE_SUITE(consumer_suite, "consumer", consumer_tests);
