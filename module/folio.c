@@ -36,6 +36,28 @@
  */
 #define GMEM_RESERVE_SHIFT	6
 
+/* Pages all gmem fds hold, against the max_total parameter. */
+static atomic_long_t gmem_nr_held = ATOMIC_LONG_INIT(0);
+
+static bool gmem_charge(long nr)
+{
+	u64 max_total = READ_ONCE(gmem_max_total);
+	long max_pages = min_t(u64, max_total >> PAGE_SHIFT, LONG_MAX);
+	long held = atomic_long_add_return(nr, &gmem_nr_held);
+
+	if (max_total && held > max_pages) {
+		atomic_long_sub(nr, &gmem_nr_held);
+		return false;
+	}
+	return true;
+}
+
+/* Called as a folio leaves a gmem page cache, whatever took it out. */
+static void gmem_free_folio(struct folio *folio)
+{
+	atomic_long_sub(folio_nr_pages(folio), &gmem_nr_held);
+}
+
 static bool gmem_memory_low(void)
 {
 	return si_mem_available() < (long)(totalram_pages() >> GMEM_RESERVE_SHIFT);
@@ -110,18 +132,27 @@ static struct folio *gmem_new_folio(struct inode *inode, pgoff_t index)
 	struct folio *folio;
 	int err;
 
+	if (!gmem_charge(1))
+		return ERR_PTR(-ENOSPC);
+
 	/* Zeroed here, before any guest or host can see it. */
 	folio = folio_alloc(GMEM_GFP | __GFP_ZERO, 0);
-	if (!folio)
-		return ERR_PTR(-ENOMEM);
+	if (!folio) {
+		err = -ENOMEM;
+		goto err_uncharge;
+	}
 
 	err = filemap_add_folio(inode->i_mapping, folio, index, GMEM_GFP);
 	if (err) {
 		folio_put(folio);
-		return ERR_PTR(err);
+		goto err_uncharge;
 	}
 	folio_mark_uptodate(folio);
 	return folio;
+
+err_uncharge:
+	atomic_long_sub(1, &gmem_nr_held);
+	return ERR_PTR(err);
 }
 
 /**
@@ -302,5 +333,6 @@ int gmem_error_folio(struct address_space *mapping, struct folio *folio)
 const struct address_space_operations gmem_aops = {
 	.dirty_folio		= noop_dirty_folio,
 	.migrate_folio		= gmem_migrate_folio,
+	.free_folio		= gmem_free_folio,
 	.GMEM_AOP_ERROR_REMOVE	= gmem_aop_error_remove,
 };

@@ -63,6 +63,7 @@ static inline pgoff_t gmem_nr_pages(struct inode *inode)
 
 /* main.c */
 extern u64 gmem_max_size;
+extern u64 gmem_max_total;
 
 /* fs.c */
 struct file *gmem_file_create(u64 length, u32 flags);

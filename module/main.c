@@ -48,6 +48,30 @@ module_param_cb(max_size, &gmem_max_size_ops, &gmem_max_size, 0644);
 MODULE_PARM_DESC(max_size,
 		 "Largest fd GMEM_CREATE accepts, in bytes (page multiple, default 64 TiB)");
 
+/* Cap on the memory all gmem fds hold together, in bytes; 0: no cap. */
+u64 gmem_max_total;
+
+static int gmem_max_total_set(const char *val, const struct kernel_param *kp)
+{
+	u64 total;
+	int err;
+
+	err = kstrtoull(val, 0, &total);
+	if (err)
+		return err;
+	WRITE_ONCE(gmem_max_total, total);
+	return 0;
+}
+
+static const struct kernel_param_ops gmem_max_total_ops = {
+	.set = gmem_max_total_set,
+	.get = param_get_ullong,
+};
+
+module_param_cb(max_total, &gmem_max_total_ops, &gmem_max_total, 0644);
+MODULE_PARM_DESC(max_total,
+		 "Memory all gmem fds may hold together, in bytes (0: no cap, the default)");
+
 static long gmem_ioctl_create(struct gmem_create __user *uarg)
 {
 	struct gmem_create args;
@@ -107,8 +131,17 @@ static const struct file_operations gmem_dev_fops = {
 	.llseek		= noop_llseek,
 };
 
+/*
+ * A fixed minor lets kmod's static-nodes create /dev/gmem before gmem is
+ * loaded, and the first open load it (the devname and char-major aliases
+ * below), as /dev/kvm and /dev/fuse do.  Minors 243-254 are unassigned in
+ * devices.txt; if another driver holds this one, gmem falls back to a
+ * dynamic minor and loses only the autoloading.
+ */
+#define GMEM_MINOR	246
+
 static struct miscdevice gmem_misc = {
-	.minor	= MISC_DYNAMIC_MINOR,
+	.minor	= GMEM_MINOR,
 	.name	= "gmem",
 	.fops	= &gmem_dev_fops,
 	.mode	= 0600,
@@ -116,7 +149,16 @@ static struct miscdevice gmem_misc = {
 
 static int __init gmem_init(void)
 {
-	return misc_register(&gmem_misc);
+	int err;
+
+	err = misc_register(&gmem_misc);
+	if (err == -EBUSY) {
+		pr_notice("misc minor %d is taken, using a dynamic one: /dev/gmem will not autoload\n",
+			  GMEM_MINOR);
+		gmem_misc.minor = MISC_DYNAMIC_MINOR;
+		err = misc_register(&gmem_misc);
+	}
+	return err;
 }
 
 static void __exit gmem_exit(void)
@@ -127,6 +169,8 @@ static void __exit gmem_exit(void)
 module_init(gmem_init);
 module_exit(gmem_exit);
 
+MODULE_ALIAS_MISCDEV(GMEM_MINOR);
+MODULE_ALIAS("devname:gmem");
 MODULE_DESCRIPTION("Guest private memory for virtual machine monitors");
 MODULE_LICENSE("GPL");
 MODULE_VERSION(GMEM_VERSION);
