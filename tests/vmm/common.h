@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the gmem-vmm tests share: the guest image, gmem fds, driving the
+ * guest with assertions, and which KVM this guest booted with.
+ */
+#ifndef GMEM_VMM_COMMON_H
+#define GMEM_VMM_COMMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "check.h"
+#include "guest.h"
+#include "harness.h"
+#include "vm.h"
+
+/* Patterns the image holds in the pages tests play with. */
+#define SHARE_FILL	0x5ba7ed01u
+#define PUNCH_FILL	0x9c4c4ed5u
+#define POISON_FILL	0xbadd0770u
+
+/* The whole guest memory as loaded: blob, data, pattern pages. */
+const uint8_t *guest_image(void);
+
+/* A gmem fd of @size with GMEM_CREATE_* @flags; the test fails otherwise. */
+int gmem_new(uint64_t size, uint32_t flags);
+/* GMEM_CONVERT [@off, @off + @len) to GMEM_PRIVATE or GMEM_SHARED, retrying
+ * the transient -EAGAIN of a page on a per-CPU LRU list; 0 or -errno. */
+int gmem_convert(int fd, uint64_t off, uint64_t len, uint32_t to);
+/* GMEM_POPULATE; 0 or -errno. */
+int gmem_populate(int fd, uint64_t off, const void *src, uint64_t len);
+/* fallocate(PUNCH_HOLE | KEEP_SIZE); 0 or -errno. */
+int gmem_punch(int fd, uint64_t off, uint64_t len);
+/* mmap the whole fd, shared, read-write. */
+void *gmem_map(int fd, uint64_t size);
+
+/* Whether the host can read @addr in its own address space (via
+ * /proc/self/mem, so a private page's SIGBUS is an error instead). */
+bool host_can_read(const void *addr);
+
+/* /sys/module/gmem/refcnt: each open gmem file holds one. */
+unsigned long long gmem_refcnt(void);
+/* Wait up to 5 s for the refcount to drop to @want; the last value read. */
+unsigned long long gmem_refcnt_wait(unsigned long long want);
+
+/*
+ * The KVM this guest was booted with, from gmem_kvm= on the kernel
+ * command line (scripts/kvm/vmm-guest): "stock" (the image's modules),
+ * "rebuilt" (from linux-source, no patch series for this kernel),
+ * "patched" (the gmem series applied), or NULL when run by hand.
+ */
+const char *kvm_flavour(void);
+bool kvm_is_patched(void);
+
+/* Give the guest a command; the result, or the test fails saying what
+ * happened instead. */
+#define GUEST(vm, cmd, ...)						\
+	guest_do(__FILE__, __LINE__, (vm), (cmd),			\
+		 (const uint32_t[]){ __VA_ARGS__ },			\
+		 sizeof((const uint32_t[]){ __VA_ARGS__ }) / sizeof(uint32_t))
+uint32_t guest_do(const char *file, int line, struct vm *vm, uint32_t cmd,
+		  const uint32_t *args, unsigned int nargs);
+/* Run on to the result after a command stopped at an exit. */
+uint32_t guest_done(const char *file, int line, struct vm *vm);
+#define GUEST_DONE(vm)	guest_done(__FILE__, __LINE__, (vm))
+
+/* A command that must stop at an exit other than its result: *@x. */
+#define GUEST_EXIT(vm, x, cmd, ...)					\
+	guest_exit(__FILE__, __LINE__, (vm), (x), (cmd),		\
+		   (const uint32_t[]){ __VA_ARGS__ },			\
+		   sizeof((const uint32_t[]){ __VA_ARGS__ }) / sizeof(uint32_t))
+void guest_exit(const char *file, int line, struct vm *vm, struct vexit *x,
+		uint32_t cmd, const uint32_t *args, unsigned int nargs);
+
+/* The test fails unless @r (a vm.h/common.h return value) is 0. */
+#define ASSERT_OK(r)							\
+	do {								\
+		int r_ = (r);						\
+		if (r_)							\
+			FAIL("%s: %s (%s)", #r, errno_name(-r_),	\
+			     strerror(-r_));				\
+	} while (0)
+
+#endif /* GMEM_VMM_COMMON_H */

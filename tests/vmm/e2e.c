@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gmem as the private memory of a patched KVM (scripts/kvm/patches), end
+ * to end: a software-protected VM (KVM_X86_SW_PROTECTED_VM) whose memslot's
+ * guest_memfd is a gmem fd.  The memslot's userspace_addr is the VMM's
+ * mapping of the same fd, so shared pages fault in through it and private
+ * ones through gmem's consumer API, as KVM_SET_MEMORY_ATTRIBUTES says.
+ *
+ * Without the patch series (a stock KVM, or a kernel with no series yet)
+ * every test is skipped, saying why; with it (gmem_kvm=patched on the
+ * kernel command line) the same refusal fails them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <linux/gmem.h>
+
+#include "common.h"
+#include "gmem_test.h"
+#include "suites.h"
+
+#define HWPOISON_DIR	"/sys/kernel/debug/hwpoison"
+
+struct pvm {
+	struct vm vm;
+	int fd;
+	uint8_t *mem;
+};
+
+static void no_gmem_kvm(const char *why)
+{
+	struct utsname u;
+
+	if (kvm_is_patched())
+		FAIL("%s, but gmem_kvm=patched says this KVM has the gmem series", why);
+	uname(&u);
+	test_skip("%s: this KVM (%s, Linux %s) has no gmem patch series applied",
+		  why, kvm_flavour() ?: "gmem_kvm unset", u.release);
+}
+
+/* gmem's side: an all-private fd holding the image, the stub page shared. */
+static void pvm_gmem(struct pvm *p)
+{
+	p->fd = gmem_new(GUEST_MEM_SIZE, GMEM_CREATE_MMAP);
+	ASSERT_OK(gmem_populate(p->fd, 0, guest_image(), GUEST_MEM_SIZE));
+	ASSERT_OK(gmem_convert(p->fd, GUEST_STUBS, GUEST_PAGE, GMEM_SHARED));
+	p->mem = gmem_map(p->fd, GUEST_MEM_SIZE);
+}
+
+/* KVM's side: the VM, its memslot on the fd, attributes, the vCPU. */
+static void pvm_kvm(struct pvm *p)
+{
+	int r;
+
+	if (!vm_type_supported(KVM_X86_SW_PROTECTED_VM))
+		no_gmem_kvm("KVM offers no KVM_X86_SW_PROTECTED_VM");
+	r = vm_create(&p->vm, KVM_X86_SW_PROTECTED_VM);
+	ASSERT_OK(r);
+	r = vm_set_region2(&p->vm, p->mem, GUEST_MEM_SIZE, p->fd, 0);
+	if (r == -EINVAL)
+		no_gmem_kvm("KVM refuses a gmem fd as a memslot's guest_memfd (EINVAL)");
+	ASSERT_OK(r);
+	ASSERT_OK(vm_set_private(&p->vm, 0, GUEST_MEM_SIZE, true));
+	ASSERT_OK(vm_set_private(&p->vm, GUEST_STUBS, GUEST_PAGE, false));
+	ASSERT_OK(vm_enable_map_gpa_exit(&p->vm));
+	ASSERT_OK(vm_add_vcpu(&p->vm));
+}
+
+static void pvm_setup(struct pvm *p)
+{
+	pvm_gmem(p);
+	pvm_kvm(p);
+}
+
+static void pvm_teardown(struct pvm *p)
+{
+	vm_destroy(&p->vm);
+	munmap(p->mem, GUEST_MEM_SIZE);
+	close(p->fd);
+}
+
+static uint32_t image_sum(uint32_t gpa, uint32_t len)
+{
+	return vmm_checksum(guest_image() + gpa, len);
+}
+
+/*
+ * The VMM's half of KVM_HC_MAP_GPA_RANGE: convert in gmem and in KVM's
+ * attributes, in the order that never lets KVM map a page in a state gmem
+ * has not got yet.
+ */
+static void handle_map_gpa(struct pvm *p, const struct vexit *x)
+{
+	struct kvm_run *run = p->vm.run;
+	uint64_t gpa, len;
+	bool private;
+
+	if (x->kind != VX_HYPERCALL)
+		FAIL("expected a KVM_HC_MAP_GPA_RANGE exit, got %s", vexit_str(x));
+	ASSERT_EQ(run->hypercall.nr, GUEST_HC_MAP_GPA_RANGE);
+	gpa = run->hypercall.args[0];
+	len = run->hypercall.args[1] * GUEST_PAGE;
+	private = run->hypercall.args[2] & KVM_MAP_GPA_RANGE_ENCRYPTED;
+	test_diag("guest: KVM_HC_MAP_GPA_RANGE %#llx, %llu page(s), to %s",
+		  (unsigned long long)gpa, (unsigned long long)run->hypercall.args[1],
+		  private ? "private" : "shared");
+	if (private) {
+		ASSERT_OK(vm_set_private(&p->vm, gpa, len, true));
+		ASSERT_OK(gmem_convert(p->fd, gpa, len, GMEM_PRIVATE));
+	} else {
+		ASSERT_OK(gmem_convert(p->fd, gpa, len, GMEM_SHARED));
+		ASSERT_OK(vm_set_private(&p->vm, gpa, len, false));
+	}
+	run->hypercall.ret = 0;
+}
+
+static void private_checksum(void)
+{
+	unsigned long long refs = gmem_refcnt();
+	struct pvm p;
+	struct vexit x;
+	uint32_t sum, v;
+
+	pvm_setup(&p);
+	/* Private to the host: its own mapping cannot reach the pages. */
+	EXPECT_TRUE(!host_can_read(p.mem + GUEST_CODE));
+	EXPECT_TRUE(!host_can_read(p.mem + GUEST_DATA));
+	EXPECT_TRUE(host_can_read(p.mem + GUEST_STUBS));
+
+	sum = GUEST(&p.vm, CMD_SUM, GUEST_DATA, GUEST_DATA_LEN);
+	ASSERT_EQ(sum, image_sum(GUEST_DATA, GUEST_DATA_LEN));
+	test_diag("guest checksum of its private data: %#x, as computed by the host",
+		  sum);
+	/* The code it runs is the populated image too. */
+	ASSERT_EQ(GUEST(&p.vm, CMD_SUM, GUEST_CODE, GUEST_PAGE),
+		  image_sum(GUEST_CODE, GUEST_PAGE));
+	/* Private writes stay where the guest put them. */
+	ASSERT_EQ(GUEST(&p.vm, CMD_WRITE, GUEST_DATA + 64, 0x600d0001), 0);
+	ASSERT_EQ(GUEST(&p.vm, CMD_READ, GUEST_DATA + 64), 0x600d0001);
+
+	ASSERT_TRUE(!guest_cmd(&p.vm, CMD_HLT, NULL, 0, &v, &x));
+	if (x.kind != VX_HLT)
+		FAIL("CMD_HLT: expected a HLT exit, got %s", vexit_str(&x));
+	ASSERT_EQ(GUEST_DONE(&p.vm), 0);
+
+	pvm_teardown(&p);
+	ASSERT_EQ(gmem_refcnt_wait(refs), refs);
+}
+
+static void map_gpa_range(void)
+{
+	unsigned long long refs = gmem_refcnt();
+	uint8_t *page, want[GUEST_PAGE];
+	struct pvm p;
+	struct vexit x;
+	uint32_t v;
+
+	pvm_setup(&p);
+	page = p.mem + GUEST_SHARE_PAGE;
+	/* Written while private: the host cannot see it. */
+	ASSERT_EQ(GUEST(&p.vm, CMD_FILL, GUEST_SHARE_PAGE, GUEST_PAGE, 0xc0ffee01), 0);
+	EXPECT_TRUE(!host_can_read(page));
+
+	GUEST_EXIT(&p.vm, &x, CMD_MAP_GPA, GUEST_SHARE_PAGE, 1, 0);
+	handle_map_gpa(&p, &x);
+	ASSERT_EQ(GUEST_DONE(&p.vm), 0);
+
+	/* Shared in place: the host reads what the guest wrote... */
+	ASSERT_TRUE(host_can_read(page));
+	for (unsigned int i = 0; i < GUEST_PAGE; i += 4) {
+		memcpy(&v, page + i, 4);
+		if (v != 0xc0ffee01)
+			FAIL("shared page, offset %#x: %#x, the guest wrote 0xc0ffee01", i, v);
+	}
+	/* ...and both sides see each other's writes through the shared page. */
+	ASSERT_EQ(GUEST(&p.vm, CMD_WRITE, GUEST_SHARE_PAGE + 8, 0xc0ffee02), 0);
+	memcpy(&v, page + 8, 4);
+	ASSERT_EQ(v, 0xc0ffee02);
+	v = 0xc0ffee03;
+	memcpy(page + 12, &v, 4);
+	ASSERT_EQ(GUEST(&p.vm, CMD_READ, GUEST_SHARE_PAGE + 12), 0xc0ffee03);
+	memcpy(want, page, GUEST_PAGE);
+
+	/* And back to private, contents kept, out of the host's reach. */
+	GUEST_EXIT(&p.vm, &x, CMD_MAP_GPA, GUEST_SHARE_PAGE, 1,
+		   KVM_MAP_GPA_RANGE_ENCRYPTED);
+	handle_map_gpa(&p, &x);
+	ASSERT_EQ(GUEST_DONE(&p.vm), 0);
+	EXPECT_TRUE(!host_can_read(page));
+	ASSERT_EQ(GUEST(&p.vm, CMD_READ, GUEST_SHARE_PAGE + 8), 0xc0ffee02);
+	ASSERT_EQ(GUEST(&p.vm, CMD_SUM, GUEST_SHARE_PAGE, GUEST_PAGE),
+		  vmm_checksum(want, GUEST_PAGE));
+
+	pvm_teardown(&p);
+	ASSERT_EQ(gmem_refcnt_wait(refs), refs);
+}
+
+static void punch_private(void)
+{
+	unsigned long long refs = gmem_refcnt();
+	struct pvm p;
+
+	pvm_setup(&p);
+	/* KVM maps the page, and the guest changes it. */
+	ASSERT_EQ(GUEST(&p.vm, CMD_READ, GUEST_PUNCH_PAGE), PUNCH_FILL);
+	ASSERT_EQ(GUEST(&p.vm, CMD_WRITE, GUEST_PUNCH_PAGE + 4, 0x7e57ab1e), 0);
+	ASSERT_EQ(GUEST(&p.vm, CMD_READ, GUEST_PUNCH_PAGE + 4), 0x7e57ab1e);
+
+	ASSERT_OK(gmem_punch(p.fd, GUEST_PUNCH_PAGE, GUEST_PAGE));
+	/* KVM's mapping was zapped: the guest reads a new, zeroed page. */
+	ASSERT_EQ(GUEST(&p.vm, CMD_READ, GUEST_PUNCH_PAGE + 4), 0);
+	ASSERT_EQ(GUEST(&p.vm, CMD_SUM, GUEST_PUNCH_PAGE, GUEST_PAGE), 0);
+	/* Nothing else was touched. */
+	ASSERT_EQ(GUEST(&p.vm, CMD_SUM, GUEST_POISON_PAGE, GUEST_PAGE),
+		  image_sum(GUEST_POISON_PAGE, GUEST_PAGE));
+	ASSERT_EQ(GUEST(&p.vm, CMD_SUM, GUEST_DATA, GUEST_DATA_LEN),
+		  image_sum(GUEST_DATA, GUEST_DATA_LEN));
+
+	pvm_teardown(&p);
+	ASSERT_EQ(gmem_refcnt_wait(refs), refs);
+}
+
+/*
+ * The pfn behind a private page, from gmem itself: the test consumer binds
+ * the page, resolves it and unbinds again (bindings may not overlap, so
+ * before KVM binds the fd).  gmem's pages never move, so the pfn holds.
+ */
+static unsigned long private_pfn(int fd, uint64_t off)
+{
+	struct gmem_test_bind b = {
+		.fd = fd, .start = off / GUEST_PAGE, .nr_pages = 1,
+	};
+	struct gmem_test_resolve r = { .index = off / GUEST_PAGE };
+	int t = open("/dev/gmem_test", O_RDWR | O_CLOEXEC);
+
+	if (t < 0)
+		test_skip("no /dev/gmem_test (gmem_test.ko), which tells a private page's pfn");
+	ASSERT_SYS(ioctl(t, GMEM_TEST_BIND, &b));
+	r.slot = b.slot;
+	ASSERT_SYS(ioctl(t, GMEM_TEST_RESOLVE, &r));
+	if (r.err)
+		FAIL("gmem_get_pfn of offset %#llx: %s", (unsigned long long)off,
+		     errno_name(-r.err));
+	ASSERT_SYS(ioctl(t, GMEM_TEST_UNBIND, &b.slot));
+	close(t);
+	return r.pfn;
+}
+
+static void poison_private(void)
+{
+	unsigned long long refs = gmem_refcnt();
+	char pfn_str[32];
+	unsigned long pfn;
+	struct pvm p;
+	struct vexit x;
+	int r;
+
+	if (access(HWPOISON_DIR, F_OK))
+		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	if (access(HWPOISON_DIR "/corrupt-pfn", W_OK))
+		test_skip("no " HWPOISON_DIR "/corrupt-pfn (hwpoison_inject not loaded)");
+
+	pvm_gmem(&p);
+	pfn = private_pfn(p.fd, GUEST_POISON_PAGE);
+	pvm_kvm(&p);
+	ASSERT_EQ(GUEST(&p.vm, CMD_READ, GUEST_POISON_PAGE), POISON_FILL);
+
+	test_diag("poisoning pfn %#lx, guest page %#x", pfn, GUEST_POISON_PAGE);
+	snprintf(pfn_str, sizeof(pfn_str), "%lu", pfn);
+	r = write_str(HWPOISON_DIR "/corrupt-pfn", pfn_str);
+	if (r)
+		FAIL("corrupt-pfn %s: %s", pfn_str, errno_name(-r));
+
+	/* The next access stops at a memory fault exit for that page. */
+	GUEST_EXIT(&p.vm, &x, CMD_READ, GUEST_POISON_PAGE + 4);
+	test_diag("the guest's next read: %s", vexit_str(&x));
+	if (x.kind != VX_MEMORY_FAULT)
+		FAIL("expected a memory fault exit, got %s", vexit_str(&x));
+	EXPECT_EQ(x.err, EHWPOISON);
+	EXPECT_EQ(x.fault.gpa & ~(GUEST_PAGE - 1ULL), GUEST_POISON_PAGE);
+	EXPECT_TRUE(x.fault.flags & KVM_MEMORY_EXIT_FLAG_PRIVATE);
+	/* Again on a retry: the page stays lost... */
+	ASSERT_TRUE(!guest_finish(&p.vm, &(uint32_t){ 0 }, &x));
+	if (x.kind != VX_MEMORY_FAULT)
+		FAIL("retry: expected a memory fault exit, got %s", vexit_str(&x));
+	/* ...until the VMM punches it: then it reads as a new zeroed page. */
+	ASSERT_OK(gmem_punch(p.fd, GUEST_POISON_PAGE, GUEST_PAGE));
+	ASSERT_EQ(GUEST_DONE(&p.vm), 0);
+	/* The rest of the guest never noticed. */
+	ASSERT_EQ(GUEST(&p.vm, CMD_SUM, GUEST_DATA, GUEST_DATA_LEN),
+		  image_sum(GUEST_DATA, GUEST_DATA_LEN));
+	ASSERT_EQ(GUEST(&p.vm, CMD_READ, GUEST_PUNCH_PAGE), PUNCH_FILL);
+
+	pvm_teardown(&p);
+	ASSERT_EQ(gmem_refcnt_wait(refs), refs);
+}
+
+static void vm_before_fd(void)
+{
+	unsigned long long refs = gmem_refcnt();
+	struct pvm p;
+
+	pvm_setup(&p);
+	ASSERT_EQ(GUEST(&p.vm, CMD_WRITE, GUEST_DATA, 0xdead0001), 0);
+	vm_destroy(&p.vm);
+
+	/* The memory outlived the VM, and KVM's binding is gone... */
+	ASSERT_OK(gmem_convert(p.fd, GUEST_DATA, GUEST_PAGE, GMEM_SHARED));
+	ASSERT_EQ(*(uint32_t *)(p.mem + GUEST_DATA), 0xdead0001);
+	ASSERT_EQ(memcmp(p.mem + GUEST_DATA + 4, guest_image() + GUEST_DATA + 4,
+			 GUEST_PAGE - 4), 0);
+	ASSERT_OK(gmem_convert(p.fd, GUEST_DATA, GUEST_PAGE, GMEM_PRIVATE));
+	/* ...so a new VM binds the same range (overlaps would be EBUSY). */
+	pvm_kvm(&p);
+	ASSERT_EQ(GUEST(&p.vm, CMD_READ, GUEST_DATA), 0xdead0001);
+	vm_destroy(&p.vm);
+
+	munmap(p.mem, GUEST_MEM_SIZE);
+	close(p.fd);
+	ASSERT_EQ(gmem_refcnt_wait(refs), refs);
+}
+
+static void fd_before_vm(void)
+{
+	unsigned long long refs = gmem_refcnt();
+	struct pvm p;
+
+	pvm_setup(&p);
+	munmap(p.mem, GUEST_MEM_SIZE);
+	close(p.fd);
+	/* KVM's binding holds the file, so the guest's memory lives on. */
+	EXPECT_GT(gmem_refcnt(), refs);
+	ASSERT_EQ(GUEST(&p.vm, CMD_SUM, GUEST_DATA, GUEST_DATA_LEN),
+		  image_sum(GUEST_DATA, GUEST_DATA_LEN));
+	ASSERT_EQ(GUEST(&p.vm, CMD_WRITE, GUEST_PUNCH_PAGE, 1), 0);
+	ASSERT_EQ(GUEST(&p.vm, CMD_READ, GUEST_PUNCH_PAGE), 1);
+	vm_destroy(&p.vm);
+	/* The VM took the last reference with it. */
+	ASSERT_EQ(gmem_refcnt_wait(refs), refs);
+}
+
+static const struct test e2e_tests[] = {
+	TEST("private code and data from GMEM_POPULATE: the guest runs and checksums them",
+	     private_checksum),
+	TEST("KVM_HC_MAP_GPA_RANGE: a page goes shared in place, the host reads the guest's writes, and back",
+	     map_gpa_range),
+	TEST("punch-hole on a private page the guest uses: its next read sees zeroes",
+	     punch_private),
+	TEST("a poisoned private page: memory fault exit to the VMM, the guest goes on once punched",
+	     poison_private, .kmsg_allow = "emory failure"),
+	TEST("the VM destroyed before the gmem fd is closed", vm_before_fd),
+	TEST("the gmem fd closed before the VM is destroyed", fd_before_vm),
+};
+DEFINE_SUITE(e2e_suite, "e2e", e2e_tests);

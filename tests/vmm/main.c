@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gmem-vmm: gmem under a real KVM, from a small VMM of its own (vm.c) and
+ * a real-mode nested guest (guest.S); prints TAP.  Runs as root in an L1
+ * test guest with gmem and KVM loaded (scripts/kvm/vmm-guest boots it):
+ *
+ *   kvm     which KVM is loaded (gmem_kvm=stock|rebuilt|patched from the
+ *           kernel command line says which it should be)
+ *   stock   a stock KVM: gmem's shared pages as an ordinary memslot
+ *   e2e     the patched KVM: a gmem fd as a memslot's guest_memfd;
+ *           skipped, with the reason, on a KVM without the series
+ *
+ * Arguments (or GMEM_TESTS=a,b) select tests by "suite: name" substring.
+ * The last line says how long the tests took.
+ */
+#include <stddef.h>
+#include <stdio.h>
+
+#include "harness.h"
+#include "suites.h"
+#include "sys.h"
+
+int main(int argc, char **argv)
+{
+	static const struct suite *const suites[] = {
+		&kvm_suite,
+		&stock_suite,
+		&e2e_suite,
+		NULL,
+	};
+
+	double start = now_s();
+	int rc = harness_main(suites, argc, argv);
+
+	/* After the TAP; scripts/kvm/check-vmm.sh records it per kernel. */
+	printf("# gmem-vmm: tests took %.1fs\n", now_s() - start);
+	return rc;
+}

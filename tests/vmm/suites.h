@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef GMEM_VMM_SUITES_H
+#define GMEM_VMM_SUITES_H
+
+#include "harness.h"
+
+extern const struct suite kvm_suite;	/* stock.c */
+extern const struct suite stock_suite;	/* stock.c */
+extern const struct suite e2e_suite;	/* e2e.c */
+
+#endif /* GMEM_VMM_SUITES_H */

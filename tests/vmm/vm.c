@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The VMM of vm.h: raw KVM ioctls, nothing but libc.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "guest.h"
+#include "vm.h"
+
+/* Where KVM_SET_TSS_ADDR puts the three pages VMX real mode needs. */
+#define VM_TSS_ADDR	0xfffbd000UL
+
+static int open_kvm(void)
+{
+	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+	if (kvm < 0)
+		return -errno;
+	if (ioctl(kvm, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) {
+		close(kvm);
+		return -EPROTO;
+	}
+	return kvm;
+}
+
+bool vm_type_supported(unsigned long type)
+{
+	int kvm = open_kvm(), types;
+
+	if (kvm < 0)
+		return false;
+	types = ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_VM_TYPES);
+	close(kvm);
+	if (type == KVM_X86_DEFAULT_VM)
+		return true;
+	return types > 0 && type < 32 && (types & (1 << type));
+}
+
+int vm_create(struct vm *vm, unsigned long type)
+{
+	memset(vm, 0, sizeof(*vm));
+	vm->kvm = vm->fd = vm->vcpu = -1;
+	vm->kvm = open_kvm();
+	if (vm->kvm < 0)
+		return vm->kvm;
+	vm->fd = ioctl(vm->kvm, KVM_CREATE_VM, type);
+	if (vm->fd < 0)
+		return -errno;
+	/* Needed by VMX for real mode, ignored by SVM. */
+	ioctl(vm->fd, KVM_SET_TSS_ADDR, VM_TSS_ADDR);
+	return 0;
+}
+
+int vm_set_region(struct vm *vm, void *hva, uint64_t size)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = 0,
+		.guest_phys_addr = 0,
+		.memory_size = size,
+		.userspace_addr = (uintptr_t)hva,
+	};
+
+	return ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &r) ? -errno : 0;
+}
+
+int vm_set_region2(struct vm *vm, void *hva, uint64_t size, int fd,
+		   uint64_t off)
+{
+	struct kvm_userspace_memory_region2 r = {
+		.slot = 0,
+		.flags = KVM_MEM_GUEST_MEMFD,
+		.guest_phys_addr = 0,
+		.memory_size = size,
+		.userspace_addr = (uintptr_t)hva,
+		.guest_memfd_offset = off,
+		.guest_memfd = fd,
+	};
+
+	return ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION2, &r) ? -errno : 0;
+}
+
+int vm_delete_region(struct vm *vm)
+{
+	struct kvm_userspace_memory_region r = { .slot = 0 };
+
+	return ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &r) ? -errno : 0;
+}
+
+int vm_set_private(struct vm *vm, uint64_t gpa, uint64_t size, bool private)
+{
+	struct kvm_memory_attributes a = {
+		.address = gpa,
+		.size = size,
+		.attributes = private ? KVM_MEMORY_ATTRIBUTE_PRIVATE : 0,
+	};
+
+	return ioctl(vm->fd, KVM_SET_MEMORY_ATTRIBUTES, &a) ? -errno : 0;
+}
+
+int vm_enable_map_gpa_exit(struct vm *vm)
+{
+	struct kvm_enable_cap cap = {
+		.cap = KVM_CAP_EXIT_HYPERCALL,
+		.args[0] = 1ULL << GUEST_HC_MAP_GPA_RANGE,
+	};
+
+	return ioctl(vm->fd, KVM_ENABLE_CAP, &cap) ? -errno : 0;
+}
+
+static void real_mode_seg(struct kvm_segment *s)
+{
+	s->base = 0;
+	s->selector = 0;
+}
+
+int vm_add_vcpu(struct vm *vm)
+{
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	int size;
+
+	vm->vcpu = ioctl(vm->fd, KVM_CREATE_VCPU, 0);
+	if (vm->vcpu < 0)
+		return -errno;
+	size = ioctl(vm->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (size < (int)sizeof(struct kvm_run))
+		return size < 0 ? -errno : -EPROTO;
+	vm->run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       vm->vcpu, 0);
+	if (vm->run == MAP_FAILED) {
+		vm->run = NULL;
+		return -errno;
+	}
+	vm->run_size = size;
+
+	/* Reset state is real mode at F000:FFF0; move CS to 0. */
+	if (ioctl(vm->vcpu, KVM_GET_SREGS, &sregs))
+		return -errno;
+	real_mode_seg(&sregs.cs);
+	real_mode_seg(&sregs.ds);
+	real_mode_seg(&sregs.es);
+	real_mode_seg(&sregs.fs);
+	real_mode_seg(&sregs.gs);
+	real_mode_seg(&sregs.ss);
+	if (ioctl(vm->vcpu, KVM_SET_SREGS, &sregs))
+		return -errno;
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = GUEST_CODE;
+	regs.rsp = GUEST_STACK_TOP;
+	regs.rflags = 0x2;
+	if (ioctl(vm->vcpu, KVM_SET_REGS, &regs))
+		return -errno;
+	return 0;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	if (vm->run)
+		munmap(vm->run, vm->run_size);
+	if (vm->vcpu >= 0)
+		close(vm->vcpu);
+	if (vm->fd >= 0)
+		close(vm->fd);
+	if (vm->kvm >= 0)
+		close(vm->kvm);
+	vm->run = NULL;
+	vm->vcpu = vm->fd = vm->kvm = -1;
+}
+
+static uint32_t io_value(struct kvm_run *run)
+{
+	uint32_t v = 0;
+
+	memcpy(&v, (char *)run + run->io.data_offset,
+	       run->io.size < 4 ? run->io.size : 4);
+	return v;
+}
+
+int vcpu_run(struct vm *vm, struct vexit *x)
+{
+	struct kvm_run *run = vm->run;
+	int r;
+
+	memset(x, 0, sizeof(*x));
+	/* So that a failing KVM_RUN cannot show an earlier exit's reason. */
+	run->exit_reason = KVM_EXIT_UNKNOWN;
+	do {
+		r = ioctl(vm->vcpu, KVM_RUN, 0);
+	} while (r < 0 && errno == EINTR);
+	x->reason = run->exit_reason;
+	if (r < 0) {
+		x->err = errno;
+		x->kind = VX_ERROR;
+		if (run->exit_reason == KVM_EXIT_MEMORY_FAULT) {
+			x->kind = VX_MEMORY_FAULT;
+			memcpy(&x->fault, &run->hw, sizeof(x->fault));
+		}
+		return -x->err;
+	}
+	switch (run->exit_reason) {
+	case KVM_EXIT_IO:
+		x->port = run->io.port;
+		if (run->io.direction == KVM_EXIT_IO_IN) {
+			x->kind = VX_IN;
+		} else {
+			x->kind = VX_OUT;
+			x->value = io_value(run);
+		}
+		break;
+	case KVM_EXIT_HLT:
+		x->kind = VX_HLT;
+		break;
+	case KVM_EXIT_HYPERCALL:
+		x->kind = VX_HYPERCALL;
+		break;
+	case KVM_EXIT_MEMORY_FAULT:	/* only ever with an error, but still */
+		x->kind = VX_MEMORY_FAULT;
+		memcpy(&x->fault, &run->hw, sizeof(x->fault));
+		break;
+	default:
+		x->kind = VX_OTHER;
+		break;
+	}
+	return 0;
+}
+
+void vcpu_in_reply(struct vm *vm, uint32_t value)
+{
+	struct kvm_run *run = vm->run;
+
+	memcpy((char *)run + run->io.data_offset, &value,
+	       run->io.size < 4 ? run->io.size : 4);
+}
+
+const char *vexit_str(const struct vexit *x)
+{
+	static char s[256];
+	int n = 0;
+
+	if (x->err)
+		n = snprintf(s, sizeof(s), "KVM_RUN failed with %s, ",
+			     strerrorname_np(x->err) ?: "?");
+	switch (x->kind) {
+	case VX_IN:
+		snprintf(s + n, sizeof(s) - n, "IN from port %#x", x->port);
+		break;
+	case VX_OUT:
+		snprintf(s + n, sizeof(s) - n, "OUT %#x to port %#x",
+			 x->value, x->port);
+		break;
+	case VX_HLT:
+		snprintf(s + n, sizeof(s) - n, "HLT");
+		break;
+	case VX_HYPERCALL:
+		snprintf(s + n, sizeof(s) - n, "hypercall exit");
+		break;
+	case VX_MEMORY_FAULT:
+		snprintf(s + n, sizeof(s) - n,
+			 "memory fault exit: gpa %#llx size %#llx flags %#llx",
+			 (unsigned long long)x->fault.gpa,
+			 (unsigned long long)x->fault.size,
+			 (unsigned long long)x->fault.flags);
+		break;
+	case VX_ERROR:
+		snprintf(s + n, sizeof(s) - n, "no exit reason (%u)", x->reason);
+		break;
+	case VX_OTHER:
+		snprintf(s + n, sizeof(s) - n, "exit reason %u", x->reason);
+		break;
+	}
+	return s;
+}
+
+uint32_t vmm_checksum(const void *p, size_t len)
+{
+	const unsigned char *b = p;
+	uint32_t s = 0;
+
+	while (len--)
+		s = ((s << 5) | (s >> 27)) ^ *b++;
+	return s;
+}
+
+static bool expect_in(struct vm *vm, uint16_t port, struct vexit *x)
+{
+	vcpu_run(vm, x);
+	return x->kind == VX_IN && x->port == port;
+}
+
+bool guest_cmd(struct vm *vm, uint32_t cmd, const uint32_t *args,
+	       unsigned int nargs, uint32_t *result, struct vexit *x)
+{
+	if (!expect_in(vm, PORT_CMD, x))
+		return false;
+	vcpu_in_reply(vm, cmd);
+	for (unsigned int i = 0; i < nargs; i++) {
+		if (!expect_in(vm, PORT_ARG, x))
+			return false;
+		vcpu_in_reply(vm, args[i]);
+	}
+	return guest_finish(vm, result, x);
+}
+
+bool guest_finish(struct vm *vm, uint32_t *result, struct vexit *x)
+{
+	vcpu_run(vm, x);
+	if (x->kind == VX_OUT && x->port == PORT_OUT) {
+		*result = x->value;
+		return true;
+	}
+	return false;
+}
