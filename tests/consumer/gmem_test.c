@@ -5,7 +5,9 @@
  * It binds ranges of gmem fds, resolves pages, reads and writes them
  * through kernel mappings (the one way a test can look at private memory),
  * records every notification gmem sends, and runs kernel threads that
- * resolve while userspace changes the memory under them.
+ * resolve while userspace changes the memory under them.  Two ioctls serve
+ * the benchmark only (tests/bench): the page-zeroing floor, and resolve
+ * latency against a bare page-cache lookup.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -16,9 +18,13 @@
 #include <linux/gmem.h>
 #include <linux/highmem.h>
 #include <linux/kthread.h>
+#include <linux/ktime.h>
 #include <linux/miscdevice.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/pagemap.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
@@ -391,6 +397,172 @@ out_free:
 	return ret;
 }
 
+/* Most indices GMEM_TEST_RESOLVE_BENCH takes at once (8 MiB of them). */
+#define GMEM_TEST_BENCH_MAX_NR	(1024 * 1024)
+
+/*
+ * The zeroing floor: every page of the slot's range is resolved first,
+ * then only the clear_page() loop is timed.
+ */
+static long gmem_test_clear(struct gmem_test_clear __user *uarg)
+{
+	struct gmem_test_clear args;
+	struct gmem_test_slot *slot;
+	unsigned long pfn, i, nr, got;
+	struct page **pages;
+	int max_order;
+	long ret = 0;
+	u64 start;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+
+	mutex_lock(&gmem_test_lock);
+	slot = gmem_test_slot(args.slot);
+	if (!slot) {
+		ret = -ENOENT;
+		goto out;
+	}
+	nr = slot->end - slot->start;
+	pages = kvmalloc_array(nr, sizeof(*pages), GFP_KERNEL);
+	if (!pages) {
+		ret = -ENOMEM;
+		goto out;
+	}
+
+	args.err = 0;
+	for (got = 0; got < nr; got++) {
+		args.err = gmem_get_pfn(slot->binding, slot->start + got, &pfn,
+					&pages[got], &max_order);
+		if (args.err)
+			break;
+	}
+	args.pages = 0;
+	args.ns = 0;
+	if (!args.err) {
+		start = ktime_get_ns();
+		for (i = 0; i < nr; i++) {
+			clear_highpage(pages[i]);
+			if (i % 512 == 511)
+				cond_resched();
+		}
+		args.ns = ktime_get_ns() - start;
+		args.pages = nr;
+	}
+	for (i = 0; i < got; i++)
+		put_page(pages[i]);
+	kvfree(pages);
+
+	if (copy_to_user(uarg, &args, sizeof(args)))
+		ret = -EFAULT;
+out:
+	mutex_unlock(&gmem_test_lock);
+	return ret;
+}
+
+/* One pass of resolves over @idx; the first error stops it. */
+static int gmem_test_resolve_pass(struct gmem_test_slot *slot, const u64 *idx,
+				  u32 nr)
+{
+	unsigned long pfn;
+	struct page *page;
+	int max_order, err;
+	u32 i;
+
+	for (i = 0; i < nr; i++) {
+		err = gmem_get_pfn(slot->binding, idx[i], &pfn, &page,
+				   &max_order);
+		if (err)
+			return err;
+		put_page(page);
+	}
+	return 0;
+}
+
+/* One pass of bare page-cache lookups over @idx. */
+static int gmem_test_lookup_pass(struct address_space *mapping, const u64 *idx,
+				 u32 nr)
+{
+	struct folio *folio;
+	u32 i;
+
+	for (i = 0; i < nr; i++) {
+		folio = filemap_get_folio(mapping, idx[i]);
+		/* NULL before 6.3, ERR_PTR(-ENOENT) since, when absent. */
+		if (IS_ERR_OR_NULL(folio))
+			return -ENOENT;
+		folio_put(folio);
+	}
+	return 0;
+}
+
+/* Resolve latency against a bare page-cache lookup of the same pages. */
+static long gmem_test_resolve_bench(struct gmem_test_resolve_bench __user *uarg)
+{
+	struct gmem_test_resolve_bench args;
+	struct gmem_test_slot *slot;
+	struct file *file;
+	long ret = 0;
+	u32 round;
+	u64 *idx;
+	u64 t;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	if (!args.nr || args.nr > GMEM_TEST_BENCH_MAX_NR || !args.rounds)
+		return -EINVAL;
+
+	idx = kvmalloc_array(args.nr, sizeof(*idx), GFP_KERNEL);
+	if (!idx)
+		return -ENOMEM;
+	if (copy_from_user(idx, u64_to_user_ptr(args.uaddr),
+			   array_size(args.nr, sizeof(*idx)))) {
+		ret = -EFAULT;
+		goto out_free;
+	}
+	file = gmem_fget(args.fd);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		goto out_free;
+	}
+
+	mutex_lock(&gmem_test_lock);
+	slot = gmem_test_slot(args.slot);
+	if (!slot) {
+		ret = -ENOENT;
+		goto out_unlock;
+	}
+	args.resolve_ns = 0;
+	args.lookup_ns = 0;
+	args.calls = 0;
+	args.err = 0;
+	/* Alternating passes, so that drift affects both alike. */
+	for (round = 0; round < args.rounds && !args.err; round++) {
+		t = ktime_get_ns();
+		args.err = gmem_test_resolve_pass(slot, idx, args.nr);
+		args.resolve_ns += ktime_get_ns() - t;
+		if (args.err)
+			break;
+		t = ktime_get_ns();
+		args.err = gmem_test_lookup_pass(file->f_mapping, idx, args.nr);
+		args.lookup_ns += ktime_get_ns() - t;
+		args.calls += args.nr;
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+	if (!ret && copy_to_user(uarg, &args, sizeof(args)))
+		ret = -EFAULT;
+out_unlock:
+	mutex_unlock(&gmem_test_lock);
+	fput(file);
+out_free:
+	kvfree(idx);
+	return ret;
+}
+
 static long gmem_test_ioctl(struct file *file, unsigned int cmd,
 			    unsigned long arg)
 {
@@ -409,6 +581,10 @@ static long gmem_test_ioctl(struct file *file, unsigned int cmd,
 		return gmem_test_events(argp);
 	case GMEM_TEST_STRESS:
 		return gmem_test_stress(argp);
+	case GMEM_TEST_CLEAR:
+		return gmem_test_clear(argp);
+	case GMEM_TEST_RESOLVE_BENCH:
+		return gmem_test_resolve_bench(argp);
 	default:
 		return -ENOTTY;
 	}

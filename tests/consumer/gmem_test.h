@@ -85,6 +85,41 @@ struct gmem_test_stress {
 	__u64 bad;		/* out */
 };
 
+/*
+ * Benchmark only (tests/bench): resolve every page of @slot's range, then
+ * clear_page() each of them; @ns is the time the clearing alone took, the
+ * floor any allocator that zeroes its pages has to pay.  @err is the first
+ * resolve error (nothing is cleared then), @pages how many were cleared.
+ */
+struct gmem_test_clear {
+	__u32 slot;
+	__s32 err;		/* out */
+	__u64 pages;		/* out */
+	__u64 ns;		/* out */
+};
+
+/*
+ * Benchmark only (tests/bench): @rounds passes over the @nr page indices
+ * at @uaddr (a __u64 array of populated private pages of @slot's range).
+ * Each pass resolves every index with gmem_get_pfn() and put_page(), then
+ * looks each up bare in the page cache of gmem fd @fd (filemap_get_folio()
+ * and folio_put()).  @resolve_ns and @lookup_ns are the two totals, @calls
+ * the calls of each kind; @err is the first failure of either (a resolve
+ * error, or -ENOENT for a page missing from the page cache).
+ */
+struct gmem_test_resolve_bench {
+	__u32 slot;
+	__s32 fd;
+	__u64 uaddr;
+	__u32 nr;
+	__u32 rounds;
+	__u64 resolve_ns;	/* out */
+	__u64 lookup_ns;	/* out */
+	__u64 calls;		/* out */
+	__s32 err;		/* out */
+	__u32 pad;
+};
+
 #define GMEM_TEST_TYPE		0xBA
 #define GMEM_TEST_BIND		_IOWR(GMEM_TEST_TYPE, 0x00, struct gmem_test_bind)
 #define GMEM_TEST_UNBIND	_IOW(GMEM_TEST_TYPE, 0x01, __u32)
@@ -92,5 +127,8 @@ struct gmem_test_stress {
 #define GMEM_TEST_RW		_IOWR(GMEM_TEST_TYPE, 0x03, struct gmem_test_rw)
 #define GMEM_TEST_EVENTS	_IOWR(GMEM_TEST_TYPE, 0x04, struct gmem_test_events)
 #define GMEM_TEST_STRESS	_IOWR(GMEM_TEST_TYPE, 0x05, struct gmem_test_stress)
+#define GMEM_TEST_CLEAR		_IOWR(GMEM_TEST_TYPE, 0x06, struct gmem_test_clear)
+#define GMEM_TEST_RESOLVE_BENCH	_IOWR(GMEM_TEST_TYPE, 0x07, \
+				      struct gmem_test_resolve_bench)
 
 #endif /* _GMEM_TEST_H */

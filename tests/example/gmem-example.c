@@ -2,16 +2,24 @@
 /*
  * gmem-example: gmem's API step by step, for a human to read along.
  *
- * Creates a 256 MiB gmem fd, allocates all of it, punches half, closes it,
- * and shows after each step what the kernel says: st_blocks of the fd and
- * the machine's free memory.  Exits 1 at the first error, naming the errno.
+ * Creates a 256 MiB gmem fd that may be mapped, loads a small "guest
+ * image" into its private memory with GMEM_POPULATE, shares the first
+ * pages of it (GMEM_CONVERT), maps the fd and prints what the VMM sees
+ * there, takes the pages back, then allocates all of it, punches half and
+ * closes it.  After each step it shows what the kernel says: GMEM_INFO,
+ * st_blocks and the machine's free memory.  Exits 1 at the first error,
+ * naming the errno.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,6 +28,8 @@
 #include "sys.h"
 
 #define LENGTH	(256 * MiB)
+#define IMAGE	(64 * KiB)	/* the "guest image" populated at offset 0 */
+#define SHARE	(16 * KiB)	/* how much of it the guest shares */
 
 static int step_nr;
 
@@ -83,13 +93,84 @@ static void show_blocks(int fd, unsigned long long expect)
 		die_msg("st_blocks does not match what was allocated");
 }
 
+static void show_info(int fd)
+{
+	struct gmem_info info;
+
+	if (ioctl(fd, GMEM_INFO, &info))
+		die("GMEM_INFO");
+	printf("    GMEM_INFO: size %llu MiB, flags %#x, allocated %llu KiB, private %llu KiB, shared %llu KiB\n",
+	       (unsigned long long)info.size / MiB, info.flags,
+	       (unsigned long long)info.allocated / KiB,
+	       (unsigned long long)info.private_bytes / KiB,
+	       (unsigned long long)info.shared_bytes / KiB);
+}
+
+static void convert(int fd, uint64_t offset, uint64_t length, uint32_t to)
+{
+	struct gmem_convert cv = {
+		.offset = offset, .length = length, .to = to,
+	};
+	int tries = 0;
+
+	/* shared -> private: EAGAIN while something still holds a page */
+	while (ioctl(fd, GMEM_CONVERT, &cv)) {
+		if (errno != EAGAIN || ++tries > 100)
+			die("GMEM_CONVERT");
+		printf("    EAGAIN: page at offset %llu still in use, retrying\n",
+		       (unsigned long long)cv.error_offset);
+		usleep(1000);
+	}
+}
+
+/* Prints @len bytes at @p as hex and as text, 16 to a line. */
+static void dump(const unsigned char *p, size_t len)
+{
+	for (size_t i = 0; i < len; i += 16) {
+		printf("    %04zx: ", i);
+		for (size_t j = i; j < i + 16; j++)
+			printf("%02x ", p[j]);
+		printf(" |");
+		for (size_t j = i; j < i + 16; j++)
+			putchar(p[j] >= 0x20 && p[j] < 0x7f ? p[j] : '.');
+		printf("|\n");
+	}
+}
+
+static sigjmp_buf sigbus_jmp;
+
+static void on_sigbus(int sig)
+{
+	(void)sig;
+	siglongjmp(sigbus_jmp, 1);
+}
+
+/* Reads the byte at @p; says whether that raised SIGBUS. */
+static int touch_sigbus(const volatile unsigned char *p)
+{
+	struct sigaction sa = { .sa_handler = on_sigbus }, old;
+	int bus = 0;
+
+	sigaction(SIGBUS, &sa, &old);
+	if (sigsetjmp(sigbus_jmp, 1) == 0)
+		(void)*p;
+	else
+		bus = 1;
+	sigaction(SIGBUS, &old, NULL);
+	return bus;
+}
+
 int main(void)
 {
 	struct gmem_create args = {
 		.size = sizeof(args),
-		.flags = 0,
+		.flags = GMEM_CREATE_MMAP,
 		.length = LENGTH,
 	};
+	static const char banner[] = "gmem example guest image\n";
+	static const char hello[] = "hello from the VMM";
+	struct gmem_populate pop;
+	unsigned char *image, *map;
 	struct mem before;
 	struct stat st;
 	double t;
@@ -103,7 +184,7 @@ int main(void)
 		die("open /dev/gmem");
 	printf("    fd %d\n", dev);
 
-	step("ioctl(GMEM_CREATE, { .size = 32, .length = 256 MiB })");
+	step("ioctl(GMEM_CREATE, { .size = 32, .flags = GMEM_CREATE_MMAP, .length = 256 MiB })");
 	fd = ioctl(dev, GMEM_CREATE, &args);
 	if (fd < 0)
 		die("GMEM_CREATE");
@@ -120,6 +201,64 @@ int main(void)
 	       (long long)st.st_size, (long long)st.st_size / (long long)MiB,
 	       (long)st.st_blksize);
 	show_blocks(fd, 0);
+	show_info(fd);
+	printf("    every page starts private: only an in-kernel consumer can reach it\n");
+
+	step("ioctl(fd, GMEM_POPULATE, { .offset = 0, .length = 64 KiB, .uaddr = image })");
+	image = malloc(IMAGE);
+	if (!image)
+		die("malloc");
+	for (size_t i = 0; i < IMAGE; i++)
+		image[i] = (unsigned char)i;
+	memcpy(image, banner, sizeof(banner) - 1);
+	pop = (struct gmem_populate){
+		.offset = 0, .length = IMAGE, .uaddr = (uintptr_t)image,
+	};
+	if (ioctl(fd, GMEM_POPULATE, &pop))
+		die("GMEM_POPULATE");
+	printf("    copied %llu bytes of the image into private memory\n",
+	       (unsigned long long)pop.copied);
+	show_info(fd);
+	show_blocks(fd, IMAGE);
+
+	step("mmap(NULL, 256 MiB, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)");
+	map = mmap(NULL, LENGTH, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		die("mmap");
+	printf("    mapped at %p; reading its first byte: %s\n", (void *)map,
+	       touch_sigbus(map) ? "SIGBUS, the page is private" :
+				   "WORKED, but the page is private!");
+
+	step("ioctl(fd, GMEM_CONVERT, { .offset = 0, .length = 16 KiB, .to = GMEM_SHARED })");
+	convert(fd, 0, SHARE, GMEM_SHARED);
+	show_info(fd);
+	if (touch_sigbus(map))
+		die_msg("the shared page raised SIGBUS");
+	printf("    the first bytes as the VMM sees them through the mapping:\n");
+	dump(map, 48);
+	if (memcmp(map, image, SHARE))
+		die_msg("the shared pages do not hold the populated image");
+	printf("    the 16 KiB shared are the image, unchanged; byte 16 KiB: %s\n",
+	       touch_sigbus(map + SHARE) ? "SIGBUS (still private)" :
+					   "readable, but it is private!");
+
+	step("the VMM writes into the shared page, then GMEM_CONVERT back to GMEM_PRIVATE");
+	memcpy(map + 4 * KiB, hello, sizeof(hello));
+	convert(fd, 0, SHARE, GMEM_PRIVATE);
+	show_info(fd);
+	printf("    reading the first byte now: %s\n",
+	       touch_sigbus(map) ? "SIGBUS, private again" :
+				   "WORKED, but the page is private!");
+	convert(fd, 0, SHARE, GMEM_SHARED);
+	printf("    shared once more, the VMM's write is still there: \"%s\"\n",
+	       (char *)map + 4 * KiB);
+	if (strcmp((char *)map + 4 * KiB, hello))
+		die_msg("the contents did not survive the conversions");
+	convert(fd, 0, SHARE, GMEM_PRIVATE);
+	if (munmap(map, LENGTH))
+		die("munmap");
+	printf("    unmapped again (a mapping keeps the fd's memory alive)\n");
+	free(image);
 
 	step("free memory before allocating");
 	before = mem_now();
@@ -133,6 +272,8 @@ int main(void)
 	printf("    took %.3f s (%.0f MiB/s)\n", t, LENGTH / MiB / t);
 	show_mem(mem_now(), before);
 	show_blocks(fd, LENGTH);
+	show_info(fd);
+	printf("    (the 64 KiB image was allocated already; fallocate kept it)\n");
 
 	step("fallocate(fd, FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE, 128 MiB, 128 MiB)");
 	if (fallocate(fd, FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE,
@@ -140,6 +281,7 @@ int main(void)
 		die("fallocate punch");
 	show_mem(mem_now(), before);
 	show_blocks(fd, LENGTH / 2);
+	show_info(fd);
 
 	step("close(fd)");
 	if (close(fd))

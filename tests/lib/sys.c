@@ -2,7 +2,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/klog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -132,4 +134,38 @@ long long wait_kb(long long (*read)(void), long long kb, unsigned int ms)
 			return val;
 		usleep(10 * 1000);
 	}
+}
+
+bool kernel_zeroes_allocations(void)
+{
+	static const char on[] = "heap alloc:on";
+	char cmdline[4096] = "", *log;
+	bool zeroes = false;
+	FILE *f;
+	int len;
+
+	f = fopen("/proc/cmdline", "re");
+	if (f) {
+		if (!fgets(cmdline, sizeof(cmdline), f))
+			cmdline[0] = '\0';
+		fclose(f);
+	}
+	if (strstr(cmdline, "init_on_alloc=0"))
+		return false;
+	if (strstr(cmdline, "init_on_alloc=1"))
+		return true;
+	/* the boot log says "mem auto-init: ..., heap alloc:on, ..." */
+	len = klogctl(10, NULL, 0);	/* SYSLOG_ACTION_SIZE_BUFFER */
+	if (len <= 0)
+		return false;
+	log = malloc(len + 1);
+	if (!log)
+		return false;
+	len = klogctl(3, log, len);	/* SYSLOG_ACTION_READ_ALL */
+	if (len > 0) {
+		log[len] = '\0';
+		zeroes = strstr(log, on) != NULL;
+	}
+	free(log);
+	return zeroes;
 }

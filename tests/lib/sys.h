@@ -23,6 +23,13 @@ int write_str(const char *path, const char *s);
 /* Reads one unsigned decimal number from @path; returns 0 or -errno. */
 int read_ull(const char *path, unsigned long long *val);
 
+/*
+ * Whether the kernel zeroes every page it allocates by itself
+ * (init_on_alloc, on by default in Debian's kernels): then a test cannot
+ * tell whether gmem zeroes its pages, only that they are zero.
+ */
+bool kernel_zeroes_allocations(void);
+
 /* A /proc/meminfo field in kB ("MemFree"), or -1 if absent. */
 long long meminfo_kb(const char *field);
 

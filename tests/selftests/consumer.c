@@ -345,6 +345,8 @@ static void resolve_contents(void)
 	uint64_t pfn0 = 0, pfn0b = 0, pfn1 = 0;
 	uint32_t slot;
 
+	if (kernel_zeroes_allocations())
+		test_diag("note: this kernel zeroes every allocation (init_on_alloc), so only a guest booted with init_on_alloc=0 can show gmem not zeroing");
 	dirty_free_memory(32 * MiB);
 	fd = gmem_new_flags(16 * pg, 0);
 	fill_pattern(img, pg, 4);
@@ -853,6 +855,12 @@ static void hwpoison_shared(void)
 	/* the page stays lost: a fault there is SIGBUS, fallocate skips it */
 	EXPECT_SIGBUS_CODE(a + 5 * pg + IN_PAGE, false, BUS_MCEERR_AR);
 	EXPECT_SIGBUS_CODE(a + 5 * pg + IN_PAGE, true, BUS_MCEERR_AR);
+	/* also in a new mapping, where the fault reaches gmem itself */
+	b = gmem_map(fd, 16 * pg);
+	EXPECT_SIGBUS_CODE(b + 5 * pg + IN_PAGE, false, BUS_MCEERR_AR);
+	EXPECT_SIGBUS_CODE(b + 5 * pg + IN_PAGE, true, BUS_MCEERR_AR);
+	EXPECT_ACCESS(b + 4 * pg + IN_PAGE, false);
+	ASSERT_SYS(munmap(b, 16 * pg));
 	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 16 * pg));
 	EXPECT_EQ(gmem_info(fd).allocated, 15 * pg);
 	EXPECT_RESOLVE(ct, slot, 5, -EHWPOISON);

@@ -87,6 +87,8 @@ static void new_pages_zero(void)
 	unsigned char *a;
 	long long at;
 
+	if (kernel_zeroes_allocations())
+		test_diag("note: this kernel zeroes every allocation (init_on_alloc), so only a guest booted with init_on_alloc=0 can show gmem not zeroing");
 	dirty_free_memory(32 * MiB);
 	/* pages allocated by the fault itself */
 	fd = gmem_new_flags(len, MMAP_SHARED_FD);
