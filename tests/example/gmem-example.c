@@ -87,8 +87,14 @@ static void show_blocks(int fd, unsigned long long expect)
 
 	if (fstat(fd, &st))
 		die("fstat");
-	printf("    st_blocks %lld = %lld MiB allocated\n",
-	       (long long)st.st_blocks, (long long)st.st_blocks * 512 / MiB);
+	if ((unsigned long long)st.st_blocks * 512 >= MiB)
+		printf("    st_blocks %lld = %lld MiB allocated\n",
+		       (long long)st.st_blocks,
+		       (long long)st.st_blocks * 512 / MiB);
+	else
+		printf("    st_blocks %lld = %lld KiB allocated\n",
+		       (long long)st.st_blocks,
+		       (long long)st.st_blocks * 512 / KiB);
 	if ((unsigned long long)st.st_blocks * 512 != expect)
 		die_msg("st_blocks does not match what was allocated");
 }
