@@ -277,7 +277,12 @@ void gmem_punch(struct inode *inode, pgoff_t start, pgoff_t end)
 
 	filemap_invalidate_lock(mapping);
 	gmem_invalidate_begin(inode, start, end);
-	unmap_mapping_pages(mapping, start, end - start, false);
+	/*
+	 * even_cows also clears the hwpoison markers memory failure left in
+	 * the page tables, so a punched poisoned page is usable again through
+	 * existing mappings too; gmem has no MAP_PRIVATE copies to protect.
+	 */
+	unmap_mapping_pages(mapping, start, end - start, true);
 	truncate_inode_pages_range(mapping, (loff_t)start << PAGE_SHIFT,
 				   ((loff_t)end << PAGE_SHIFT) - 1);
 	gmem_unpoison(GMEM_I(inode), start, end);
