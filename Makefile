@@ -39,4 +39,12 @@ run:
 check:
 	scripts/check $(KERNELS)
 
+# Benchmarks against memfd, hugetlbfs and guest_memfd in one guest boot of
+# the newest kernel; not a test (README.md "Performance").  BENCH_OUT=DIR
+# picks the results directory.
+bench:
+	scripts/bench $(BENCH_OUT)
+
+.PHONY: bench
+
 .PHONY: all modules test-modules clean deps run check

@@ -91,7 +91,7 @@ static void probe_kvm(void)
 		why_not[BE_GUEST_MEMFD] = "no guest_memfd with MMAP|INIT_SHARED";
 }
 
-static void probe(uint64_t size)
+void backend_probe(uint64_t size)
 {
 	long long free_huge = meminfo_kb("HugePages_Free");
 	long long huge_kb = meminfo_kb("Hugepagesize");
@@ -111,7 +111,7 @@ static void probe(uint64_t size)
 const char *backend_unavailable(enum backend be)
 {
 	if (!probed)
-		probe(GiB);
+		die("backend_probe() first");
 	return why_not[be];
 }
 
@@ -183,8 +183,6 @@ void backend_describe(void)
 	struct utsname u;
 	int be;
 
-	if (!probed)
-		probe(GiB);
 	uname(&u);
 	info("kernel %s, %ld CPUs, MemTotal %lld MiB, 2 MiB huge pages free %lld",
 	     u.release, sysconf(_SC_NPROCESSORS_ONLN),

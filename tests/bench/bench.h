@@ -33,6 +33,41 @@ struct slab_total {
 	long long pages;
 };
 struct slab_total slab_total(void);
+/*
+ * Makes every slab cache hand its per-CPU objects back and free its empty
+ * slabs (/sys/kernel/slab/NAME/shrink), so that the counts above are exact.
+ */
+void slab_shrink_all(void);
+/* The first kernel log line containing @what, or "" (a static buffer). */
+const char *kmsg_find(const char *what);
+
+/*
+ * All free memory in kB: MemFree plus the per-CPU free lists
+ * (/proc/zoneinfo "count:"), which MemFree leaves out.
+ */
+long long free_kb(void);
+
+/* What record() files results under (benchmark, then backend or variant). */
+#define B_ALLOC		"allocate"
+#define B_PUNCH		"punch"
+#define B_TOUCH		"first touch"
+#define B_ALLOC2	"allocate, 2 threads"
+#define B_TOUCH2	"first touch, 2 threads"
+#define B_FLOOR		"zeroing floor"
+#define V_CLEAR		"clear_page"
+#define V_MEMSET	"memset"
+#define B_META_OBJ	"metadata, slab objects"
+#define B_META_SLAB	"metadata, slab pages"
+#define B_META_OTHER	"metadata, other pages"
+#define B_CONV_PRIV	"convert to private"
+#define B_CONV_SHARED	"convert to shared"
+#define B_CONV_CALL	"convert, per call"
+#define V_STEP_4K	"4 KiB steps"
+#define V_STEP_2M	"2 MiB steps"
+#define B_RESOLVE_1G	"resolve, 1 GiB fd"
+#define B_RESOLVE_16G	"resolve, 16 GiB fd"
+#define V_GET_PFN	"gmem_get_pfn"
+#define V_LOOKUP	"page-cache lookup"
 
 /* backends.c: the kinds of memory fd compared. */
 enum backend {
@@ -46,7 +81,9 @@ enum backend {
 
 extern const char *const backend_name[NR_BACKENDS];
 
-/* Why a backend cannot run here, or NULL if it can (probed once). */
+/* Finds out which backends can run here, for fds of @size bytes. */
+void backend_probe(uint64_t size);
+/* Why a backend cannot run here, or NULL if it can. */
 const char *backend_unavailable(enum backend be);
 /*
  * A new fd of @size bytes of @be, mmap()able and every page shared, ready
@@ -67,6 +104,6 @@ void record(const char *bench, const char *backend, const char *unit,
 	    double value);
 void info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Writes every output file's section to stdout (see report.c). */
-void report(int reps);
+void report(uint64_t size, int reps);
 
 #endif /* GMEM_BENCH_H */

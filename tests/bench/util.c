@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* gmem-bench: clocks, /proc readers and messages. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -105,4 +106,67 @@ struct slab_total slab_total(void)
 	}
 	fclose(f);
 	return t;
+}
+
+long long free_kb(void)
+{
+	long long kb = meminfo_kb("MemFree"), pages = 0, n;
+	char line[256];
+	FILE *f;
+
+	if (kb < 0)
+		return -1;
+	f = fopen("/proc/zoneinfo", "re");
+	if (!f)
+		return kb;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, " count: %lld", &n) == 1)
+			pages += n;
+	fclose(f);
+	return kb + pages * (long long)(PAGE / KiB);
+}
+
+void slab_shrink_all(void)
+{
+	char path[512];
+	struct dirent *d;
+	DIR *dir;
+
+	dir = opendir("/sys/kernel/slab");
+	if (!dir)
+		return;
+	while ((d = readdir(dir))) {
+		/* Aliases are symbolic links to the caches they merge into. */
+		if (d->d_name[0] == '.' || d->d_type == DT_LNK)
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/slab/%s/shrink", d->d_name);
+		write_file(path, "1");
+	}
+	closedir(dir);
+}
+
+const char *kmsg_find(const char *what)
+{
+	static char rec[1024];
+	const char *msg;
+	ssize_t n;
+	int fd;
+
+	fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return "";
+	/* One record per read, "prio,seq,time,flags;message\n". */
+	while ((n = read(fd, rec, sizeof(rec) - 1)) > 0 || (n < 0 && errno == EPIPE)) {
+		if (n < 0)
+			continue;
+		rec[n] = '\0';
+		msg = strchr(rec, ';');
+		if (msg && strstr(msg, what)) {
+			close(fd);
+			rec[strcspn(rec, "\n")] = '\0';
+			return msg + 1;
+		}
+	}
+	close(fd);
+	return "";
 }

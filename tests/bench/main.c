@@ -1,0 +1,428 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gmem-bench: gmem against memfd, shmem THP, hugetlbfs and upstream
+ * guest_memfd, and against the cost of zeroing memory, in one guest boot.
+ *
+ * Runs as root inside the benchmark guest (tests/bench/init), with gmem.ko
+ * and gmem_test.ko loaded and, for guest_memfd, kvm_amd.  Every
+ * repetition runs every benchmark once, backends interleaved, so that
+ * whatever else the host does spreads over all of them alike.  Results go
+ * to stdout as files (report.c), progress to stderr.
+ *
+ * Environment (from the guest's kernel command line): BENCH_REPS
+ * (default 5), BENCH_SIZE_MB (default 1024; a multiple of 4), BENCH_ONLY
+ * (comma-separated parts: ops,threads,floor,convert,resolve,metadata).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <linux/falloc.h>
+#include <linux/gmem.h>
+
+#include "bench.h"
+#include "gmem_test.h"
+
+/* Resolve: this many 2 MiB chunks populated, spread over the fd. */
+#define RESOLVE_CHUNKS	128
+#define RESOLVE_ROUNDS	10
+/* A conversion may meet a page in a per-CPU LRU batch (README). */
+#define CONVERT_TRIES	1000
+
+static uint64_t size = GiB;
+static int reps = 5;
+static const char *only;
+static int test_dev;
+static unsigned long convert_retries;
+
+static double secs(uint64_t ns)
+{
+	return ns / 1e9;
+}
+
+static bool wanted(const char *part)
+{
+	const char *p = only;
+	size_t len = strlen(part);
+
+	if (!only || !*only)
+		return true;
+	while ((p = strstr(p, part))) {
+		if ((p == only || p[-1] == ',') && (p[len] == ',' || !p[len]))
+			return true;
+		p += len;
+	}
+	return false;
+}
+
+static void xfallocate(int fd, int mode, uint64_t off, uint64_t len)
+{
+	while (fallocate(fd, mode, off, len)) {
+		if (errno != EINTR)
+			die("fallocate(mode %#x, %llu, %llu): %s", mode,
+			    (unsigned long long)off, (unsigned long long)len,
+			    strerror(errno));
+	}
+}
+
+#define ALLOC		FALLOC_FL_KEEP_SIZE
+#define PUNCH		(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)
+
+static char *xmmap(int fd, uint64_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	if (p == MAP_FAILED)
+		die("mmap %llu bytes: %s", (unsigned long long)len,
+		    strerror(errno));
+	return p;
+}
+
+/* Writes one byte in every 4 KiB page. */
+static void touch(char *p, uint64_t len)
+{
+	volatile char *v = p;
+	uint64_t off;
+
+	for (off = 0; off < len; off += PAGE)
+		v[off] = 1;
+}
+
+/* Allocate, punch, then first-touch through a shared mapping. */
+static void bench_ops(enum backend be)
+{
+	const char *name = backend_name[be];
+	int fd = backend_create(be, size);
+	uint64_t t;
+	char *p;
+
+	t = now_ns();
+	xfallocate(fd, ALLOC, 0, size);
+	record(B_ALLOC, name, "s", secs(now_ns() - t));
+
+	t = now_ns();
+	xfallocate(fd, PUNCH, 0, size);
+	record(B_PUNCH, name, "s", secs(now_ns() - t));
+
+	p = xmmap(fd, size);
+	t = now_ns();
+	touch(p, size);
+	record(B_TOUCH, name, "s", secs(now_ns() - t));
+	munmap(p, size);
+	close(fd);
+}
+
+struct worker {
+	pthread_barrier_t *start;
+	int fd;
+	char *map;		/* NULL: allocate instead of touching */
+	uint64_t off;
+	uint64_t len;
+};
+
+static void *worker_fn(void *arg)
+{
+	struct worker *w = arg;
+
+	pthread_barrier_wait(w->start);
+	if (w->map)
+		touch(w->map + w->off, w->len);
+	else
+		xfallocate(w->fd, ALLOC, w->off, w->len);
+	return NULL;
+}
+
+/* Two threads, one half of the fd each; nanoseconds until both are done. */
+static uint64_t two_threads(int fd, char *map)
+{
+	pthread_barrier_t start;
+	struct worker w[2];
+	pthread_t th[2];
+	uint64_t t;
+	int i;
+
+	pthread_barrier_init(&start, NULL, 3);
+	for (i = 0; i < 2; i++) {
+		w[i] = (struct worker){ &start, fd, map, i * size / 2, size / 2 };
+		if (pthread_create(&th[i], NULL, worker_fn, &w[i]))
+			die("pthread_create failed");
+	}
+	pthread_barrier_wait(&start);
+	t = now_ns();
+	for (i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	t = now_ns() - t;
+	pthread_barrier_destroy(&start);
+	return t;
+}
+
+static void bench_threads(enum backend be)
+{
+	const char *name = backend_name[be];
+	int fd = backend_create(be, size);
+	char *p;
+
+	record(B_ALLOC2, name, "s", secs(two_threads(fd, NULL)));
+	xfallocate(fd, PUNCH, 0, size);
+	p = xmmap(fd, size);
+	record(B_TOUCH2, name, "s", secs(two_threads(fd, p)));
+	munmap(p, size);
+	close(fd);
+}
+
+/*
+ * The floor: clearing memory that is already allocated, in the kernel
+ * (clear_page() on every page of a bound gmem fd), and for reference in
+ * userspace (memset() of a memfd mapping already faulted in).
+ */
+static void bench_floor(void)
+{
+	struct gmem_test_clear c = { 0 };
+	uint64_t t;
+	char *p;
+	int fd;
+
+	fd = gmem_create(size, 0);
+	xfallocate(fd, ALLOC, 0, size);
+	c.slot = gmem_test_bind(test_dev, fd, 0, size / PAGE);
+	if (ioctl(test_dev, GMEM_TEST_CLEAR, &c))
+		die("GMEM_TEST_CLEAR: %s", strerror(errno));
+	if (c.err || c.pages != size / PAGE)
+		die("GMEM_TEST_CLEAR: resolve error %d after %llu pages", c.err,
+		    (unsigned long long)c.pages);
+	record(B_FLOOR, V_CLEAR, "s", secs(c.ns));
+	gmem_test_unbind(test_dev, c.slot);
+	close(fd);
+
+	fd = backend_create(BE_MEMFD, size);
+	p = xmmap(fd, size);
+	touch(p, size);
+	t = now_ns();
+	memset(p, 0, size);
+	record(B_FLOOR, V_MEMSET, "s", secs(now_ns() - t));
+	munmap(p, size);
+	close(fd);
+}
+
+static uint64_t convert_steps(int fd, uint32_t to, uint64_t step)
+{
+	uint64_t t = now_ns(), off;
+	struct gmem_convert cv;
+	int tries;
+
+	for (off = 0; off < size; off += step) {
+		cv = (struct gmem_convert){ .offset = off, .length = step, .to = to };
+		for (tries = 0; ioctl(fd, GMEM_CONVERT, &cv); tries++) {
+			if (errno != EAGAIN || tries == CONVERT_TRIES)
+				die("GMEM_CONVERT at %llu: %s",
+				    (unsigned long long)off, strerror(errno));
+			convert_retries++;
+			if (tries < 10)
+				sched_yield();
+			else
+				usleep(1000);
+		}
+	}
+	return now_ns() - t;
+}
+
+/*
+ * Allocated memory, mapped and touched as a VMM's shared memory is, made
+ * private and shared again in 4 KiB and in 2 MiB steps.
+ */
+static void bench_convert(void)
+{
+	static const struct {
+		uint64_t step;
+		const char *name;
+	} steps[] = { { PAGE, V_STEP_4K }, { HUGE, V_STEP_2M } };
+	uint64_t tp, ts;
+	unsigned int i;
+	char *p;
+	int fd;
+
+	fd = gmem_create(size, GMEM_CREATE_MMAP | GMEM_CREATE_SHARED);
+	xfallocate(fd, ALLOC, 0, size);
+	p = xmmap(fd, size);
+	for (i = 0; i < 2; i++) {
+		touch(p, size);
+		tp = convert_steps(fd, GMEM_PRIVATE, steps[i].step);
+		ts = convert_steps(fd, GMEM_SHARED, steps[i].step);
+		record(B_CONV_PRIV, steps[i].name, "s", secs(tp));
+		record(B_CONV_SHARED, steps[i].name, "s", secs(ts));
+		record(B_CONV_CALL, steps[i].name, "us",
+		       (tp + ts) / 1e3 / (2.0 * size / steps[i].step));
+	}
+	munmap(p, size);
+	close(fd);
+}
+
+/*
+ * Resolve latency: RESOLVE_CHUNKS 2 MiB chunks of a private fd of
+ * @fd_size bytes populated, spread evenly over it, and every page of them
+ * resolved through the consumer API and looked up bare in the page cache.
+ */
+static void bench_resolve(uint64_t fd_size, const char *bench, bool first)
+{
+	const uint64_t per_chunk = HUGE / PAGE, nr = RESOLVE_CHUNKS * per_chunk;
+	const uint64_t stride = fd_size / RESOLVE_CHUNKS;
+	struct gmem_test_resolve_bench b = { 0 };
+	uint64_t *idx, c, i;
+	int fd;
+
+	idx = malloc(nr * sizeof(*idx));
+	if (!idx)
+		die("out of memory");
+	fd = gmem_create(fd_size, 0);
+	for (c = 0; c < RESOLVE_CHUNKS; c++) {
+		xfallocate(fd, ALLOC, c * stride, HUGE);
+		for (i = 0; i < per_chunk; i++)
+			idx[c * per_chunk + i] = c * stride / PAGE + i;
+	}
+	b.slot = gmem_test_bind(test_dev, fd, 0, fd_size / PAGE);
+	b.fd = fd;
+	b.uaddr = (uintptr_t)idx;
+	b.nr = nr;
+
+	if (first) {
+		struct gmem_test_resolve r = { .slot = b.slot, .index = idx[0] };
+
+		if (ioctl(test_dev, GMEM_TEST_RESOLVE, &r) || r.err)
+			die("GMEM_TEST_RESOLVE: %s / %d", strerror(errno), r.err);
+		info("gmem: a page allocated by a 2 MiB fallocate() resolves with max_order %d",
+		     r.max_order);
+	}
+	/* One round to warm the caches, then the measured ones. */
+	b.rounds = 1;
+	if (ioctl(test_dev, GMEM_TEST_RESOLVE_BENCH, &b) || b.err)
+		die("GMEM_TEST_RESOLVE_BENCH: %s / %d", strerror(errno), b.err);
+	b.rounds = RESOLVE_ROUNDS;
+	if (ioctl(test_dev, GMEM_TEST_RESOLVE_BENCH, &b) || b.err)
+		die("GMEM_TEST_RESOLVE_BENCH: %s / %d", strerror(errno), b.err);
+	record(bench, V_GET_PFN, "ns", (double)b.resolve_ns / b.calls);
+	record(bench, V_LOOKUP, "ns", (double)b.lookup_ns / b.calls);
+
+	gmem_test_unbind(test_dev, b.slot);
+	close(fd);
+	free(idx);
+}
+
+/*
+ * Kernel memory an allocation costs beyond the memory itself, per GiB:
+ * slab objects (/proc/slabinfo), slab pages (/proc/meminfo Slab), and
+ * free memory gone that neither the data nor the slab explains.
+ */
+static void bench_metadata(enum backend be, bool first)
+{
+	const char *name = backend_name[be];
+	long long free0, free1, slab0, slab1, hp0, hp1, thp0, thp1;
+	double per_gib = (double)GiB / size, data;
+	struct slab_total s0, s1;
+	int fd;
+
+	fd = backend_create(be, size);
+	slab_shrink_all();
+	vmstat_refresh();
+	s0 = slab_total();
+	slab0 = meminfo_kb("Slab");
+	hp0 = meminfo_kb("HugePages_Free");
+	thp0 = meminfo_kb("ShmemHugePages");
+	free0 = free_kb();
+
+	xfallocate(fd, ALLOC, 0, size);
+
+	slab_shrink_all();
+	vmstat_refresh();
+	free1 = free_kb();
+	s1 = slab_total();
+	slab1 = meminfo_kb("Slab");
+	hp1 = meminfo_kb("HugePages_Free");
+	thp1 = meminfo_kb("ShmemHugePages");
+
+	/* What came from the huge page pool did not leave free memory. */
+	data = size - (double)(hp0 - hp1) * HUGE;
+	if (s0.objects >= 0 && s1.objects >= 0)
+		record(B_META_OBJ, name, "B/GiB", (s1.objects - s0.objects) * per_gib);
+	record(B_META_SLAB, name, "B/GiB", (slab1 - slab0) * (double)KiB * per_gib);
+	record(B_META_OTHER, name, "B/GiB",
+	       ((free0 - free1) * (double)KiB - data -
+		(slab1 - slab0) * (double)KiB) * per_gib);
+	if (first && be == BE_MEMFD_THP)
+		info("memfd-thp: %lld of %llu MiB allocated in shmem huge pages",
+		     (thp1 - thp0) / 1024, (unsigned long long)(size / MiB));
+	if (first && be == BE_HUGETLB)
+		info("hugetlbfs: %lld 2 MiB pages taken from the pool", hp0 - hp1);
+	close(fd);
+}
+
+static long env_long(const char *name, long def, long lo, long hi)
+{
+	const char *s = getenv(name);
+	char *end;
+	long v;
+
+	if (!s || !*s)
+		return def;
+	v = strtol(s, &end, 10);
+	if (*end || v < lo || v > hi)
+		die("%s=%s: want a number from %ld to %ld", name, s, lo, hi);
+	return v;
+}
+
+int main(void)
+{
+	int rep, be;
+
+	/* It rewrites THP settings and fills memory: never on a real host. */
+	if (!getenv("GMEM_BENCH_GUEST"))
+		die("runs only in the benchmark guest (scripts/bench)");
+	reps = env_long("BENCH_REPS", 5, 1, MAX_REPS);
+	size = env_long("BENCH_SIZE_MB", 1024, 4, 1 << 20) * MiB;
+	if (size % (4 * MiB))
+		die("BENCH_SIZE_MB must be a multiple of 4");
+	only = getenv("BENCH_ONLY");
+
+	backend_probe(size);
+	backend_describe();
+	/* Debian turns init_on_alloc on: the page allocator zeroes too. */
+	info("kernel log: %s", kmsg_find("mem auto-init"));
+	info("%d repetitions, %llu MiB per fd%s%s", reps,
+	     (unsigned long long)(size / MiB), only ? ", only " : "",
+	     only ? only : "");
+	test_dev = gmem_test_open();
+
+	for (rep = 0; rep < reps; rep++) {
+		note("repetition %d of %d", rep + 1, reps);
+		for (be = 0; be < NR_BACKENDS; be++) {
+			if (backend_unavailable(be))
+				continue;
+			note("  %s", backend_name[be]);
+			if (wanted("ops"))
+				bench_ops(be);
+			if (wanted("threads"))
+				bench_threads(be);
+			if (wanted("metadata"))
+				bench_metadata(be, rep == 0);
+		}
+		if (wanted("floor"))
+			bench_floor();
+		if (wanted("convert"))
+			bench_convert();
+		if (wanted("resolve")) {
+			bench_resolve(GiB, B_RESOLVE_1G, rep == 0);
+			bench_resolve(16 * GiB, B_RESOLVE_16G, false);
+		}
+	}
+	if (convert_retries)
+		info("conversion: %lu EAGAIN retries (page in a per-CPU LRU batch)",
+		     convert_retries);
+
+	report(size, reps);
+	return 0;
+}

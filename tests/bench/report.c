@@ -1,0 +1,591 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gmem-bench: results, statistics, targets and the output files.
+ *
+ * Every file goes to stdout between "@@@ FILE name" and "@@@ END" lines;
+ * scripts/bench cuts them apart on the host (the guest has no disk):
+ *   table.txt     the tables and the targets, for a terminal
+ *   table.md      the same in Markdown, for README.md
+ *   summary.csv   one line per result: unit, repetitions, min, median, samples
+ *   results.json  the same with the targets and the run's description
+ *   chart.dat     what tests/bench/chart.gp plots
+ * Times are judged on the minimum of the repetitions (noise, of which a
+ * TCG guest on a shared host has plenty, only ever adds time); medians are
+ * shown beside.  Metadata is judged on its median.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench.h"
+
+struct result {
+	char bench[40];
+	char variant[24];
+	char unit[8];
+	double v[MAX_REPS];
+	int n;
+};
+
+#define MAX_RESULTS	96
+#define MAX_INFO	48
+
+static struct result results[MAX_RESULTS];
+static int nresults;
+static char infos[MAX_INFO][200];
+static int ninfo;
+
+void record(const char *bench, const char *variant, const char *unit,
+	    double value)
+{
+	struct result *r = NULL;
+	int i;
+
+	for (i = 0; i < nresults && !r; i++)
+		if (!strcmp(results[i].bench, bench) &&
+		    !strcmp(results[i].variant, variant))
+			r = &results[i];
+	if (!r) {
+		if (nresults == MAX_RESULTS)
+			die("too many results");
+		r = &results[nresults++];
+		snprintf(r->bench, sizeof(r->bench), "%s", bench);
+		snprintf(r->variant, sizeof(r->variant), "%s", variant);
+		snprintf(r->unit, sizeof(r->unit), "%s", unit);
+	}
+	if (r->n == MAX_REPS)
+		die("too many samples of %s/%s", bench, variant);
+	r->v[r->n++] = value;
+}
+
+void info(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ninfo == MAX_INFO)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(infos[ninfo++], sizeof(infos[0]), fmt, ap);
+	va_end(ap);
+}
+
+static const struct result *get(const char *bench, const char *variant)
+{
+	int i;
+
+	for (i = 0; i < nresults; i++)
+		if (!strcmp(results[i].bench, bench) &&
+		    !strcmp(results[i].variant, variant))
+			return &results[i];
+	return NULL;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double rmin(const struct result *r)
+{
+	double m;
+	int i;
+
+	if (!r || !r->n)
+		return NAN;
+	for (m = r->v[0], i = 1; i < r->n; i++)
+		m = fmin(m, r->v[i]);
+	return m;
+}
+
+static double rmedian(const struct result *r)
+{
+	double s[MAX_REPS];
+
+	if (!r || !r->n)
+		return NAN;
+	memcpy(s, r->v, r->n * sizeof(s[0]));
+	qsort(s, r->n, sizeof(s[0]), cmp_double);
+	return r->n % 2 ? s[r->n / 2] : (s[r->n / 2 - 1] + s[r->n / 2]) / 2;
+}
+
+static double min_of(const char *bench, const char *variant)
+{
+	return rmin(get(bench, variant));
+}
+
+static double median_of(const char *bench, const char *variant)
+{
+	return rmedian(get(bench, variant));
+}
+
+/* --- tables: one model, printed as text and as Markdown --- */
+
+#define MAX_ROWS	16
+#define MAX_COLS	7
+#define CELL		32
+
+struct table {
+	char title[96];
+	int ncols;
+	int nrows;			/* row 0 is the header */
+	char cell[MAX_ROWS][MAX_COLS][CELL];
+};
+
+static struct table tables[8];
+static int ntables;
+
+static struct table *table_new(const char *title, int ncols)
+{
+	struct table *t = &tables[ntables++];
+
+	snprintf(t->title, sizeof(t->title), "%s", title);
+	t->ncols = ncols;
+	t->nrows = 0;
+	return t;
+}
+
+/* A new row; the cells are filled in with cell(). */
+static int table_row(struct table *t, const char *first)
+{
+	int row = t->nrows++;
+
+	if (row == MAX_ROWS)
+		die("table %s: too many rows", t->title);
+	memset(t->cell[row], 0, sizeof(t->cell[row]));
+	snprintf(t->cell[row][0], CELL, "%s", first);
+	return row;
+}
+
+static void cell(struct table *t, int row, int col, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void cell(struct table *t, int row, int col, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t->cell[row][col], CELL, fmt, ap);
+	va_end(ap);
+}
+
+/* 3 significant digits, but never an exponent for a big number. */
+static void fmt_num(char *buf, size_t len, double x)
+{
+	snprintf(buf, len, fabs(x) >= 1000 ? "%.0f" : "%.3g", x);
+}
+
+/* "min / median" of a result, or n/a. */
+static void cell_pair(struct table *t, int row, int col, const char *bench,
+		      const char *variant)
+{
+	const struct result *r = get(bench, variant);
+
+	char a[24], b[24];
+
+	if (!r) {
+		cell(t, row, col, "n/a");
+		return;
+	}
+	fmt_num(a, sizeof(a), rmin(r));
+	fmt_num(b, sizeof(b), rmedian(r));
+	cell(t, row, col, "%s / %s", a, b);
+}
+
+static void cell_num(struct table *t, int row, int col, double x)
+{
+	char a[24];
+
+	fmt_num(a, sizeof(a), x);
+	cell(t, row, col, "%s", isnan(x) ? "n/a" : a);
+}
+
+static void cell_kib(struct table *t, int row, int col, double bytes)
+{
+	if (isnan(bytes))
+		cell(t, row, col, "n/a");
+	else
+		cell(t, row, col, "%.0f KiB", bytes / KiB);
+}
+
+static void cell_ratio(struct table *t, int row, int col, double x)
+{
+	if (isnan(x))
+		cell(t, row, col, "n/a");
+	else
+		cell(t, row, col, "%.2fx", x);
+}
+
+static void print_text(FILE *f, const struct table *t)
+{
+	int w[MAX_COLS] = { 0 }, r, c;
+
+	for (r = 0; r < t->nrows; r++)
+		for (c = 0; c < t->ncols; c++)
+			if ((int)strlen(t->cell[r][c]) > w[c])
+				w[c] = strlen(t->cell[r][c]);
+	fprintf(f, "%s\n", t->title);
+	for (r = 0; r < t->nrows; r++) {
+		for (c = 0; c < t->ncols; c++)
+			fprintf(f, c ? "  %*s" : "%-*s", w[c], t->cell[r][c]);
+		fputc('\n', f);
+	}
+	fputc('\n', f);
+}
+
+static void print_md(FILE *f, const struct table *t)
+{
+	int r, c;
+
+	fprintf(f, "**%s**\n\n", t->title);
+	for (r = 0; r < t->nrows; r++) {
+		for (c = 0; c < t->ncols; c++)
+			fprintf(f, "| %s ", t->cell[r][c]);
+		fprintf(f, "|\n");
+		if (r == 0) {
+			for (c = 0; c < t->ncols; c++)
+				fprintf(f, c ? "|---:" : "|---");
+			fprintf(f, "|\n");
+		}
+	}
+	fputc('\n', f);
+}
+
+/* --- targets (issue 7) --- */
+
+struct target {
+	const char *what;
+	const char *label;		/* short, for the chart */
+	double value;
+	double limit;
+	bool at_least;			/* met if value >= limit, else <= */
+	const char *unit;		/* "x" or "%" */
+};
+
+#define NR_TARGETS	11
+static struct target targets[NR_TARGETS];
+
+static double ratio(double a, double b)
+{
+	return a / b;	/* NaN propagates: a missing result is n/a */
+}
+
+/* A resolve over the bare lookup of the same pages. */
+static double resolve_ratio(const char *bench)
+{
+	return ratio(min_of(bench, V_GET_PFN), min_of(bench, V_LOOKUP));
+}
+
+static void compute_targets(void)
+{
+	double alloc = min_of(B_ALLOC, "gmem");
+	double r1 = resolve_ratio(B_RESOLVE_1G);
+	double r16 = resolve_ratio(B_RESOLVE_16G);
+	struct target t[NR_TARGETS] = {
+		{ "allocate: gmem / zeroing floor (clear_page)", "alloc/floor",
+		  ratio(alloc, min_of(B_FLOOR, V_CLEAR)), 1.1, false, "x" },
+		{ "allocate: memfd / gmem", "memfd/gmem",
+		  ratio(min_of(B_ALLOC, "memfd"), alloc), 1.4, true, "x" },
+		{ "allocate: guest_memfd / gmem", "guest_memfd/gmem",
+		  ratio(min_of(B_ALLOC, "guest_memfd"), alloc), 1.4, true, "x" },
+		{ "punch: gmem / memfd-thp", "punch/thp",
+		  ratio(min_of(B_PUNCH, "gmem"), min_of(B_PUNCH, "memfd-thp")),
+		  1.0, false, "x" },
+		{ "first touch: gmem / hugetlbfs", "touch/hugetlb",
+		  ratio(min_of(B_TOUCH, "gmem"), min_of(B_TOUCH, "hugetlbfs")),
+		  1.1, false, "x" },
+		{ "resolve, 1 GiB fd: gmem_get_pfn / page-cache lookup",
+		  "resolve 1G", r1, 1.5, false, "x" },
+		{ "resolve, 16 GiB fd: gmem_get_pfn / page-cache lookup",
+		  "resolve 16G", r16, 1.5, false, "x" },
+		{ "resolve: 16 GiB fd vs 1 GiB fd, each over its lookup (within 10%)",
+		  "resolve 16G/1G", ratio(r16, r1), 1.1, false, "x" },
+		{ "metadata: gmem slab objects per memory allocated",
+		  "metadata",
+		  median_of(B_META_OBJ, "gmem") / (double)GiB * 100, 0.2, false, "%" },
+		{ "allocate: gmem 2 threads speedup over 1", "alloc 2T",
+		  ratio(alloc, min_of(B_ALLOC2, "gmem")), 1.6, true, "x" },
+		{ "first touch: gmem 2 threads speedup over 1", "touch 2T",
+		  ratio(min_of(B_TOUCH, "gmem"), min_of(B_TOUCH2, "gmem")),
+		  1.6, true, "x" },
+	};
+
+	memcpy(targets, t, sizeof(t));
+}
+
+/* How far from the target: <= 1 is met, 1.5 means 1.5x off. */
+static double off_by(const struct target *t)
+{
+	return t->at_least ? t->limit / t->value : t->value / t->limit;
+}
+
+static const char *verdict(const struct target *t)
+{
+	if (isnan(t->value))
+		return "n/a";
+	return off_by(t) <= 1 ? "met" : "NOT met";
+}
+
+static void print_targets(FILE *f, bool md)
+{
+	const struct target *t;
+	int i;
+
+	fprintf(f, md ? "**Targets** (issue 7; times judged on the minimum of the repetitions)\n\n"
+		      "| target | measured | limit | verdict |\n|---|---:|---:|---|\n"
+		   : "Targets (issue 7; times judged on the minimum of the repetitions)\n");
+	for (i = 0; i < NR_TARGETS; i++) {
+		char val[32], lim[32], how[64] = "";
+
+		t = &targets[i];
+		snprintf(val, sizeof(val), "%.3g%s", t->value, t->unit);
+		snprintf(lim, sizeof(lim), "%s %.3g%s", t->at_least ? ">=" : "<=",
+			 t->limit, t->unit);
+		if (!isnan(t->value) && off_by(t) > 1)
+			snprintf(how, sizeof(how), ", missed by %.2fx", off_by(t));
+		if (md)
+			fprintf(f, "| %s | %s | %s | %s%s |\n", t->what, val, lim,
+				verdict(t), how);
+		else
+			fprintf(f, "  %-8s %-55s %9s  (%s)%s\n", verdict(t), t->what,
+				val, lim, how);
+	}
+	fputc('\n', f);
+}
+
+/* --- the tables --- */
+
+static void build_tables(uint64_t size, int reps)
+{
+	static const char *const steps[] = { V_STEP_4K, V_STEP_2M };
+	static const char *const rows[] = { B_ALLOC, B_PUNCH, B_TOUCH, B_ALLOC2, B_TOUCH2 };
+	double floor = min_of(B_FLOOR, V_CLEAR);
+	char title[96];
+	struct table *t;
+	unsigned int i;
+	int be, row;
+
+	snprintf(title, sizeof(title),
+		 "%llu MiB per fd, seconds, min / median of %d",
+		 (unsigned long long)(size / MiB), reps);
+	t = table_new(title, 1 + NR_BACKENDS);
+	table_row(t, "");
+	for (be = 0; be < NR_BACKENDS; be++)
+		cell(t, 0, be + 1, "%s", backend_name[be]);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		row = table_row(t, rows[i]);
+		for (be = 0; be < NR_BACKENDS; be++)
+			cell_pair(t, row, be + 1, rows[i], backend_name[be]);
+	}
+	row = table_row(t, "allocate / floor");
+	for (be = 0; be < NR_BACKENDS; be++)
+		cell_ratio(t, row, be + 1, min_of(B_ALLOC, backend_name[be]) / floor);
+	row = table_row(t, "first touch / floor");
+	for (be = 0; be < NR_BACKENDS; be++)
+		cell_ratio(t, row, be + 1, min_of(B_TOUCH, backend_name[be]) / floor);
+	row = table_row(t, "allocate 2T speedup");
+	for (be = 0; be < NR_BACKENDS; be++)
+		cell_ratio(t, row, be + 1, min_of(B_ALLOC, backend_name[be]) /
+			   min_of(B_ALLOC2, backend_name[be]));
+	row = table_row(t, "first touch 2T speedup");
+	for (be = 0; be < NR_BACKENDS; be++)
+		cell_ratio(t, row, be + 1, min_of(B_TOUCH, backend_name[be]) /
+			   min_of(B_TOUCH2, backend_name[be]));
+	row = table_row(t, "slab objects/GiB");
+	for (be = 0; be < NR_BACKENDS; be++) {
+		double b = median_of(B_META_OBJ, backend_name[be]);
+
+		if (isnan(b))
+			cell(t, row, be + 1, "n/a");
+		else
+			cell(t, row, be + 1, "%.0f KiB %.3f%%", b / KiB,
+			     b / GiB * 100);
+	}
+	row = table_row(t, "slab pages/GiB");
+	for (be = 0; be < NR_BACKENDS; be++)
+		cell_kib(t, row, be + 1, median_of(B_META_SLAB, backend_name[be]));
+	row = table_row(t, "other pages/GiB");
+	for (be = 0; be < NR_BACKENDS; be++)
+		cell_kib(t, row, be + 1, median_of(B_META_OTHER, backend_name[be]));
+
+	t = table_new("Zeroing floor, the same memory already allocated, seconds", 4);
+	table_row(t, "");
+	cell(t, 0, 1, "min");
+	cell(t, 0, 2, "median");
+	cell(t, 0, 3, "GiB/s");
+	row = table_row(t, "clear_page (kernel)");
+	cell_num(t, row, 1, floor);
+	cell_num(t, row, 2, median_of(B_FLOOR, V_CLEAR));
+	cell(t, row, 3, "%.2f", (double)size / GiB / floor);
+	row = table_row(t, "memset (user, faulted)");
+	cell_num(t, row, 1, min_of(B_FLOOR, V_MEMSET));
+	cell_num(t, row, 2, median_of(B_FLOOR, V_MEMSET));
+	cell(t, row, 3, "%.2f", (double)size / GiB / min_of(B_FLOOR, V_MEMSET));
+
+	t = table_new("gmem conversion, shared -> private -> shared, seconds, min / median", 5);
+	table_row(t, "");
+	cell(t, 0, 1, "to private");
+	cell(t, 0, 2, "to shared");
+	cell(t, 0, 3, "round trip");
+	cell(t, 0, 4, "us per call");
+	for (i = 0; i < 2; i++) {
+		row = table_row(t, steps[i]);
+		cell_pair(t, row, 1, B_CONV_PRIV, steps[i]);
+		cell_pair(t, row, 2, B_CONV_SHARED, steps[i]);
+		cell_num(t, row, 3, min_of(B_CONV_PRIV, steps[i]) +
+			 min_of(B_CONV_SHARED, steps[i]));
+		cell_num(t, row, 4, min_of(B_CONV_CALL, steps[i]));
+	}
+
+	t = table_new("Resolve, populated private pages, ns per call, min / median", 4);
+	table_row(t, "");
+	cell(t, 0, 1, V_GET_PFN);
+	cell(t, 0, 2, V_LOOKUP);
+	cell(t, 0, 3, "ratio");
+	row = table_row(t, "1 GiB fd");
+	cell_pair(t, row, 1, B_RESOLVE_1G, V_GET_PFN);
+	cell_pair(t, row, 2, B_RESOLVE_1G, V_LOOKUP);
+	cell_ratio(t, row, 3, resolve_ratio(B_RESOLVE_1G));
+	row = table_row(t, "16 GiB fd (sparse)");
+	cell_pair(t, row, 1, B_RESOLVE_16G, V_GET_PFN);
+	cell_pair(t, row, 2, B_RESOLVE_16G, V_LOOKUP);
+	cell_ratio(t, row, 3, resolve_ratio(B_RESOLVE_16G));
+	row = table_row(t, "16 GiB over 1 GiB");
+	cell_ratio(t, row, 1, min_of(B_RESOLVE_16G, V_GET_PFN) /
+		   min_of(B_RESOLVE_1G, V_GET_PFN));
+	cell_ratio(t, row, 2, min_of(B_RESOLVE_16G, V_LOOKUP) /
+		   min_of(B_RESOLVE_1G, V_LOOKUP));
+	cell_ratio(t, row, 3, resolve_ratio(B_RESOLVE_16G) /
+		   resolve_ratio(B_RESOLVE_1G));
+}
+
+/* --- machine-readable files --- */
+
+static void print_csv(FILE *f)
+{
+	int i, j;
+
+	fprintf(f, "benchmark,variant,unit,reps,min,median,samples\n");
+	for (i = 0; i < nresults; i++) {
+		const struct result *r = &results[i];
+
+		/* Names may hold commas, never quotes. */
+		fprintf(f, "\"%s\",\"%s\",%s,%d,%.6g,%.6g,", r->bench,
+			r->variant, r->unit, r->n, rmin(r), rmedian(r));
+		for (j = 0; j < r->n; j++)
+			fprintf(f, "%s%.6g", j ? " " : "", r->v[j]);
+		fputc('\n', f);
+	}
+}
+
+static void json_num(FILE *f, double x)
+{
+	if (isnan(x) || isinf(x))
+		fprintf(f, "null");
+	else
+		fprintf(f, "%.6g", x);
+}
+
+static void print_json(FILE *f, uint64_t size, int reps)
+{
+	int i, j;
+
+	fprintf(f, "{\n  \"size_bytes\": %llu,\n  \"reps\": %d,\n  \"info\": [",
+		(unsigned long long)size, reps);
+	for (i = 0; i < ninfo; i++)
+		fprintf(f, "%s\n    \"%s\"", i ? "," : "", infos[i]);
+	fprintf(f, "\n  ],\n  \"results\": [");
+	for (i = 0; i < nresults; i++) {
+		const struct result *r = &results[i];
+
+		fprintf(f, "%s\n    {\"benchmark\": \"%s\", \"variant\": \"%s\", \"unit\": \"%s\", \"min\": ",
+			i ? "," : "", r->bench, r->variant, r->unit);
+		json_num(f, rmin(r));
+		fprintf(f, ", \"median\": ");
+		json_num(f, rmedian(r));
+		fprintf(f, ", \"samples\": [");
+		for (j = 0; j < r->n; j++) {
+			fprintf(f, j ? ", " : "");
+			json_num(f, r->v[j]);
+		}
+		fprintf(f, "]}");
+	}
+	fprintf(f, "\n  ],\n  \"targets\": [");
+	for (i = 0; i < NR_TARGETS; i++) {
+		const struct target *t = &targets[i];
+
+		fprintf(f, "%s\n    {\"target\": \"%s\", \"value\": ", i ? "," : "",
+			t->what);
+		json_num(f, t->value);
+		fprintf(f, ", \"limit\": %.6g, \"at_least\": %s, \"unit\": \"%s\", \"verdict\": \"%s\"}",
+			t->limit, t->at_least ? "true" : "false", t->unit,
+			verdict(t));
+	}
+	fprintf(f, "\n  ]\n}\n");
+}
+
+/*
+ * Block 0: each operation's time over the zeroing floor, per backend.
+ * Block 1: each target's distance from its limit (<= 1 is met).
+ */
+static void print_chart(FILE *f)
+{
+	static const char *const ops[] = { B_ALLOC, B_PUNCH, B_TOUCH };
+	double floor = min_of(B_FLOOR, V_CLEAR), x;
+	unsigned int i;
+	int be;
+
+	fprintf(f, "operation");
+	for (be = 0; be < NR_BACKENDS; be++)
+		fprintf(f, " %s", backend_name[be]);
+	fputc('\n', f);
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		fprintf(f, "\"%s\"", ops[i]);
+		for (be = 0; be < NR_BACKENDS; be++) {
+			x = min_of(ops[i], backend_name[be]) / floor;
+			if (isnan(x))
+				fprintf(f, " -");
+			else
+				fprintf(f, " %.6g", x);
+		}
+		fputc('\n', f);
+	}
+	fprintf(f, "\n\n# target off met\n");
+	for (i = 0; i < NR_TARGETS; i++) {
+		x = off_by(&targets[i]);
+		if (isnan(x))
+			fprintf(f, "\"%s\" - -\n", targets[i].label);
+		else
+			fprintf(f, "\"%s\" %.6g %d\n", targets[i].label, x, x <= 1);
+	}
+}
+
+void report(uint64_t size, int reps)
+{
+	int i;
+
+	compute_targets();
+	build_tables(size, reps);
+
+	printf("@@@ FILE table.txt\n");
+	for (i = 0; i < ninfo; i++)
+		printf("# %s\n", infos[i]);
+	printf("\n");
+	for (i = 0; i < ntables; i++)
+		print_text(stdout, &tables[i]);
+	print_targets(stdout, false);
+	printf("@@@ END\n@@@ FILE table.md\n");
+	for (i = 0; i < ntables; i++)
+		print_md(stdout, &tables[i]);
+	print_targets(stdout, true);
+	printf("@@@ END\n@@@ FILE summary.csv\n");
+	print_csv(stdout);
+	printf("@@@ END\n@@@ FILE results.json\n");
+	print_json(stdout, size, reps);
+	printf("@@@ END\n@@@ FILE chart.dat\n");
+	print_chart(stdout);
+	printf("@@@ END\n");
+	fflush(stdout);
+}
