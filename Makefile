@@ -27,6 +27,50 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(PWD)/tests/consumer clean
 	$(MAKE) -C tests clean
 
+# Installing on a real machine (README.md "Install with DKMS").  The
+# version is dkms.conf's PACKAGE_VERSION, as for MODULE_VERSION.
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' $(PWD)/dkms.conf)
+DKMS ?= dkms
+DKMS_SRC := /usr/src/gmem-$(VERSION)
+# What DKMS needs to build and install gmem, udev rule and hook included.
+DKMS_FILES := Kbuild Makefile dkms.conf module include packaging
+INSTALL_MOD_DIR ?= extra
+UDEVRULESDIR ?= /etc/udev/rules.d
+
+# gmem.ko to $(DESTDIR)/lib/modules/$(KERNELRELEASE)/$(INSTALL_MOD_DIR)
+# (Kbuild's modules_install: it strips, signs and compresses as the kernel
+# is configured to) and the udev rule; depmod when installing for real.
+install: modules
+	$(MAKE) -C $(KDIR) M=$(PWD) INSTALL_MOD_PATH=$(DESTDIR) \
+		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) modules_install
+	install -D -m 0644 $(PWD)/packaging/60-gmem.rules \
+		$(DESTDIR)$(UDEVRULESDIR)/60-gmem.rules
+	if [ -z "$(DESTDIR)" ]; then depmod -a $(KERNELRELEASE); fi
+
+# Register this tree with DKMS as gmem/$(VERSION), replacing any gmem
+# version registered before (an upgrade), then build and install it for
+# $(KERNELRELEASE); DKMS rebuilds it for every later kernel by itself.
+# (Run from $(DKMS_SRC) itself, it registers that tree as it is.)
+dkms-install: dkms-remove
+	if [ "$(PWD)" != "$(DKMS_SRC)" ]; then \
+		rm -rf $(DKMS_SRC) && mkdir -p $(DKMS_SRC) && \
+		tar -C $(PWD) -c --exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
+		--exclude='*.mod.c' --exclude='.*.cmd' --exclude='Module.symvers' \
+		--exclude='modules.order' $(DKMS_FILES) | tar -C $(DKMS_SRC) -x; \
+	fi
+	$(DKMS) add gmem/$(VERSION)
+	$(DKMS) build gmem/$(VERSION) -k $(KERNELRELEASE)
+	$(DKMS) install gmem/$(VERSION) -k $(KERNELRELEASE)
+
+# Every registered gmem version out of DKMS, every kernel, and its sources.
+# ("dkms status" prints "gmem/V, ..." since DKMS 3, "gmem, V, ..." before.)
+dkms-remove:
+	set -e; for v in $$($(DKMS) status gmem | \
+		sed -n 's,^gmem[/,] *\([^,:]*\)[,:].*,\1,p' | sort -u); do \
+		$(DKMS) remove gmem/$$v --all; \
+		[ "/usr/src/gmem-$$v" = "$(PWD)" ] || rm -rf /usr/src/gmem-$$v; \
+	done
+
 # Install the Debian packages that building and testing need.
 deps:
 	scripts/install-deps
@@ -47,4 +91,5 @@ bench:
 
 .PHONY: bench
 
-.PHONY: all modules test-modules clean deps run check
+.PHONY: all modules test-modules clean deps run check install dkms-install \
+	dkms-remove
