@@ -345,6 +345,79 @@ static void fd_before_vm(void)
 	ASSERT_EQ(gmem_refcnt_wait(refs), refs);
 }
 
+/*
+ * What KVM refuses: a range another VM has bound (gmem's bindings never
+ * overlap), a range past the end of the fd, an unaligned offset, and the
+ * flag itself on a VM type without private memory.
+ */
+static void bind_rules(void)
+{
+	unsigned long long refs = gmem_refcnt();
+	struct vm other, dflt;
+	struct pvm p;
+
+	pvm_setup(&p);
+	ASSERT_OK(vm_create(&other, KVM_X86_SW_PROTECTED_VM));
+	EXPECT_EQ(vm_set_region2(&other, p.mem, GUEST_MEM_SIZE, p.fd, 0), -EBUSY);
+	EXPECT_EQ(vm_set_region2(&other, p.mem, GUEST_MEM_SIZE, p.fd,
+				 GUEST_MEM_SIZE), -EINVAL);
+	EXPECT_EQ(vm_set_region2(&other, p.mem, GUEST_PAGE, p.fd, 100), -EINVAL);
+	ASSERT_OK(vm_create(&dflt, KVM_X86_DEFAULT_VM));
+	EXPECT_EQ(vm_set_region2(&dflt, p.mem, GUEST_MEM_SIZE, p.fd, 0), -EINVAL);
+	vm_destroy(&dflt);
+
+	/* None of that disturbed the VM that holds the range... */
+	ASSERT_EQ(GUEST(&p.vm, CMD_SUM, GUEST_DATA, GUEST_DATA_LEN),
+		  image_sum(GUEST_DATA, GUEST_DATA_LEN));
+	/* ...and once it is gone, the range is free for another. */
+	vm_destroy(&p.vm);
+	ASSERT_OK(vm_set_region2(&other, p.mem, GUEST_MEM_SIZE, p.fd, 0));
+	vm_destroy(&other);
+
+	munmap(p.mem, GUEST_MEM_SIZE);
+	close(p.fd);
+	ASSERT_EQ(gmem_refcnt_wait(refs), refs);
+}
+
+/*
+ * gmem is a second provider: KVM's own guest_memfd still backs a
+ * memslot's private pages, next to ordinary memory for the shared ones.
+ */
+static void kvm_guest_memfd(void)
+{
+	uint8_t *mem;
+	struct vm vm;
+	uint32_t v;
+	int fd;
+
+	if (!vm_type_supported(KVM_X86_SW_PROTECTED_VM))
+		no_gmem_kvm("KVM offers no KVM_X86_SW_PROTECTED_VM");
+	mem = mmap(NULL, GUEST_MEM_SIZE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(mem != MAP_FAILED);
+	memcpy(mem, guest_image(), GUEST_MEM_SIZE);
+	ASSERT_OK(vm_create(&vm, KVM_X86_SW_PROTECTED_VM));
+	fd = vm_create_guest_memfd(&vm, GUEST_MEM_SIZE);
+	ASSERT_OK(fd < 0 ? fd : 0);
+	ASSERT_OK(vm_set_region2(&vm, mem, GUEST_MEM_SIZE, fd, 0));
+	ASSERT_OK(vm_set_private(&vm, GUEST_PUNCH_PAGE, GUEST_PAGE, true));
+	ASSERT_OK(vm_add_vcpu(&vm));
+
+	/* Shared pages come from the anonymous memory... */
+	ASSERT_EQ(GUEST(&vm, CMD_SUM, GUEST_DATA, GUEST_DATA_LEN),
+		  image_sum(GUEST_DATA, GUEST_DATA_LEN));
+	/* ...the private one from KVM's guest_memfd, zeroed, apart. */
+	ASSERT_EQ(GUEST(&vm, CMD_READ, GUEST_PUNCH_PAGE), 0);
+	ASSERT_EQ(GUEST(&vm, CMD_WRITE, GUEST_PUNCH_PAGE + 4, 0x0e1f0001), 0);
+	ASSERT_EQ(GUEST(&vm, CMD_READ, GUEST_PUNCH_PAGE + 4), 0x0e1f0001);
+	memcpy(&v, mem + GUEST_PUNCH_PAGE + 4, 4);
+	ASSERT_EQ(v, PUNCH_FILL);
+
+	vm_destroy(&vm);
+	close(fd);
+	munmap(mem, GUEST_MEM_SIZE);
+}
+
 static const struct test e2e_tests[] = {
 	TEST("private code and data from GMEM_POPULATE: the guest runs and checksums them",
 	     private_checksum),
@@ -356,5 +429,8 @@ static const struct test e2e_tests[] = {
 	     poison_private, .kmsg_allow = "emory failure"),
 	TEST("the VM destroyed before the gmem fd is closed", vm_before_fd),
 	TEST("the gmem fd closed before the VM is destroyed", fd_before_vm),
+	TEST("KVM refuses an overlapping, out-of-range or unaligned binding, and a VM without private memory",
+	     bind_rules),
+	TEST("KVM's own guest_memfd still works beside gmem", kvm_guest_memfd),
 };
 DEFINE_SUITE(e2e_suite, "e2e", e2e_tests);

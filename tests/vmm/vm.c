@@ -85,6 +85,14 @@ int vm_set_region2(struct vm *vm, void *hva, uint64_t size, int fd,
 	return ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION2, &r) ? -errno : 0;
 }
 
+int vm_create_guest_memfd(struct vm *vm, uint64_t size)
+{
+	struct kvm_create_guest_memfd g = { .size = size };
+	int fd = ioctl(vm->fd, KVM_CREATE_GUEST_MEMFD, &g);
+
+	return fd < 0 ? -errno : fd;
+}
+
 int vm_delete_region(struct vm *vm)
 {
 	struct kvm_userspace_memory_region r = { .slot = 0 };

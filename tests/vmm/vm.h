@@ -47,6 +47,15 @@ struct kvm_userspace_memory_region2 {
 #define KVM_SET_USER_MEMORY_REGION2 \
 	_IOW(KVMIO, 0x49, struct kvm_userspace_memory_region2)
 #endif
+#ifndef KVM_CREATE_GUEST_MEMFD
+struct kvm_create_guest_memfd {
+	__u64 size;
+	__u64 flags;
+	__u64 reserved[6];
+};
+#define KVM_CREATE_GUEST_MEMFD \
+	_IOWR(KVMIO, 0xd4, struct kvm_create_guest_memfd)
+#endif
 #ifndef KVM_SET_MEMORY_ATTRIBUTES
 struct kvm_memory_attributes {
 	__u64 address;
@@ -113,6 +122,8 @@ int vm_set_region(struct vm *vm, void *hva, uint64_t size);
 /* The same with KVM_MEM_GUEST_MEMFD: private memory from @fd at @off. */
 int vm_set_region2(struct vm *vm, void *hva, uint64_t size, int fd,
 		   uint64_t off);
+/* KVM's own guest_memfd of @size bytes: the fd or -errno. */
+int vm_create_guest_memfd(struct vm *vm, uint64_t size);
 /* Delete slot 0. */
 int vm_delete_region(struct vm *vm);
 /* KVM_SET_MEMORY_ATTRIBUTES: [@gpa, @gpa + @size) private or shared. */
