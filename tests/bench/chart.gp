@@ -20,7 +20,7 @@ set grid ytics mytics
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.85 border -1
-set key top right
+set key outside right top
 plot for [i=2:6] dat index 0 using i:xtic(1) title columnheader(i), \
 	1 with lines dt 2 lc "black" title "floor"
 
@@ -31,7 +31,7 @@ set ylabel "measured / limit"
 set boxwidth 0.6
 set style fill solid 0.85 border -1
 set xtics rotate by -30
-set key top right
+set offsets 0.6, 0.6, 0, 0
 plot dat index 1 using 0:($3 == 1 ? $2 : 1/0):xtic(1) with boxes lc "forest-green" title "met", \
 	dat index 1 using 0:($3 == 0 ? $2 : 1/0) with boxes lc "red" title "not met", \
 	1 with lines dt 2 lc "black" title "limit"
