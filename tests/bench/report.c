@@ -349,7 +349,7 @@ static void print_targets(FILE *f, bool md)
 			fprintf(f, "| %s | %s | %s | %s%s |\n", t->what, val, lim,
 				verdict(t), how);
 		else
-			fprintf(f, "  %-8s %-55s %9s  (%s)%s\n", verdict(t), t->what,
+			fprintf(f, "  %-8s %-66s %8s  (%s)%s\n", verdict(t), t->what,
 				val, lim, how);
 	}
 	fputc('\n', f);
