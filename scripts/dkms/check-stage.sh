@@ -1,0 +1,53 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Sourced by scripts/check: the DKMS stage of one suite's pipeline, with
+# check's verdict, add_tap, timed, $run, $scripts and $suites.
+#
+#   dkms_start DIR SUITE   after gmem's build: scripts/dkms/check-dkms in
+#                          the background (its chroot work at nice 19, its
+#                          guests under check's guest lock); the upgrade
+#                          from an older version for the first and the last
+#                          suite of the run (the oldest and newest DKMS),
+#                          the module.sig_enforce=1 guest for the last one
+#                          (the newest kernel)
+#   dkms_stage DIR SUITE   at the end of the suite's pipeline: wait for it
+#                          and count its TAP (DIR/dkms/dkms.tap)
+#
+# Phases in the suite's "time:" line: dkms (all of it, waits included),
+# dkms-chroot (dkms-install, checks, make install, dkms-remove),
+# dkms-guest and dkms-guest-sig (each boot, start to power-off).
+
+dkms_start() {	# DIR SUITE
+	local dir=$1 suite=$2 sig=0 upgrade=0
+	[ "$suite" != "${suites[${#suites[@]} - 1]}" ] || sig=1 upgrade=1
+	[ "$suite" != "${suites[0]}" ] || upgrade=1
+	mkdir -p "$dir/dkms"
+	(
+		rc=0
+		timed "$dir" dkms env GUEST_LOCK="$run/guest.lock" DKMS_SIG=$sig \
+			DKMS_UPGRADE=$upgrade DKMS_NICE=19 "$scripts/dkms/check-dkms" "$suite" "$dir/dkms" \
+			>"$dir/dkms.out" 2>&1 || rc=$?
+		echo "$rc" >"$dir/dkms/rc"
+	) &
+	echo $! >"$dir/dkms/pid"
+}
+
+dkms_stage() {	# DIR SUITE
+	local dir=$1 suite=$2 pid rc tap_failed=0 phase took
+	pid=$(cat "$dir/dkms/pid" 2>/dev/null) || return 0
+	while kill -0 "$pid" 2>/dev/null; do sleep 1; done
+	rc=$(cat "$dir/dkms/rc" 2>/dev/null || echo 1)
+	echo "[$suite] DKMS done"
+	# "chroot 12.3s, initramfs 1.0s, ..." from check-dkms, as dkms-* phases.
+	tr ',' '\n' <"$dir/dkms/times" 2>/dev/null | while read -r phase took; do
+		case "$phase" in
+		chroot | guest | guest-sig) echo "dkms-$phase $took" >>"$dir/times" ;;
+		esac
+	done
+	add_tap "$dir" "$dir/dkms/dkms.tap" "DKMS on $(cat "$dir/kver" 2>/dev/null) ($dir/dkms)" ||
+		tap_failed=1
+	# A failing exit status the TAP does not explain is a failure of its own.
+	if [ "$rc" -ne 0 ] && [ $tap_failed -eq 0 ]; then
+		verdict "$dir" fail "DKMS $suite: check-dkms exit status $rc ($dir/dkms.out)" "$dir/dkms.out"
+	fi
+}
