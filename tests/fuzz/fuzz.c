@@ -1,0 +1,2216 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gmem-fuzz: randomized calls into every entry point of gmem, each result
+ * checked against README.md.
+ *
+ *   gmem-fuzz [-s SEED] [-n CALLS] [-v FROM]
+ *
+ * Every call draws its arguments from values that matter (zero, one, page
+ * size +- 1, the fd's size +- a page, 2^32, 2^63, 2^64 - 1, negative
+ * numbers, random ones) and from plainly valid ones, so that both the
+ * checks and the work behind them get exercised:
+ *
+ *   GMEM_CREATE    every field of struct gmem_create, sizes from 0 to past
+ *                  a page with zero and non-zero tails, argument pointers
+ *                  NULL, unmapped, kernel, non-canonical and straddling an
+ *                  unmapped page
+ *   GMEM_CONVERT, GMEM_POPULATE, GMEM_INFO
+ *                  every field, read-only argument pages (the results that
+ *                  are written back), populate sources that are unmapped,
+ *                  end at an unmapped page, are unaligned, or are a
+ *                  mapping of a gmem fd (shared, private, past its end)
+ *   other ioctl commands on both fds; fallocate with every mode bit and
+ *                  combination; mmap with every prot, MAP_* type and flag,
+ *                  offsets and lengths, then touches of the mapping;
+ *                  read/write/pread/pwrite/lseek/ftruncate/splice
+ *   /dev/gmem_test bind (fds that are closed, not gmem, overlapping,
+ *                  ranges past the end), unbind, resolve, read/write,
+ *                  events and in-kernel resolver threads
+ *
+ * The oracle: for each call, every documented error whose condition the
+ * arguments meet is allowed (README does not order them); if none is met
+ * the call must succeed, up to the resource errors README lists for it
+ * (ENOMEM, ENOSPC, EINTR, EMFILE, ENFILE).  A few errors come from the
+ * VFS or mm before gmem sees the call, exactly as for any file (mmap(2):
+ * ENOMEM for no address space, EOVERFLOW, EOPNOTSUPP for unknown
+ * MAP_SHARED_VALIDATE flags; pread(2) EINVAL for a negative offset); they
+ * are allowed only under those conditions.  A model of every fd (state,
+ * allocation and contents of each page) says what the successful calls
+ * must have done: GMEM_INFO, st_blocks and fdinfo are checked against it
+ * every few thousand calls and at the end, and contents whenever they are
+ * read (mappings, the consumer).  Fds larger than 8192 pages are modeled in
+ * two windows of 1024 pages at their ends; calls that would touch pages
+ * between them are drawn only to fail, or to cover that middle whole.
+ *
+ * Single-threaded and deterministic: `gmem-fuzz -s SEED -n N` replays a
+ * run call for call (the seed is printed first); -v FROM prints every
+ * call from number FROM on.  Stops at the first call whose result is wrong
+ * and prints it.  Prints TAP.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/falloc.h>
+#include <linux/gmem.h>
+
+#include "fault.h"
+#include "gmem_test.h"
+#include "rng.h"
+#include "sys.h"
+
+#define NFD		8	/* memory fds in the pool */
+#define NMAP		8	/* live mappings */
+#define SMALL_PAGES	8192	/* fds up to this are modeled whole */
+#define WIN_PAGES	1024	/* else two windows of this many pages */
+#define ALLOC_PAGES	256	/* most pages one allocating call may add */
+#define HELD_MAX	(48 * 1024 * 1024ULL)	/* memory the model may hold */
+#define SRC_PAGES	8	/* populate source buffer */
+#define CHECK_EVERY	5000	/* calls between GMEM_INFO/st_blocks/fdinfo checks */
+#define PUNCH		(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)
+
+#ifndef MAP_DROPPABLE
+#define MAP_DROPPABLE	0x08
+#endif
+#ifndef MAP_ABOVE4G
+#define MAP_ABOVE4G	0x80
+#endif
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+#ifndef MAP_SYNC
+#define MAP_SYNC	0x080000
+#endif
+#ifndef MAP_SHARED_VALIDATE
+#define MAP_SHARED_VALIDATE 0x03
+#endif
+#define LEGACY_MAP_FLAGS (MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | \
+			  0x0800 | 0x1000 | 0x4000000 | MAP_GROWSDOWN |	\
+			  MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE |	\
+			  MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB |	\
+			  MAP_32BIT | MAP_ABOVE4G | (21U << 26) | (30U << 26))
+
+/* ---- the model ---- */
+
+struct pstate {
+	uint8_t shared;
+	uint8_t present;
+	uint64_t hash;		/* of the contents; HASH_UNKNOWN: unchecked */
+};
+
+struct gfd {
+	bool used;
+	bool closed;		/* the fd is closed, bindings keep the file */
+	int fd;
+	uint32_t flags;
+	uint64_t size, npages;
+	int nwin;
+	uint64_t wstart[2], wn[2];
+	struct pstate *w[2];
+	uint8_t mid_shared;	/* pages outside the windows: absent, zero */
+	int bound;		/* consumer slots bound to it */
+};
+
+struct mapping {
+	bool used;
+	int gi;
+	unsigned char *addr;
+	size_t len;
+	uint64_t pgoff;
+	int prot;
+};
+
+struct slot {
+	bool used;
+	int gi;
+	uint64_t start, end;
+};
+
+/* The set of results a call may have. */
+struct expect {
+	bool ok;		/* success allowed */
+	int n;
+	int err[20];
+};
+
+#define HASH_UNKNOWN	0
+
+static long ps;
+static uint64_t max_size;
+static uint64_t hash_zero;
+static struct rng R;
+static unsigned long long ncalls = 1000000, call_no, verbose_from = ULLONG_MAX;
+static bool check_always;
+static uint64_t seed;
+static int dev_fd, ct = -1, null_fd;
+static unsigned char *argbuf;	/* two pages then an unmapped one */
+static unsigned char *guard;	/* that unmapped page */
+static unsigned char *ro_page;	/* read-only */
+static unsigned char *src;	/* SRC_PAGES then an unmapped page */
+static unsigned char *page_a, *page_b;
+static char desc[768];
+static struct gfd fds[NFD];
+static struct mapping maps[NMAP];
+static struct slot slots[GMEM_TEST_SLOTS];
+static unsigned long long stat_ok, stat_err, stat_calls[32];
+static double stat_time[32];
+
+static const char *const call_names[] = {
+	"create", "convert", "populate", "info", "fallocate", "mmap",
+	"touch", "munmap", "ioctl-other", "file-ops", "bind", "unbind",
+	"resolve", "rw", "events", "kstress", "close",
+};
+
+/* ---- output ---- */
+
+static void describe(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void describe(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(desc, sizeof(desc), fmt, ap);
+	va_end(ap);
+	if (call_no >= verbose_from)
+		printf("# %llu: %s\n", call_no, desc);
+}
+
+static void __attribute__((noreturn, format(printf, 1, 2))) bad(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("# FAIL at call %llu (seed %#" PRIx64 "): %s\n#   ", call_no,
+	       seed, desc);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n#   replay: gmem-fuzz -s %#" PRIx64 " -n %llu -v %llu\n", seed,
+	       call_no + 1, call_no > 20 ? call_no - 20 : 0);
+	printf("not ok 1 - fuzz: %llu calls, seed %#" PRIx64 "\n", ncalls, seed);
+	printf("not ok 2 - state consistent at the end # SKIP the run failed\n");
+	exit(1);
+}
+
+static void allow(struct expect *e, int err)
+{
+	for (int i = 0; i < e->n; i++)
+		if (e->err[i] == err)
+			return;
+	if (e->n < (int)(sizeof(e->err) / sizeof(e->err[0])))
+		e->err[e->n++] = err;
+}
+
+static bool allowed(const struct expect *e, int err)
+{
+	for (int i = 0; i < e->n; i++)
+		if (e->err[i] == err)
+			return true;
+	return false;
+}
+
+static const char *expect_str(const struct expect *e)
+{
+	static char s[256];
+	int n = 0;
+
+	s[0] = 0;
+	if (e->ok)
+		n += snprintf(s + n, sizeof(s) - n, "success");
+	for (int i = 0; i < e->n && n < (int)sizeof(s); i++)
+		n += snprintf(s + n, sizeof(s) - n, "%s%s", n ? ", " : "",
+			      errno_name(e->err[i]));
+	return s;
+}
+
+/*
+ * Judge a result: @ret < 0 with @err, or success.  @n_violations says
+ * whether any documented error condition was met (then success is wrong);
+ * @resource are the errors allowed even for a valid call.
+ */
+static bool judge(long ret, int err, struct expect *e)
+{
+	if (ret >= 0) {
+		if (!e->ok)
+			bad("succeeded (%ld), expected %s", ret, expect_str(e));
+		stat_ok++;
+		return true;
+	}
+	if (!allowed(e, err))
+		bad("failed with %s, expected %s", errno_name(err), expect_str(e));
+	stat_err++;
+	return false;
+}
+
+/* ---- contents ---- */
+
+static uint64_t page_hash(const void *p)
+{
+	const uint64_t *w = p;
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (long i = 0; i < ps / 8; i++)
+		h = (h ^ w[i]) * 0x100000001b3ULL;
+	return h ? h : 1;
+}
+
+static void fill_random(void *p, size_t len)
+{
+	uint64_t *w = p;
+
+	for (size_t i = 0; i < len / 8; i++)
+		w[i] = rng_next(&R);
+}
+
+/* ---- model helpers ---- */
+
+static struct pstate *pg(struct gfd *g, uint64_t i)
+{
+	for (int k = 0; k < g->nwin; k++)
+		if (i >= g->wstart[k] && i < g->wstart[k] + g->wn[k])
+			return &g->w[k][i - g->wstart[k]];
+	return NULL;
+}
+
+/* [a, b) lies in the windows. */
+static bool in_windows(struct gfd *g, uint64_t a, uint64_t b)
+{
+	for (int k = 0; k < g->nwin; k++)
+		if (a >= g->wstart[k] && b <= g->wstart[k] + g->wn[k])
+			return true;
+	return false;
+}
+
+static bool has_mid(struct gfd *g)
+{
+	return g->nwin == 2;
+}
+
+static uint64_t mid_start(struct gfd *g)
+{
+	return g->wn[0];
+}
+
+static uint64_t mid_end(struct gfd *g)
+{
+	return g->wstart[1];
+}
+
+/* The model can follow a successful call on [a, b). */
+static bool modelable(struct gfd *g, uint64_t a, uint64_t b)
+{
+	if (!has_mid(g) || b <= mid_start(g) || a >= mid_end(g))
+		return true;
+	return a <= mid_start(g) && b >= mid_end(g);
+}
+
+static bool touches_mid(struct gfd *g, uint64_t a, uint64_t b)
+{
+	return has_mid(g) && a < mid_end(g) && b > mid_start(g);
+}
+
+static bool any_shared(struct gfd *g, uint64_t a, uint64_t b)
+{
+	if (touches_mid(g, a, b) && g->mid_shared)
+		return true;
+	for (int k = 0; k < g->nwin; k++) {
+		uint64_t lo = a > g->wstart[k] ? a : g->wstart[k];
+		uint64_t hi = b < g->wstart[k] + g->wn[k] ? b : g->wstart[k] + g->wn[k];
+
+		for (uint64_t i = lo; i < hi; i++)
+			if (g->w[k][i - g->wstart[k]].shared)
+				return true;
+	}
+	return false;
+}
+
+static uint64_t count_pages(struct gfd *g, bool shared)
+{
+	uint64_t n = 0;
+
+	for (int k = 0; k < g->nwin; k++)
+		for (uint64_t i = 0; i < g->wn[k]; i++)
+			n += shared ? g->w[k][i].shared : g->w[k][i].present;
+	if (shared && has_mid(g) && g->mid_shared)
+		n += mid_end(g) - mid_start(g);
+	return n;
+}
+
+static uint64_t held_bytes(void)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < NFD; i++)
+		if (fds[i].used)
+			n += count_pages(&fds[i], false);
+	return n * ps;
+}
+
+/* Apply @fn to each modeled page of [a, b). */
+#define FOR_PAGES(g, a, b, p, body)					\
+	for (int k_ = 0; k_ < (g)->nwin; k_++) {			\
+		uint64_t lo_ = (a) > (g)->wstart[k_] ? (a) : (g)->wstart[k_]; \
+		uint64_t hi_ = (b) < (g)->wstart[k_] + (g)->wn[k_] ?	\
+			       (b) : (g)->wstart[k_] + (g)->wn[k_];	\
+		for (uint64_t i_ = lo_; i_ < hi_; i_++) {		\
+			struct pstate *p = &(g)->w[k_][i_ - (g)->wstart[k_]]; \
+			body;						\
+		}							\
+	}
+
+static void model_init(struct gfd *g, int fd, uint64_t size, uint32_t flags)
+{
+	*g = (struct gfd) { .used = true, .fd = fd, .flags = flags, .size = size,
+			    .npages = size / ps };
+	if (g->npages <= SMALL_PAGES) {
+		g->nwin = 1;
+		g->wn[0] = g->npages;
+	} else {
+		g->nwin = 2;
+		g->wn[0] = g->wn[1] = WIN_PAGES;
+		g->wstart[1] = g->npages - WIN_PAGES;
+		g->mid_shared = !!(flags & GMEM_CREATE_SHARED);
+	}
+	for (int k = 0; k < g->nwin; k++) {
+		g->w[k] = calloc(g->wn[k], sizeof(struct pstate));
+		if (!g->w[k]) {
+			printf("Bail out! out of memory\n");
+			exit(1);
+		}
+		for (uint64_t i = 0; i < g->wn[k]; i++) {
+			g->w[k][i].shared = !!(flags & GMEM_CREATE_SHARED);
+			g->w[k][i].hash = hash_zero;
+		}
+	}
+}
+
+static void model_free(struct gfd *g)
+{
+	for (int k = 0; k < g->nwin; k++)
+		free(g->w[k]);
+	g->used = false;
+}
+
+/* ---- argument values ---- */
+
+/* An offset or length worth trying for an fd of @size bytes. */
+static uint64_t interesting(uint64_t size)
+{
+	switch (rng_below(&R, 26)) {
+	case 0: return 0;
+	case 1: return 1;
+	case 2: return ps - 1;
+	case 3: return ps;
+	case 4: return ps + 1;
+	case 5: return 2 * ps;
+	case 6: return size - ps;
+	case 7: return size - 1;
+	case 8: return size;
+	case 9: return size + ps;
+	case 10: return size + 1;
+	case 11: return 1ULL << 31;
+	case 12: return 1ULL << 32;
+	case 13: return (1ULL << 32) - ps;
+	case 14: return 1ULL << 40;
+	case 15: return max_size;
+	case 16: return max_size + ps;
+	case 17: return 1ULL << 62;
+	case 18: return (1ULL << 63) - ps;
+	case 19: return 1ULL << 63;
+	case 20: return -(uint64_t)ps;
+	case 21: return UINT64_MAX;
+	case 22: return -size;
+	case 23: return rng_next(&R);
+	case 24: return rng_below(&R, size / ps + 1) * ps;
+	default: return rng_below(&R, 2 * (size / ps) + 2) * ps;
+	}
+}
+
+static bool range_valid(struct gfd *g, uint64_t off, uint64_t len)
+{
+	return len && off % ps == 0 && len % ps == 0 && off + len >= off &&
+	       off + len <= g->size;
+}
+
+/*
+ * A byte range of @g: mostly valid (inside the windows, at most @maxp
+ * pages; with @whole, also spans over the middle), else interesting
+ * values, never a valid range the model could not follow.
+ */
+static void gen_range(struct gfd *g, uint64_t *off, uint64_t *len,
+		      uint64_t maxp, bool whole)
+{
+	for (int tries = 0; tries < 50; tries++) {
+		if (rng_pct(&R, 65)) {
+			int k = rng_below(&R, g->nwin);
+			uint64_t n, a;
+
+			if (whole && has_mid(g) && rng_pct(&R, 10)) {
+				a = rng_below(&R, g->wn[0]);
+				n = g->wstart[1] + rng_below(&R, g->wn[1]) + 1 - a;
+			} else if (whole && rng_pct(&R, 8)) {
+				a = 0;
+				n = g->npages;
+			} else {
+				n = rng_range(&R, 1, g->wn[k] < maxp ? g->wn[k] : maxp);
+				if (rng_pct(&R, 70) && n > 8)
+					n = rng_range(&R, 1, 8);
+				a = g->wstart[k] + rng_below(&R, g->wn[k] - n + 1);
+			}
+			*off = a * ps;
+			*len = n * ps;
+		} else {
+			*off = rng_pct(&R, 50) ? interesting(g->size) :
+				rng_below(&R, g->npages) * ps;
+			*len = rng_pct(&R, 50) ? interesting(g->size) :
+				rng_range(&R, 1, 8) * ps;
+		}
+		if (!range_valid(g, *off, *len))
+			return;
+		if (!modelable(g, *off / ps, (*off + *len) / ps))
+			continue;
+		if (!whole && !in_windows(g, *off / ps, (*off + *len) / ps))
+			continue;
+		if (*len / ps > maxp && !whole)
+			continue;
+		return;
+	}
+	*off = 1;		/* unaligned: refused before anything happens */
+	*len = ps;
+}
+
+enum ptr_kind { P_VALID, P_NULL, P_UNMAPPED, P_KERNEL, P_NONCANON,
+		P_STRADDLE, P_RO, P_NR };
+
+static const char *const ptr_names[] = {
+	"valid", "NULL", "unmapped", "kernel", "non-canonical", "straddling",
+	"read-only",
+};
+
+static enum ptr_kind gen_ptr_kind(void)
+{
+	return rng_pct(&R, 85) ? P_VALID : rng_below(&R, P_NR);
+}
+
+/*
+ * Where to put a struct of @len bytes for pointer kind @k, its bytes
+ * copied there as far as they are mapped; *@readable tells how many are.
+ */
+static void *place(enum ptr_kind k, const void *s, size_t len, size_t *readable)
+{
+	unsigned char *p;
+	size_t r;
+
+	switch (k) {
+	case P_VALID:
+		memcpy(argbuf, s, len);
+		*readable = SIZE_MAX;
+		return argbuf;
+	case P_NULL:
+		*readable = 0;
+		return NULL;
+	case P_UNMAPPED:
+		*readable = 0;
+		return guard;
+	case P_KERNEL:
+		*readable = 0;
+		return (void *)0xffffffff81000000UL;
+	case P_NONCANON:
+		*readable = 0;
+		return (void *)0x0000800000000000UL;
+	case P_STRADDLE:
+		r = len > 1 ? rng_range(&R, 1, len - 1) : 0;
+		p = guard - r;
+		memcpy(p, s, r);
+		*readable = r;
+		return p;
+	case P_RO:
+	default:
+		if (len > (size_t)ps)
+			return place(P_VALID, s, len, readable);
+		if (mprotect(ro_page, ps, PROT_READ | PROT_WRITE))
+			bad("mprotect: %s", errno_name(errno));
+		memcpy(ro_page, s, len);
+		mprotect(ro_page, ps, PROT_READ);
+		*readable = SIZE_MAX;
+		return ro_page;
+	}
+}
+
+static bool writable(enum ptr_kind k)
+{
+	return k == P_VALID;
+}
+
+/* ---- the pool ---- */
+
+static int pick_fd(void)
+{
+	int live[NFD], n = 0;
+
+	for (int i = 0; i < NFD; i++)
+		if (fds[i].used && !fds[i].closed)
+			live[n++] = i;
+	return n ? live[rng_below(&R, n)] : -1;
+}
+
+static void unmap_of(int gi)
+{
+	for (int m = 0; m < NMAP; m++) {
+		if (maps[m].used && maps[m].gi == gi) {
+			munmap(maps[m].addr, maps[m].len);
+			maps[m].used = false;
+		}
+	}
+}
+
+static void drop_fd(int gi)
+{
+	struct gfd *g = &fds[gi];
+
+	unmap_of(gi);
+	if (!g->closed)
+		close(g->fd);
+	g->closed = true;
+	if (!g->bound)
+		model_free(g);
+}
+
+static int new_slot_in_pool(void)
+{
+	for (int i = 0; i < NFD; i++)
+		if (!fds[i].used)
+			return i;
+	return -1;
+}
+
+/* GMEM_INFO, st_blocks and fdinfo against each other and the model. */
+static void check_fd_state(int gi)
+{
+	struct gfd *g = &fds[gi];
+	unsigned long long v[5] = { 0 };
+	static const char *const keys[] = {
+		"gmem-size:", "gmem-flags:", "gmem-allocated:", "gmem-private:",
+		"gmem-shared:",
+	};
+	char path[64], line[256];
+	struct gmem_info info;
+	struct stat st;
+	uint64_t present, shared;
+	int seen = 0;
+	FILE *f;
+
+	if (g->closed)
+		return;
+	present = count_pages(g, false) * ps;
+	shared = count_pages(g, true) * ps;
+	memset(&info, 0xa5, sizeof(info));
+	if (ioctl(g->fd, GMEM_INFO, &info))
+		bad("check: GMEM_INFO of pool fd %d: %s", gi, errno_name(errno));
+	if (fstat(g->fd, &st))
+		bad("check: fstat: %s", errno_name(errno));
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", g->fd);
+	f = fopen(path, "re");
+	if (!f)
+		bad("check: %s: %s", path, errno_name(errno));
+	while (fgets(line, sizeof(line), f)) {
+		for (int i = 0; i < 5; i++) {
+			size_t n = strlen(keys[i]);
+
+			if (!strncmp(line, keys[i], n)) {
+				v[i] = strtoull(line + n, NULL, 0);
+				seen |= 1 << i;
+			}
+		}
+	}
+	fclose(f);
+	if (seen != 0x1f)
+		bad("check: %s lacks gmem- lines", path);
+	if (info.size != g->size || info.flags != g->flags || info.pad ||
+	    info.allocated != present || info.shared_bytes != shared ||
+	    info.private_bytes != g->size - shared ||
+	    info.reserved[0] || info.reserved[1] || info.reserved[2] ||
+	    info.reserved[3])
+		bad("check: pool fd %d: GMEM_INFO size %llu flags %#x pad %u allocated %llu private %llu shared %llu; model: size %llu flags %#x allocated %llu shared %llu",
+		    gi, (unsigned long long)info.size, info.flags, info.pad,
+		    (unsigned long long)info.allocated,
+		    (unsigned long long)info.private_bytes,
+		    (unsigned long long)info.shared_bytes,
+		    (unsigned long long)g->size, g->flags,
+		    (unsigned long long)present, (unsigned long long)shared);
+	if ((uint64_t)st.st_size != g->size || (uint64_t)st.st_blocks * 512 != present ||
+	    !S_ISREG(st.st_mode) || st.st_blksize != ps)
+		bad("check: pool fd %d: fstat size %lld blocks %lld blksize %ld mode %o; model size %llu allocated %llu",
+		    gi, (long long)st.st_size, (long long)st.st_blocks,
+		    (long)st.st_blksize, st.st_mode, (unsigned long long)g->size,
+		    (unsigned long long)present);
+	if (v[0] != info.size || v[1] != info.flags || v[2] != info.allocated ||
+	    v[3] != info.private_bytes || v[4] != info.shared_bytes)
+		bad("check: pool fd %d: fdinfo %llu %#llx %llu %llu %llu differs from GMEM_INFO",
+		    gi, v[0], v[1], v[2], v[3], v[4]);
+}
+
+/* Resync which pages are allocated, through mincore() of a mapping. */
+static void resync_present(int gi, uint64_t a, uint64_t b)
+{
+	struct gfd *g = &fds[gi];
+	unsigned char *vec, *m;
+
+	if (!(g->flags & GMEM_CREATE_MMAP) || g->closed || a >= b)
+		return;
+	m = mmap(NULL, (b - a) * ps, PROT_NONE, MAP_SHARED, g->fd, a * ps);
+	if (m == MAP_FAILED)
+		bad("resync: mmap: %s", errno_name(errno));
+	vec = malloc(b - a);
+	if (!vec || mincore(m, (b - a) * ps, vec))
+		bad("resync: mincore: %s", errno_name(errno));
+	for (uint64_t i = a; i < b; i++) {
+		struct pstate *p = pg(g, i);
+
+		if (p)
+			p->present = vec[i - a] & 1;
+		else if (vec[i - a] & 1)
+			bad("resync: page %llu between the windows is allocated",
+			    (unsigned long long)i);
+	}
+	free(vec);
+	munmap(m, (b - a) * ps);
+}
+
+/* A new fd for the pool, outside the fuzzed calls. */
+static void pool_add(uint64_t size, uint32_t flags)
+{
+	struct gmem_create c = { .size = sizeof(c), .flags = flags, .length = size };
+	int gi = new_slot_in_pool(), fd;
+
+	if (gi < 0)
+		return;
+	fd = ioctl(dev_fd, GMEM_CREATE, &c);
+	if (fd < 0)
+		bad("pool: GMEM_CREATE of %llu bytes: %s", (unsigned long long)size,
+		    errno_name(errno));
+	model_init(&fds[gi], fd, size, flags);
+}
+
+static void slot_release(int s);
+
+/* Keep the pool full and the memory it holds bounded. */
+static void pool_tend(void)
+{
+	static const uint64_t pages[] = {
+		1, 2, 3, 16, 17, 256, 513, 2048, 4096,
+	};
+	int live = 0, biggest = -1;
+	uint64_t most = 0;
+
+	for (int i = 0; i < NFD; i++) {
+		if (fds[i].used && !fds[i].closed) {
+			uint64_t h = count_pages(&fds[i], false);
+
+			live++;
+			if (h >= most)
+				most = h, biggest = i;
+		}
+	}
+	/* Closed fds kept only by bindings may fill the pool: let one go. */
+	if (new_slot_in_pool() < 0) {
+		for (uint32_t s = 0; s < GMEM_TEST_SLOTS; s++) {
+			if (slots[s].used && fds[slots[s].gi].closed) {
+				if (ioctl(ct, GMEM_TEST_UNBIND, &s))
+					bad("pool: unbind: %s", errno_name(errno));
+				slot_release(s);
+			}
+		}
+	}
+	while (live < NFD - 2) {
+		uint32_t flags = rng_below(&R, 4);
+		uint64_t size;
+
+		switch (rng_below(&R, 6)) {
+		case 0: size = max_size; break;
+		case 1: size = (1ULL << 32) + ps; break;
+		case 2: size = 2 * SMALL_PAGES * ps; break;
+		default: size = pages[rng_below(&R, 9)] * ps; break;
+		}
+		if (new_slot_in_pool() < 0)
+			break;
+		pool_add(size, flags);
+		live++;
+	}
+	if (held_bytes() > HELD_MAX && biggest >= 0) {
+		struct gfd *g = &fds[biggest];
+
+		for (int k = 0; k < g->nwin; k++) {
+			if (fallocate(g->fd, PUNCH, g->wstart[k] * ps, g->wn[k] * ps))
+				bad("pool: punch: %s", errno_name(errno));
+			for (uint64_t i = 0; i < g->wn[k]; i++)
+				g->w[k][i].present = 0, g->w[k][i].hash = hash_zero;
+		}
+	}
+}
+
+/* ---- the calls ---- */
+
+static void call_create(void)
+{
+	struct { struct gmem_create c; unsigned char tail[2 * 4096]; } s;
+	enum ptr_kind pk = gen_ptr_kind();
+	struct expect e = { 0 };
+	size_t readable, structlen;
+	uint32_t size;
+	void *p;
+	int fd, err;
+
+	memset(&s, 0, sizeof(s));
+	switch (rng_below(&R, 10)) {
+	case 0: size = rng_below(&R, 32); break;
+	case 1: size = 33 + rng_below(&R, 64); break;
+	case 2: size = ps - rng_below(&R, 2); break;
+	case 3: size = ps + 1 + rng_below(&R, 64); break;
+	case 4: size = rng_pct(&R, 50) ? UINT32_MAX : (uint32_t)rng_next(&R); break;
+	default: size = sizeof(s.c); break;
+	}
+	s.c.size = size;
+	s.c.flags = rng_pct(&R, 80) ? rng_below(&R, 4) :
+		    (uint32_t)rng_next(&R) >> rng_below(&R, 32);
+	if (rng_pct(&R, 60)) {
+		uint64_t n = rng_pct(&R, 80) ? rng_range(&R, 1, 64) :
+			     rng_range(&R, 1, max_size / ps);
+
+		s.c.length = n * ps;
+	} else {
+		s.c.length = interesting(rng_pct(&R, 50) ? max_size : 64 * (uint64_t)ps);
+	}
+	if (rng_pct(&R, 8))
+		s.c.reserved[rng_below(&R, 2)] = rng_next(&R) | 1;
+	structlen = size <= sizeof(s) ? size : sizeof(s);
+	if (structlen < sizeof(s.c))
+		structlen = sizeof(s.c);
+	if (size > sizeof(s.c) && size <= sizeof(s) && rng_pct(&R, 30))
+		((unsigned char *)&s)[rng_range(&R, sizeof(s.c), size - 1)] =
+			rng_below(&R, 255) + 1;
+	if (structlen > 2 * (size_t)ps)
+		structlen = 2 * ps;
+	describe("GMEM_CREATE size %u flags %#x length %#llx reserved %#llx %#llx, %s pointer",
+		 size, s.c.flags, (unsigned long long)s.c.length,
+		 (unsigned long long)s.c.reserved[0],
+		 (unsigned long long)s.c.reserved[1], ptr_names[pk]);
+	p = place(pk, &s, structlen, &readable);
+
+	if (readable < 4) {
+		allow(&e, EFAULT);
+	} else if (size < GMEM_CREATE_SIZE_VER0) {
+		allow(&e, EINVAL);
+	} else if (size > ps) {
+		allow(&e, E2BIG);
+	} else {
+		bool tail = false;
+
+		for (size_t i = sizeof(s.c); i < size && i < readable; i++)
+			tail |= ((unsigned char *)&s)[i] != 0;
+		if (tail)
+			allow(&e, E2BIG);
+		if (readable < size)
+			allow(&e, EFAULT);
+		if (readable >= sizeof(s.c)) {
+			if (s.c.flags & ~GMEM_CREATE_FLAGS_ALL ||
+			    s.c.reserved[0] || s.c.reserved[1] || !s.c.length ||
+			    s.c.length % ps)
+				allow(&e, EINVAL);
+			if (s.c.length > max_size)
+				allow(&e, EFBIG);
+		}
+	}
+	e.ok = e.n == 0;
+	allow(&e, ENOMEM);
+	allow(&e, EMFILE);
+	allow(&e, ENFILE);
+
+	fd = ioctl(dev_fd, GMEM_CREATE, p);
+	err = errno;
+	if (!judge(fd, err, &e))
+		return;
+	if (fcntl(fd, F_GETFD) != FD_CLOEXEC ||
+	    (fcntl(fd, F_GETFL) & O_ACCMODE) != O_RDWR)
+		bad("the new fd is not O_RDWR with FD_CLOEXEC");
+	{
+		int gi = new_slot_in_pool();
+
+		if (gi < 0) {
+			/* Pool full: check it and let it go. */
+			struct gmem_info info;
+
+			if (ioctl(fd, GMEM_INFO, &info) || info.size != s.c.length ||
+			    info.flags != s.c.flags || info.allocated ||
+			    info.shared_bytes != (s.c.flags & GMEM_CREATE_SHARED ?
+						  s.c.length : 0))
+				bad("the new fd's GMEM_INFO does not match its creation");
+			close(fd);
+			return;
+		}
+		model_init(&fds[gi], fd, s.c.length, s.c.flags);
+		check_fd_state(gi);
+	}
+}
+
+static void call_convert(int gi)
+{
+	struct gfd *g = &fds[gi];
+	struct gmem_convert c = { 0 };
+	enum ptr_kind pk = gen_ptr_kind();
+	struct expect e = { 0 };
+	size_t readable;
+	void *p;
+	long ret;
+	int err;
+
+	{
+		uint64_t o, l;
+
+		gen_range(g, &o, &l, g->npages, true);
+		c.offset = o;
+		c.length = l;
+	}
+	c.to = rng_pct(&R, 90) ? rng_below(&R, 2) :
+	       rng_pct(&R, 50) ? 2 : (uint32_t)rng_next(&R);
+	c.flags = rng_pct(&R, 85) ? rng_below(&R, 2) : (uint32_t)rng_next(&R);
+	c.error_offset = rng_next(&R);
+	if (rng_pct(&R, 5))
+		c.reserved[rng_below(&R, 2)] = rng_next(&R) | 1;
+	describe("GMEM_CONVERT fd %d [%#llx, +%#llx) to %u flags %#x reserved %#llx %#llx, %s pointer",
+		 gi, (unsigned long long)c.offset, (unsigned long long)c.length,
+		 c.to, c.flags, (unsigned long long)c.reserved[0],
+		 (unsigned long long)c.reserved[1], ptr_names[pk]);
+	p = place(pk, &c, sizeof(c), &readable);
+
+	if (readable < sizeof(c)) {
+		allow(&e, EFAULT);
+	} else {
+		if (c.reserved[0] || c.reserved[1] ||
+		    c.flags & ~GMEM_CONVERT_FLAGS_ALL ||
+		    (c.to != GMEM_PRIVATE && c.to != GMEM_SHARED) ||
+		    !range_valid(g, c.offset, c.length))
+			allow(&e, EINVAL);
+	}
+	e.ok = e.n == 0;
+	allow(&e, ENOMEM);
+	if (e.ok && c.to == GMEM_PRIVATE)
+		allow(&e, writable(pk) ? EAGAIN : EFAULT);
+
+	ret = ioctl(g->fd, GMEM_CONVERT, p);
+	err = errno;
+	if (!judge(ret, err, &e)) {
+		if (err == EAGAIN) {
+			struct gmem_convert *out = p;
+
+			if (out->error_offset < c.offset ||
+			    out->error_offset >= c.offset + c.length ||
+			    out->error_offset % ps)
+				bad("EAGAIN with error_offset %#llx outside the range",
+				    (unsigned long long)out->error_offset);
+		}
+		return;
+	}
+	if (((struct gmem_convert *)p)->error_offset != c.error_offset)
+		bad("a successful GMEM_CONVERT changed error_offset");
+	FOR_PAGES(g, c.offset / ps, (c.offset + c.length) / ps, q, {
+		q->shared = c.to == GMEM_SHARED;
+		if (c.flags & GMEM_CONVERT_ZERO)
+			q->hash = hash_zero;
+	});
+	if (touches_mid(g, c.offset / ps, (c.offset + c.length) / ps))
+		g->mid_shared = c.to == GMEM_SHARED;
+}
+
+/* A mapping of a pool fd whose first page is @a's source, if any. */
+static int pick_map(void)
+{
+	int live[NMAP], n = 0;
+
+	for (int m = 0; m < NMAP; m++)
+		if (maps[m].used)
+			live[n++] = m;
+	return n ? live[rng_below(&R, n)] : -1;
+}
+
+static void call_populate(int gi)
+{
+	struct gfd *g = &fds[gi];
+	struct gmem_populate a = { 0 };
+	enum ptr_kind pk = gen_ptr_kind();
+	struct expect e = { 0 };
+	uint64_t src_pages, expect_copied, n;
+	uint64_t src_hash[SRC_PAGES + 1];
+	int srckind = rng_below(&R, 10), mi = -1;
+	size_t readable;
+	const char *srcdesc;
+	void *p;
+	long ret;
+	int err;
+
+	{
+		uint64_t o, l;
+
+		gen_range(g, &o, &l, SRC_PAGES + 1, false);
+		a.offset = o;
+		a.length = l;
+	}
+	a.flags = rng_pct(&R, 92) ? 0 : (uint32_t)rng_next(&R) | 1;
+	a.pad = rng_pct(&R, 95) ? 0 : (uint32_t)rng_next(&R) | 1;
+	if (rng_pct(&R, 5))
+		a.reserved[rng_below(&R, 2)] = rng_next(&R) | 1;
+	a.copied = rng_next(&R);
+	n = range_valid(g, a.offset, a.length) ? a.length / ps : 0;
+
+	/* The source: how many whole pages can be read from it, and what. */
+	fill_random(src, SRC_PAGES * ps);
+	if (srckind < 5) {
+		a.uaddr = (uintptr_t)src;
+		src_pages = SRC_PAGES;
+		srcdesc = "buffer";
+	} else if (srckind < 7) {
+		uint64_t skew = rng_range(&R, 1, ps - 1);
+
+		a.uaddr = (uintptr_t)src + skew;
+		src_pages = SRC_PAGES - 1;
+		srcdesc = "unaligned buffer";
+	} else if (srckind == 7) {
+		a.uaddr = rng_pct(&R, 50) ? 0 : (uintptr_t)guard;
+		src_pages = 0;
+		srcdesc = "unmapped";
+	} else {
+		mi = pick_map();
+		srcdesc = "gmem mapping";
+		/* What lies after a short mapping is anyone's guess. */
+		if (mi >= 0 && maps[mi].len / ps < n)
+			mi = -1;
+		if (mi < 0) {
+			a.uaddr = (uintptr_t)src;
+			src_pages = SRC_PAGES;
+			srcdesc = "buffer";
+		} else {
+			a.uaddr = (uintptr_t)maps[mi].addr;
+			src_pages = 0;	/* worked out below */
+		}
+	}
+	for (uint64_t i = 0; i < SRC_PAGES && mi < 0; i++)
+		src_hash[i] = i < src_pages ?
+			      page_hash((unsigned char *)(uintptr_t)a.uaddr + i * ps) : 0;
+	if (mi >= 0) {
+		/* Page by page: readable while shared, inside the fd and mapped readable. */
+		struct mapping *m = &maps[mi];
+		struct gfd *sg = &fds[m->gi];
+
+		if (call_no >= verbose_from)
+			printf("# source: mapping %d of pool fd %d, pgoff %llu, %zu bytes, prot %#x\n",
+			       mi, m->gi, (unsigned long long)m->pgoff, m->len, m->prot);
+		for (src_pages = 0; src_pages < n && src_pages < m->len / ps; src_pages++) {
+			uint64_t idx = m->pgoff + src_pages;
+			struct pstate *q = idx < sg->npages ? pg(sg, idx) : NULL;
+
+			/* x86: PROT_WRITE lets the kernel read too. */
+			if (!(m->prot & (PROT_READ | PROT_WRITE)) ||
+			    idx >= sg->npages || !q || !q->shared)
+				break;
+			src_hash[src_pages] = q->hash;
+		}
+		/* A source page between the windows would change the middle. */
+		if (src_pages < n && src_pages < m->len / ps) {
+			uint64_t idx = m->pgoff + src_pages;
+
+			if (idx < sg->npages && !pg(sg, idx) &&
+			    (m->prot & (PROT_READ | PROT_WRITE)) && sg->mid_shared)
+				n = 0, a.offset = 1;	/* make it fail early */
+		}
+	}
+	describe("GMEM_POPULATE fd %d [%#llx, +%#llx) from %s %#llx (%llu pages readable) flags %#x pad %#x reserved %#llx %#llx, %s pointer",
+		 gi, (unsigned long long)a.offset, (unsigned long long)a.length,
+		 srcdesc, (unsigned long long)a.uaddr,
+		 (unsigned long long)src_pages, a.flags, a.pad,
+		 (unsigned long long)a.reserved[0],
+		 (unsigned long long)a.reserved[1], ptr_names[pk]);
+	p = place(pk, &a, sizeof(a), &readable);
+
+	expect_copied = 0;
+	if (readable < sizeof(a)) {
+		allow(&e, EFAULT);
+	} else if (a.flags || a.pad || a.reserved[0] || a.reserved[1] ||
+		   !range_valid(g, a.offset, a.length)) {
+		allow(&e, EINVAL);
+	} else {
+		if (any_shared(g, a.offset / ps, a.offset / ps + n)) {
+			allow(&e, EINVAL);
+		} else {
+			expect_copied = (src_pages < n ? src_pages : n) * ps;
+			if (expect_copied < a.length)
+				allow(&e, EFAULT);
+		}
+		/* copied is written back whatever happened. */
+		if (!writable(pk))
+			allow(&e, EFAULT);
+	}
+	e.ok = e.n == 0;
+	if (readable >= sizeof(a) && (e.ok || allowed(&e, EFAULT)) && n) {
+		allow(&e, ENOMEM);
+		allow(&e, ENOSPC);
+	}
+
+	ret = ioctl(g->fd, GMEM_POPULATE, p);
+	err = errno;
+	judge(ret, err, &e);
+	if (readable < sizeof(a) || (ret < 0 && err == EINVAL))
+		return;
+	if (mi >= 0 && n) {
+		/* Source pages the copy touched were faulted in. */
+		struct mapping *m = &maps[mi];
+		uint64_t end = m->pgoff + n;
+
+		if (end > fds[m->gi].npages)
+			end = fds[m->gi].npages;
+		resync_present(m->gi, m->pgoff, end);
+	}
+	if (!writable(pk)) {
+		/* It could not say how far it got: start the range over. */
+		if (n) {
+			if (fallocate(g->fd, PUNCH, a.offset, a.length))
+				bad("punch after populate: %s", errno_name(errno));
+			FOR_PAGES(g, a.offset / ps, a.offset / ps + n, q,
+				  { q->present = 0; q->hash = hash_zero; });
+		}
+		return;
+	}
+	{
+		uint64_t copied = ((struct gmem_populate *)p)->copied;
+
+		if (copied % ps || copied > a.length ||
+		    (ret == 0 && copied != a.length) ||
+		    (ret < 0 && err == EFAULT && copied != expect_copied) ||
+		    (ret < 0 && err != EFAULT && copied > expect_copied))
+			bad("copied %llu (length %llu, %llu readable): wrong",
+			    (unsigned long long)copied, (unsigned long long)a.length,
+			    (unsigned long long)expect_copied);
+		for (uint64_t i = 0; i < copied / ps; i++) {
+			struct pstate *q = pg(g, a.offset / ps + i);
+
+			q->present = 1;
+			q->hash = src_hash[i];
+		}
+	}
+}
+
+static void call_info(int gi)
+{
+	struct gfd *g = &fds[gi];
+	enum ptr_kind pk = gen_ptr_kind();
+	struct gmem_info junk;
+	struct expect e = { 0 };
+	size_t readable;
+	void *p;
+	long ret;
+
+	memset(&junk, 0x5a, sizeof(junk));
+	describe("GMEM_INFO fd %d, %s pointer", gi, ptr_names[pk]);
+	p = place(pk, &junk, sizeof(junk), &readable);
+	if (!writable(pk))
+		allow(&e, EFAULT);
+	e.ok = e.n == 0;
+	ret = ioctl(g->fd, GMEM_INFO, p);
+	if (judge(ret, errno, &e))
+		check_fd_state(gi);
+}
+
+static void call_fallocate(int gi)
+{
+	static const int modes[] = {
+		FALLOC_FL_KEEP_SIZE, PUNCH, 0, FALLOC_FL_PUNCH_HOLE,
+		FALLOC_FL_ZERO_RANGE, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
+		FALLOC_FL_COLLAPSE_RANGE, FALLOC_FL_INSERT_RANGE,
+		FALLOC_FL_UNSHARE_RANGE, FALLOC_FL_UNSHARE_RANGE | FALLOC_FL_KEEP_SIZE,
+		FALLOC_FL_NO_HIDE_STALE | PUNCH, FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_KEEP_SIZE,
+		FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
+	};
+	struct gfd *g = &fds[gi];
+	struct expect e = { 0 };
+	uint64_t off, len;
+	int mode;
+	long ret;
+	int err;
+
+	if (rng_pct(&R, 85))
+		mode = rng_pct(&R, 55) ? modes[rng_below(&R, 2)] :
+		       modes[rng_below(&R, sizeof(modes) / sizeof(modes[0]))];
+	else
+		mode = (int)(rng_next(&R) >> rng_below(&R, 64));
+	gen_range(g, &off, &len, mode == FALLOC_FL_KEEP_SIZE ? ALLOC_PAGES : g->npages,
+		  mode != FALLOC_FL_KEEP_SIZE);
+	describe("fallocate fd %d mode %#x offset %lld len %lld", gi, mode,
+		 (long long)off, (long long)len);
+
+	if ((int64_t)off < 0 || (int64_t)len <= 0)
+		allow(&e, EINVAL);
+	if (mode != FALLOC_FL_KEEP_SIZE && mode != PUNCH)
+		allow(&e, EOPNOTSUPP);
+	/*
+	 * Older VFSes (6.1) refuse COLLAPSE_RANGE or INSERT_RANGE with
+	 * another flag, and UNSHARE_RANGE with any but KEEP_SIZE, with EINVAL
+	 * (README: fallocate's EINVAL).
+	 */
+	if (((mode & FALLOC_FL_COLLAPSE_RANGE) && (mode & ~FALLOC_FL_COLLAPSE_RANGE)) ||
+	    ((mode & FALLOC_FL_INSERT_RANGE) && (mode & ~FALLOC_FL_INSERT_RANGE)) ||
+	    ((mode & FALLOC_FL_UNSHARE_RANGE) &&
+	     (mode & ~(FALLOC_FL_UNSHARE_RANGE | FALLOC_FL_KEEP_SIZE))))
+		allow(&e, EINVAL);
+	if ((int64_t)off >= 0 && (int64_t)len > 0 &&
+	    (int64_t)(off + len) < 0)
+		allow(&e, EFBIG);
+	if (!range_valid(g, off, len))
+		allow(&e, EINVAL);
+	e.ok = e.n == 0;
+	if (e.ok && mode == FALLOC_FL_KEEP_SIZE) {
+		allow(&e, ENOMEM);
+		allow(&e, ENOSPC);
+	}
+	ret = fallocate(g->fd, mode, (off_t)off, (off_t)len);
+	err = errno;
+	if (!judge(ret, err, &e))
+		return;
+	FOR_PAGES(g, off / ps, (off + len) / ps, q, {
+		if (mode == PUNCH) {
+			q->present = 0;
+			q->hash = hash_zero;
+		} else {
+			q->present = 1;
+		}
+	});
+}
+
+/* Touch a few pages of mapping @mi; check what must happen. */
+static void touch_map(int mi, int count)
+{
+	struct mapping *m = &maps[mi];
+	struct gfd *g = &fds[m->gi];
+
+	for (int t = 0; t < count; t++) {
+		uint64_t i = rng_below(&R, m->len / ps), idx = m->pgoff + i;
+		unsigned char *addr = m->addr + i * ps;
+		bool write = rng_pct(&R, 40);
+		struct pstate *q = idx < g->npages ? pg(g, idx) : NULL;
+		int want_sig;
+		struct fault f;
+
+		if (idx < g->npages && !q)
+			continue;	/* between the windows: not ours to touch */
+		if (!(m->prot & PROT_READ) && !(m->prot & PROT_WRITE))
+			want_sig = SIGSEGV;
+		else if (write && !(m->prot & PROT_WRITE))
+			want_sig = SIGSEGV;
+		else if (idx >= g->npages || !q->shared)
+			want_sig = SIGBUS;
+		else
+			want_sig = 0;
+		describe("touch mapping %d (fd %d, pgoff %llu, %zu bytes, prot %#x) page %llu, %s",
+			 mi, m->gi, (unsigned long long)m->pgoff, m->len, m->prot,
+			 (unsigned long long)i, write ? "write" : "read");
+		stat_calls[6]++;
+		if (write) {
+			unsigned char v = 0;
+
+			if (!want_sig) {
+				f = fault_read(addr, &v);
+				if (f.sig)
+					bad("reading a shared page: %s", fault_str(f));
+				q->present = 1;
+				if (q->hash != HASH_UNKNOWN && page_hash(addr) != q->hash)
+					bad("shared page %llu of fd %d does not hold what it should",
+					    (unsigned long long)idx, m->gi);
+			}
+			f = fault_write(addr + rng_below(&R, ps), (unsigned char)rng_next(&R));
+		} else {
+			f = fault_read(addr, NULL);
+		}
+		if (f.sig != want_sig || (want_sig && f.addr != addr && !write))
+			bad("%s: got %s, expected %s", write ? "write" : "read",
+			    fault_str(f), want_sig == SIGBUS ? "SIGBUS" :
+			    want_sig == SIGSEGV ? "SIGSEGV" : "no fault");
+		if (want_sig)
+			continue;
+		q->present = 1;
+		if (write)
+			q->hash = page_hash(addr);
+		else if (q->hash != HASH_UNKNOWN && page_hash(addr) != q->hash)
+			bad("shared page %llu of fd %d does not hold what it should",
+			    (unsigned long long)idx, m->gi);
+		else
+			q->hash = page_hash(addr);
+	}
+}
+
+static void call_mmap(int gi)
+{
+	static const int types[] = {
+		MAP_SHARED, MAP_SHARED, MAP_SHARED, MAP_SHARED_VALIDATE,
+		MAP_PRIVATE, 0, 0x04, 0x0f, MAP_DROPPABLE,
+	};
+	static const int extra[] = {
+		MAP_POPULATE, MAP_LOCKED, MAP_NORESERVE, MAP_HUGETLB, MAP_SYNC,
+		MAP_32BIT, MAP_ABOVE4G, MAP_STACK, MAP_NONBLOCK, MAP_GROWSDOWN,
+		0x0800, 0x1000, 0x4000000, 1 << 21, 1 << 27,
+	};
+	struct gfd *g = &fds[gi];
+	struct expect e = { 0 };
+	uint64_t off, len, pgoff, aligned;
+	int prot, flags, mi, err;
+	void *ret;
+
+	for (mi = 0; mi < NMAP && maps[mi].used; mi++)
+		;
+	if (mi == NMAP) {
+		mi = rng_below(&R, NMAP);
+		munmap(maps[mi].addr, maps[mi].len);
+		maps[mi].used = false;
+	}
+	if (rng_pct(&R, 70)) {
+		uint64_t n = rng_range(&R, 1, g->npages < 64 ? g->npages + 1 : 64);
+		int k = rng_below(&R, g->nwin);
+
+		off = (g->wstart[k] + rng_below(&R, g->wn[k])) * ps;
+		len = n * ps - (rng_pct(&R, 10) ? rng_range(&R, 1, ps - 1) : 0);
+	} else {
+		off = interesting(g->size);
+		len = interesting(g->size);
+	}
+	prot = rng_below(&R, 8);
+	flags = types[rng_pct(&R, 60) ? 0 : rng_below(&R, 9)];
+	for (int i = rng_below(&R, 3); i > 0; i--)
+		flags |= extra[rng_below(&R, sizeof(extra) / sizeof(extra[0]))];
+	aligned = (len + ps - 1) & ~(uint64_t)(ps - 1);
+	/* Never let population allocate more than a little, or the middle. */
+	if ((flags & (MAP_POPULATE | MAP_LOCKED)) &&
+	    (aligned > 4 * 1024 * 1024 || aligned < len ||
+	     !in_windows(g, off / ps, off / ps + (aligned ? aligned / ps : 1) >
+			 g->npages ? g->npages : off / ps + aligned / ps)))
+		flags &= ~(MAP_POPULATE | MAP_LOCKED);
+	describe("mmap fd %d len %#llx prot %#x flags %#x offset %#llx", gi,
+		 (unsigned long long)len, prot, flags, (unsigned long long)off);
+
+	pgoff = off / ps;
+	if (off % ps || flags & MAP_HUGETLB || !len)
+		allow(&e, EINVAL);
+	else if (!aligned)
+		allow(&e, ENOMEM);
+	else if (pgoff + aligned / ps < pgoff ||
+		 aligned > INT64_MAX || pgoff > (INT64_MAX - aligned) / ps)
+		allow(&e, EOVERFLOW);
+	if (len && aligned && aligned > (1ULL << 47))
+		allow(&e, ENOMEM);	/* more than the address space */
+	switch (flags & 0x0f) {
+	case MAP_SHARED_VALIDATE:
+		if (flags & ~(LEGACY_MAP_FLAGS))
+			allow(&e, EOPNOTSUPP);
+		/* fallthrough */
+	case MAP_SHARED:
+	case MAP_PRIVATE:
+		if (prot & PROT_EXEC)
+			allow(&e, EPERM);
+		if (flags & MAP_GROWSDOWN)
+			allow(&e, EINVAL);
+		if (!(g->flags & GMEM_CREATE_MMAP))
+			allow(&e, ENODEV);
+		if ((flags & 0x0f) == MAP_PRIVATE)
+			allow(&e, EINVAL);
+		break;
+	default:
+		allow(&e, EINVAL);
+	}
+	e.ok = e.n == 0;
+	if (e.ok && (flags & MAP_LOCKED))
+		allow(&e, EAGAIN);	/* mlock limits, as for any file */
+	/* MAP_ABOVE4G is new in 6.5: older kernels do not validate it. */
+	if ((flags & 0x0f) == MAP_SHARED_VALIDATE && (flags & MAP_ABOVE4G))
+		allow(&e, EOPNOTSUPP);
+	/* No room left in the address space may or may not happen. */
+	if (len && (aligned >= (1ULL << 40) ||
+		    /* overcommit: a writable private mapping is accounted */
+		    ((flags & 0x0f) == MAP_PRIVATE && (prot & PROT_WRITE) &&
+		     aligned >= (1ULL << 28)) ||
+		     ((flags & MAP_32BIT) && aligned >= (1ULL << 28))))
+		allow(&e, ENOMEM);
+
+	ret = mmap(NULL, len, prot, flags, g->fd, off);
+	err = errno;
+	if (!judge(ret == MAP_FAILED ? -1 : 0, err, &e))
+		return;
+	maps[mi] = (struct mapping) {
+		.used = true, .gi = gi, .addr = ret, .len = aligned,
+		.pgoff = pgoff, .prot = prot,
+	};
+	if (flags & (MAP_POPULATE | MAP_LOCKED)) {
+		uint64_t end = pgoff + aligned / ps;
+
+		resync_present(gi, pgoff, end > g->npages ? g->npages : end);
+	}
+	if (aligned > (1ULL << 40)) {
+		/* Huge: nothing to touch usefully; let it go. */
+		munmap(ret, aligned);
+		maps[mi].used = false;
+		return;
+	}
+	touch_map(mi, rng_range(&R, 0, 3));
+}
+
+static void call_ioctl_other(int gi)
+{
+	static const unsigned int ours[] = {
+		GMEM_CREATE, GMEM_CONVERT, GMEM_POPULATE, GMEM_INFO,
+	};
+	bool on_dev = rng_pct(&R, 30);
+	int fd = on_dev ? dev_fd : fds[gi].fd;
+	struct expect e = { 0 };
+	unsigned int cmd;
+	long ret;
+
+	for (;;) {
+		switch (rng_below(&R, 4)) {
+		case 0:		/* ours, with another direction or size */
+			cmd = ours[rng_below(&R, 4)] ^ (1U << rng_range(&R, 16, 31));
+			break;
+		case 1:		/* ours, on the wrong fd */
+			cmd = on_dev ? ours[rng_range(&R, 1, 3)] : GMEM_CREATE;
+			break;
+		case 2:		/* gmem's type, another number */
+			cmd = _IOC(rng_below(&R, 4), GMEM_IOCTL_TYPE,
+				   rng_range(&R, 4, 255), rng_below(&R, 1 << 14));
+			break;
+		default:
+			cmd = (unsigned int)rng_next(&R);
+		}
+		/* Commands the VFS answers for every file are not ours. */
+		if ((cmd >> 8 & 0xff) != 'T' && (cmd >> 8 & 0xff) != 'f' &&
+		    (cmd >> 8 & 0xff) != 'X' && (cmd >> 8 & 0xff) != 0x15 &&
+		    (cmd >> 8 & 0xff) != 0x94 && (cmd >> 8 & 0xff) != 0x12)
+			break;
+	}
+	describe("ioctl %s cmd %#x", on_dev ? "/dev/gmem" : "memory fd", cmd);
+	allow(&e, ENOTTY);
+	ret = ioctl(fd, cmd, argbuf);
+	judge(ret, errno, &e);
+}
+
+/* read/write and friends: there is no such path into gmem. */
+static void call_file_ops(int gi)
+{
+	struct gfd *g = &fds[gi];
+	struct expect e = { 0 };
+	int what = rng_below(&R, 9), pipefd[2];
+	int64_t pos = rng_pct(&R, 80) ? (int64_t)rng_below(&R, g->size) :
+		      (int64_t)interesting(g->size);
+	size_t cnt = rng_pct(&R, 80) ? rng_range(&R, 1, ps) : interesting(ps);
+	struct iovec iov = { argbuf, cnt > 2 * (size_t)ps ? 2 * (size_t)ps : cnt };
+	long ret = 0;
+
+	switch (what) {
+	case 0:
+		describe("read fd %d count %zu", gi, iov.iov_len);
+		allow(&e, EINVAL);
+		ret = read(g->fd, argbuf, iov.iov_len);
+		break;
+	case 1:
+		describe("write fd %d count %zu", gi, iov.iov_len);
+		allow(&e, EINVAL);
+		ret = write(g->fd, argbuf, iov.iov_len);
+		break;
+	case 2:
+		describe("readv/writev fd %d count %zu", gi, iov.iov_len);
+		allow(&e, EINVAL);
+		ret = rng_pct(&R, 50) ? readv(g->fd, &iov, 1) : writev(g->fd, &iov, 1);
+		break;
+	case 3:
+		describe("pread fd %d count %zu pos %lld", gi, iov.iov_len, (long long)pos);
+		allow(&e, pos < 0 ? EINVAL : ESPIPE);
+		ret = pread(g->fd, argbuf, iov.iov_len, pos);
+		break;
+	case 4:
+		describe("pwrite fd %d count %zu pos %lld", gi, iov.iov_len, (long long)pos);
+		allow(&e, pos < 0 ? EINVAL : ESPIPE);
+		ret = pwrite(g->fd, argbuf, iov.iov_len, pos);
+		break;
+	case 5: {
+		int whence = rng_below(&R, 6);
+
+		describe("lseek fd %d offset %lld whence %d", gi, (long long)pos, whence);
+		allow(&e, whence > SEEK_HOLE ? EINVAL : ESPIPE);
+		ret = lseek(g->fd, pos, whence);
+		break;
+	}
+	case 6:
+		describe("ftruncate fd %d length %lld", gi, (long long)pos);
+		allow(&e, EINVAL);
+		if (pos > (int64_t)INT64_MAX - 1 || pos < 0)
+			allow(&e, EFBIG);
+		ret = ftruncate(g->fd, pos);
+		break;
+	default:
+		if (pipe2(pipefd, O_NONBLOCK | O_CLOEXEC))
+			bad("pipe2: %s", errno_name(errno));
+		if (write(pipefd[1], argbuf, 64) != 64)
+			bad("write to a pipe: %s", errno_name(errno));
+		if (what == 7) {
+			bool out = rng_pct(&R, 50);
+
+			describe("splice %s fd %d, %zu bytes", out ? "from" : "to", gi,
+				 iov.iov_len);
+			allow(&e, EINVAL);
+			ret = out ? splice(g->fd, NULL, pipefd[1], NULL, iov.iov_len,
+					   SPLICE_F_NONBLOCK) :
+				    splice(pipefd[0], NULL, g->fd, NULL, iov.iov_len,
+					   SPLICE_F_NONBLOCK);
+		} else {
+			describe("sendfile from fd %d, %zu bytes", gi, iov.iov_len);
+			allow(&e, EINVAL);
+			ret = sendfile(pipefd[1], g->fd, NULL, iov.iov_len);
+		}
+		{
+			int err = errno;
+
+			close(pipefd[0]);
+			close(pipefd[1]);
+			errno = err;
+		}
+	}
+	if (what >= 7 && !iov.iov_len)
+		e.ok = true;	/* splice(2), sendfile(2): nothing to move */
+	judge(ret, errno, &e);
+	if (ret > 0)
+		bad("a data path into gmem worked");
+}
+
+/* ---- the test consumer ---- */
+
+static int pick_slot(bool used_mostly)
+{
+	int live[GMEM_TEST_SLOTS], n = 0;
+
+	for (int s = 0; s < GMEM_TEST_SLOTS; s++)
+		if (slots[s].used)
+			live[n++] = s;
+	if (n && (!used_mostly || rng_pct(&R, 85)))
+		return live[rng_below(&R, n)];
+	return rng_pct(&R, 70) ? (int)rng_below(&R, GMEM_TEST_SLOTS + 2) :
+	       (int)(uint32_t)rng_next(&R);
+}
+
+static bool slot_used(uint32_t s)
+{
+	return s < GMEM_TEST_SLOTS && slots[s].used;
+}
+
+static void call_bind(void)
+{
+	struct gmem_test_bind b = { 0 };
+	enum ptr_kind pk = gen_ptr_kind();
+	struct expect e = { 0 };
+	int gi = -1, free_slots = 0;
+	struct gfd *g = NULL;
+	size_t readable;
+	void *p;
+	long ret;
+
+	switch (rng_below(&R, 20)) {
+	case 0: b.fd = 900 + rng_below(&R, 50); break;		/* not open */
+	case 1: b.fd = -1; break;
+	case 2: b.fd = dev_fd; break;
+	case 3: b.fd = null_fd; break;
+	default:
+		gi = pick_fd();
+		b.fd = gi < 0 ? -1 : fds[gi].fd;
+		g = gi < 0 ? NULL : &fds[gi];
+	}
+	if (g && rng_pct(&R, 75)) {
+		int k = rng_below(&R, g->nwin);
+
+		if (has_mid(g) && rng_pct(&R, 10)) {
+			b.start = rng_below(&R, g->wn[0]);
+			b.nr_pages = g->npages - b.start - rng_below(&R, g->wn[1]);
+		} else {
+			b.nr_pages = rng_range(&R, 1, g->wn[k] < 64 ? g->wn[k] : 64);
+			b.start = g->wstart[k] + rng_below(&R, g->wn[k] - b.nr_pages + 1);
+		}
+	} else {
+		uint64_t np = g ? g->npages : 16;
+
+		b.start = rng_pct(&R, 50) ? rng_below(&R, np + 2) : interesting(np);
+		b.nr_pages = rng_pct(&R, 50) ? rng_below(&R, np + 2) : interesting(np);
+	}
+	describe("GMEM_TEST_BIND fd %d (pool %d) start %llu nr_pages %llu, %s pointer",
+		 b.fd, gi, (unsigned long long)b.start,
+		 (unsigned long long)b.nr_pages, ptr_names[pk]);
+	p = place(pk, &b, sizeof(b), &readable);
+	for (int s = 0; s < GMEM_TEST_SLOTS; s++)
+		free_slots += !slots[s].used;
+	if (readable < sizeof(b)) {
+		allow(&e, EFAULT);
+	} else if (!g && (b.fd < 0 || b.fd >= 900 || b.fd == INT32_MAX)) {
+		allow(&e, EBADF);
+	} else if (!g) {
+		allow(&e, EINVAL);
+	} else if (!free_slots) {
+		allow(&e, ENOSPC);
+	} else if (!b.nr_pages || b.start + b.nr_pages < b.start ||
+		   b.start + b.nr_pages > g->npages) {
+		allow(&e, EINVAL);
+	} else {
+		for (int s = 0; s < GMEM_TEST_SLOTS; s++)
+			if (slots[s].used && slots[s].gi == gi &&
+			    b.start < slots[s].end && slots[s].start < b.start + b.nr_pages)
+				allow(&e, EBUSY);
+	}
+	e.ok = e.n == 0;
+	if (e.ok && !writable(pk))
+		allow(&e, EFAULT);	/* bound, but the slot could not be told */
+	allow(&e, ENOMEM);
+	ret = ioctl(ct, GMEM_TEST_BIND, p);
+	if (!judge(ret, errno, &e)) {
+		if (errno == EFAULT && e.ok) {
+			/* Bound in a slot we cannot name: unbind them all. */
+			for (uint32_t s = 0; s < GMEM_TEST_SLOTS; s++)
+				if (!slots[s].used)
+					ioctl(ct, GMEM_TEST_UNBIND, &s);
+		}
+		return;
+	}
+	{
+		uint32_t s = ((struct gmem_test_bind *)p)->slot;
+
+		if (s >= GMEM_TEST_SLOTS || slots[s].used)
+			bad("bound in slot %u, which is not free", s);
+		slots[s] = (struct slot) {
+			.used = true, .gi = gi, .start = b.start,
+			.end = b.start + b.nr_pages,
+		};
+		g->bound++;
+	}
+}
+
+static void slot_release(int s)
+{
+	struct gfd *g = &fds[slots[s].gi];
+
+	slots[s].used = false;
+	if (!--g->bound && g->closed)
+		model_free(g);
+}
+
+static void call_unbind(void)
+{
+	enum ptr_kind pk = gen_ptr_kind();
+	uint32_t s = pick_slot(true);
+	struct expect e = { 0 };
+	size_t readable;
+	void *p;
+	long ret;
+
+	describe("GMEM_TEST_UNBIND slot %u, %s pointer", s, ptr_names[pk]);
+	p = place(pk, &s, sizeof(s), &readable);
+	if (readable < sizeof(s))
+		allow(&e, EFAULT);
+	else if (!slot_used(s))
+		allow(&e, ENOENT);
+	e.ok = e.n == 0;
+	ret = ioctl(ct, GMEM_TEST_UNBIND, p);
+	if (judge(ret, errno, &e))
+		slot_release(s);
+}
+
+/* A page index for @s: mostly one the model knows, sometimes outside. */
+static uint64_t gen_index(int s, bool *inside)
+{
+	struct slot *sl = slot_used(s) ? &slots[s] : NULL;
+	struct gfd *g = sl ? &fds[sl->gi] : NULL;
+
+	if (sl && rng_pct(&R, 80)) {
+		for (int t = 0; t < 20; t++) {
+			uint64_t i = rng_range(&R, sl->start, sl->end - 1);
+
+			if (pg(g, i)) {
+				*inside = true;
+				return i;
+			}
+		}
+	}
+	for (;;) {
+		uint64_t i = rng_pct(&R, 50) ? interesting(g ? g->npages : 64) :
+			     rng_next(&R) % (g ? g->npages + 8 : 64);
+
+		if (!sl || i < sl->start || i >= sl->end) {
+			*inside = false;
+			return i;
+		}
+		if (pg(g, i)) {
+			*inside = true;
+			return i;
+		}
+	}
+}
+
+/* What gmem_get_pfn() may return for page @i of slot @s. */
+static void resolve_expect(int s, uint64_t i, bool inside, struct expect *e)
+{
+	struct pstate *q;
+
+	if (!inside) {
+		allow(e, -ERANGE);
+		return;
+	}
+	q = pg(&fds[slots[s].gi], i);
+	if (q->shared) {
+		allow(e, -EACCES);
+		return;
+	}
+	allow(e, 0);
+	if (!q->present) {
+		allow(e, -ENOMEM);
+		allow(e, -ENOSPC);
+	}
+}
+
+static void check_err(int err, const struct expect *e, const char *what)
+{
+	if (!allowed(e, err))
+		bad("%s returned %d (%s), expected one of %s", what, err,
+		    errno_name(-err), expect_str(e));
+}
+
+static void call_resolve(void)
+{
+	struct gmem_test_resolve r = { .pfn = 7, .max_order = -5 };
+	enum ptr_kind pk = gen_ptr_kind();
+	struct expect e = { 0 }, ee = { 0 };
+	bool inside = false;
+	size_t readable;
+	void *p;
+	long ret;
+
+	r.slot = pick_slot(true);
+	r.index = gen_index(r.slot, &inside);
+	describe("GMEM_TEST_RESOLVE slot %u index %llu, %s pointer", r.slot,
+		 (unsigned long long)r.index, ptr_names[pk]);
+	p = place(pk, &r, sizeof(r), &readable);
+	if (readable < sizeof(r))
+		allow(&e, EFAULT);
+	else if (!slot_used(r.slot))
+		allow(&e, ENOENT);
+	e.ok = e.n == 0;
+	if (e.ok) {
+		resolve_expect(r.slot, r.index, inside, &ee);
+		if (!writable(pk))
+			allow(&e, EFAULT);
+	}
+	ret = ioctl(ct, GMEM_TEST_RESOLVE, p);
+	if (!judge(ret, errno, &e)) {
+		if (errno == EFAULT && e.ok && inside && allowed(&ee, 0)) {
+			/* It resolved, but could not say so: again, readably. */
+			struct gmem_test_resolve again = {
+				.slot = r.slot, .index = r.index,
+			};
+
+			if (ioctl(ct, GMEM_TEST_RESOLVE, &again))
+				bad("resolving again: %s", errno_name(errno));
+			if (!again.err)
+				pg(&fds[slots[r.slot].gi], r.index)->present = 1;
+		}
+		return;
+	}
+	r = *(struct gmem_test_resolve *)p;
+	check_err(r.err, &ee, "gmem_get_pfn");
+	if (!r.err) {
+		if (!r.pfn || r.max_order < 0 || r.max_order > 18)
+			bad("resolved to pfn %#llx, max_order %d",
+			    (unsigned long long)r.pfn, r.max_order);
+		pg(&fds[slots[r.slot].gi], r.index)->present = 1;
+	}
+}
+
+/* The whole page @i of slot @s through the consumer; the resolve's error. */
+static int ct_read_page(int s, uint64_t i, void *buf)
+{
+	struct gmem_test_rw a = {
+		.slot = s, .index = i, .len = ps, .uaddr = (uintptr_t)buf,
+	};
+
+	if (ioctl(ct, GMEM_TEST_RW, &a))
+		bad("reading page %llu of slot %d through the consumer: %s",
+		    (unsigned long long)i, s, errno_name(errno));
+	return a.err;
+}
+
+static void call_rw(void)
+{
+	struct gmem_test_rw a = { 0 };
+	enum ptr_kind pk = gen_ptr_kind();
+	struct expect e = { 0 }, ee = { 0 };
+	int ukind = rng_below(&R, 10);
+	bool inside = false, full_ok;
+	uint64_t ubytes;
+	struct pstate *q = NULL;
+	size_t readable;
+	void *p;
+	long ret;
+
+	a.slot = pick_slot(true);
+	a.index = gen_index(a.slot, &inside);
+	a.write = rng_pct(&R, 90) ? rng_below(&R, 2) : (uint32_t)rng_next(&R);
+	if (rng_pct(&R, 75)) {
+		a.offset = rng_pct(&R, 50) ? 0 : rng_below(&R, ps);
+		a.len = rng_pct(&R, 50) ? ps - a.offset : rng_below(&R, ps - a.offset + 1);
+	} else {
+		a.offset = interesting(ps);
+		a.len = interesting(ps);
+	}
+	fill_random(page_a, ps);
+	switch (ukind) {
+	case 0: a.uaddr = 0; ubytes = 0; break;
+	case 1: a.uaddr = (uintptr_t)guard; ubytes = 0; break;
+	case 2: ubytes = rng_below(&R, ps); a.uaddr = (uintptr_t)guard - ubytes; break;
+	case 3: a.uaddr = (uintptr_t)ro_page; ubytes = a.write ? ps : 0; break;
+	default: a.uaddr = (uintptr_t)page_a; ubytes = ps; break;
+	}
+	if (ukind == 2)
+		memcpy(guard - ubytes, page_a, ubytes);
+	describe("GMEM_TEST_RW slot %u index %llu %s offset %llu len %llu uaddr %#llx, %s pointer",
+		 a.slot, (unsigned long long)a.index, a.write ? "write" : "read",
+		 (unsigned long long)a.offset, (unsigned long long)a.len,
+		 (unsigned long long)a.uaddr, ptr_names[pk]);
+	p = place(pk, &a, sizeof(a), &readable);
+	if (readable < sizeof(a))
+		allow(&e, EFAULT);
+	else if (a.offset > (uint64_t)ps || a.len > ps - a.offset)
+		allow(&e, EINVAL);
+	else if (!slot_used(a.slot))
+		allow(&e, ENOENT);
+	e.ok = e.n == 0;
+	full_ok = false;
+	if (e.ok) {
+		resolve_expect(a.slot, a.index, inside, &ee);
+		if (allowed(&ee, 0)) {
+			q = pg(&fds[slots[a.slot].gi], a.index);
+			if (ubytes < a.len)
+				allow(&e, EFAULT);
+			else
+				full_ok = true;
+		}
+		if (!writable(pk))
+			allow(&e, EFAULT);
+	}
+	/* Before a write: the page as it is, to know what it becomes. */
+	if (q && a.write && q->hash != HASH_UNKNOWN) {
+		if (ct_read_page(a.slot, a.index, page_b))
+			bad("consumer read before the write failed");
+		q->present = 1;
+		if (page_hash(page_b) != q->hash)
+			bad("private page %llu does not hold what it should (before the write)",
+			    (unsigned long long)a.index);
+	}
+	ret = ioctl(ct, GMEM_TEST_RW, p);
+	if (!judge(ret, errno, &e) && !(errno == EFAULT && q))
+		return;
+	if (ret == 0 && writable(pk))
+		check_err(((struct gmem_test_rw *)p)->err, &ee, "gmem_get_pfn");
+	if (!q)
+		return;
+	if (ret == 0 && ((struct gmem_test_rw *)p)->err)
+		return;		/* out of memory: nothing changed */
+	q->present = 1;
+	if (!a.write) {
+		if (ret == 0 && full_ok && a.offset == 0 && a.len == (uint64_t)ps &&
+		    q->hash != HASH_UNKNOWN && page_hash(page_a) != q->hash)
+			bad("private page %llu read through the consumer does not hold what it should",
+			    (unsigned long long)a.index);
+		return;
+	}
+	/* After a write: read it back; a full copy from our buffer is exact. */
+	if (ct_read_page(a.slot, a.index, argbuf))
+		bad("consumer read after the write failed");
+	if (ret == 0 && full_ok && q->hash != HASH_UNKNOWN) {
+		memcpy(page_b + a.offset, (void *)(uintptr_t)a.uaddr, a.len);
+		if (memcmp(page_b, argbuf, ps))
+			bad("private page %llu after a consumer write is not what was written",
+			    (unsigned long long)a.index);
+	}
+	q->hash = page_hash(argbuf);
+}
+
+static void call_events(void)
+{
+	struct gmem_test_events ev = { 0 };
+	enum ptr_kind pk = gen_ptr_kind();
+	struct expect e = { 0 };
+	size_t readable, room;
+	int ukind = rng_below(&R, 8);
+	void *p;
+	long ret;
+
+	switch (ukind) {
+	case 0: ev.uaddr = 0; room = 0; break;
+	case 1: room = rng_below(&R, 4 * sizeof(struct gmem_test_event));
+		ev.uaddr = (uintptr_t)guard - room; break;
+	default: ev.uaddr = (uintptr_t)page_a; room = 2 * ps; break;
+	}
+	ev.max = rng_pct(&R, 80) ? rng_below(&R, 200) : (uint32_t)rng_next(&R);
+	describe("GMEM_TEST_EVENTS uaddr %#llx max %u, %s pointer",
+		 (unsigned long long)ev.uaddr, ev.max, ptr_names[pk]);
+	p = place(pk, &ev, sizeof(ev), &readable);
+	if (readable < sizeof(ev))
+		allow(&e, EFAULT);
+	e.ok = e.n == 0;
+	if (e.ok && (room < (size_t)ev.max * sizeof(struct gmem_test_event) ||
+		     !writable(pk)))
+		allow(&e, EFAULT);
+	ret = ioctl(ct, GMEM_TEST_EVENTS, p);
+	if (!judge(ret, errno, &e) || !writable(pk))
+		return;
+	ev = *(struct gmem_test_events *)p;
+	if (ev.count > ev.max)
+		bad("%u events for max %u", ev.count, ev.max);
+	for (uint32_t i = 0; i < ev.count && ukind >= 2; i++) {
+		struct gmem_test_event *x = (struct gmem_test_event *)page_a + i;
+
+		if (x->type < GMEM_TEST_EV_BEGIN || x->type > GMEM_TEST_EV_ERROR ||
+		    x->slot >= GMEM_TEST_SLOTS || x->start >= x->end)
+			bad("event %u: type %u slot %u [%llu, %llu)", i, x->type,
+			    x->slot, (unsigned long long)x->start,
+			    (unsigned long long)x->end);
+	}
+}
+
+static void call_kstress(void)
+{
+	struct gmem_test_stress st = { 0 };
+	enum ptr_kind pk = gen_ptr_kind();
+	struct expect e = { 0 };
+	size_t readable;
+	bool safe;
+	void *p;
+	long ret;
+
+	st.slot = pick_slot(true);
+	st.threads = rng_pct(&R, 80) ? rng_range(&R, 1, 3) :
+		     rng_pct(&R, 50) ? rng_below(&R, 20) : (uint32_t)rng_next(&R);
+	st.msecs = rng_pct(&R, 90) ? rng_below(&R, 4) : 60001 + rng_below(&R, 1000);
+	/* Resolvers allocate pages the model can find only through mincore. */
+	safe = slot_used(st.slot) &&
+	       (fds[slots[st.slot].gi].flags & GMEM_CREATE_MMAP) &&
+	       !fds[slots[st.slot].gi].closed &&
+	       in_windows(&fds[slots[st.slot].gi], slots[st.slot].start,
+			  slots[st.slot].end);
+	if (!safe && st.threads >= 1 && st.threads <= 16)
+		st.threads = 0;
+	describe("GMEM_TEST_STRESS slot %u threads %u msecs %u, %s pointer",
+		 st.slot, st.threads, st.msecs, ptr_names[pk]);
+	p = place(pk, &st, sizeof(st), &readable);
+	if (readable < sizeof(st))
+		allow(&e, EFAULT);
+	else if (!st.threads || st.threads > 16 || st.msecs > 60000)
+		allow(&e, EINVAL);
+	else if (!slot_used(st.slot))
+		allow(&e, ENOENT);
+	e.ok = e.n == 0;
+	if (e.ok) {
+		allow(&e, ENOMEM);
+		if (!writable(pk))
+			allow(&e, EFAULT);
+	}
+	ret = ioctl(ct, GMEM_TEST_STRESS, p);
+	if (e.ok)
+		resync_present(slots[st.slot].gi, slots[st.slot].start,
+			       slots[st.slot].end);
+	if (!judge(ret, errno, &e))
+		return;
+	if (((struct gmem_test_stress *)p)->bad)
+		bad("%llu resolves failed, last with %d",
+		    (unsigned long long)((struct gmem_test_stress *)p)->bad,
+		    ((struct gmem_test_stress *)p)->last_bad_err);
+}
+
+static void call_close(void)
+{
+	int gi = pick_fd();
+
+	if (gi < 0)
+		return;
+	describe("close pool fd %d (%d bindings)", gi, fds[gi].bound);
+	if (rng_pct(&R, 50)) {
+		/* Closed while still mapped: the mappings keep working. */
+		struct gfd *g = &fds[gi];
+
+		close(g->fd);
+		g->closed = true;
+		for (int m = 0; m < NMAP; m++)
+			if (maps[m].used && maps[m].gi == gi)
+				touch_map(m, 2);
+		drop_fd(gi);
+	} else {
+		drop_fd(gi);
+	}
+	pool_tend();
+}
+
+/* ---- the end ---- */
+
+/* Every page the model knows, read back. */
+static void check_contents(int gi)
+{
+	struct gfd *g = &fds[gi];
+	unsigned char *m = NULL;
+
+	for (int k = 0; k < g->nwin; k++) {
+		int s = -1;
+		struct gmem_test_bind b = {
+			.fd = g->fd, .start = g->wstart[k], .nr_pages = g->wn[k],
+		};
+
+		if (ct >= 0) {
+			if (ioctl(ct, GMEM_TEST_BIND, &b))
+				bad("final check: bind: %s", errno_name(errno));
+			s = b.slot;
+		}
+		if (g->flags & GMEM_CREATE_MMAP) {
+			m = mmap(NULL, g->wn[k] * ps, PROT_READ, MAP_SHARED, g->fd,
+				 g->wstart[k] * ps);
+			if (m == MAP_FAILED)
+				bad("final check: mmap: %s", errno_name(errno));
+		}
+		for (uint64_t i = 0; i < g->wn[k]; i++) {
+			struct pstate *q = &g->w[k][i];
+			const unsigned char *data = NULL;
+
+			if (q->shared && m) {
+				struct fault f = fault_read(m + i * ps, NULL);
+
+				if (f.sig)
+					bad("final check: shared page %llu of pool fd %d: %s",
+					    (unsigned long long)(g->wstart[k] + i), gi,
+					    fault_str(f));
+				data = m + i * ps;
+			} else if (!q->shared && s >= 0) {
+				int err = ct_read_page(s, g->wstart[k] + i, page_a);
+
+				if (err)
+					bad("final check: private page %llu of pool fd %d: %d",
+					    (unsigned long long)(g->wstart[k] + i), gi, err);
+				data = page_a;
+			}
+			if (data && q->hash != HASH_UNKNOWN && page_hash(data) != q->hash)
+				bad("final check: %s page %llu of pool fd %d does not hold what it should",
+				    q->shared ? "shared" : "private",
+				    (unsigned long long)(g->wstart[k] + i), gi);
+		}
+		if (m)
+			munmap(m, g->wn[k] * ps);
+		m = NULL;
+		if (s >= 0)
+			ioctl(ct, GMEM_TEST_UNBIND, &b.slot);
+	}
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: gmem-fuzz [-s SEED] [-n CALLS] [-v FROM] [-c]\n"
+		"  -c  check GMEM_INFO, st_blocks and fdinfo after every call\n");
+	exit(2);
+}
+
+static void setup(void)
+{
+	unsigned char *region;
+	unsigned long long v;
+
+	ps = page_size();
+	if (read_ull("/sys/module/gmem/parameters/max_size", &v)) {
+		printf("Bail out! cannot read gmem's max_size parameter\n");
+		exit(1);
+	}
+	max_size = v;
+	dev_fd = open("/dev/gmem", O_RDWR | O_CLOEXEC);
+	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (dev_fd < 0 || null_fd < 0) {
+		printf("Bail out! open /dev/gmem: %s\n", errno_name(errno));
+		exit(1);
+	}
+	ct = open("/dev/gmem_test", O_RDWR | O_CLOEXEC);
+	if (ct < 0)
+		printf("# no /dev/gmem_test (%s): the consumer calls are left out\n",
+		       errno_name(errno));
+	else
+		for (uint32_t s = 0; s < GMEM_TEST_SLOTS; s++)
+			ioctl(ct, GMEM_TEST_UNBIND, &s);	/* a clean start */
+	/* argbuf: 2 pages, guard; src: SRC_PAGES, guard; ro; page_a, page_b, guard */
+	region = mmap(NULL, (3 + SRC_PAGES + 1 + 4) * ps, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (region == MAP_FAILED) {
+		printf("Bail out! mmap: %s\n", errno_name(errno));
+		exit(1);
+	}
+	argbuf = region;
+	guard = region + 2 * ps;
+	src = region + 3 * ps;
+	ro_page = src + (SRC_PAGES + 1) * ps;
+	page_a = ro_page + ps;
+	page_b = page_a + ps;
+	if (mprotect(guard, ps, PROT_NONE) ||
+	    mprotect(src + SRC_PAGES * ps, ps, PROT_NONE) ||
+	    mprotect(ro_page, ps, PROT_READ) ||
+	    mprotect(page_b + ps, ps, PROT_NONE)) {
+		printf("Bail out! mprotect: %s\n", errno_name(errno));
+		exit(1);
+	}
+	memset(page_a, 0, ps);
+	hash_zero = page_hash(page_a);
+	fault_install();
+}
+
+int main(int argc, char **argv)
+{
+	bool have_seed = false;
+	double start;
+	int c;
+
+	while ((c = getopt(argc, argv, "s:n:v:c")) != -1) {
+		char *end;
+
+		errno = 0;
+		switch (c) {
+		case 's': seed = strtoull(optarg, &end, 0); have_seed = true; break;
+		case 'n': ncalls = strtoull(optarg, &end, 0); break;
+		case 'v': verbose_from = strtoull(optarg, &end, 0); break;
+		case 'c': check_always = true; end = ""; break;
+		default: usage();
+		}
+		if (errno || *end)
+			usage();
+	}
+	if (optind != argc)
+		usage();
+	if (!have_seed) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		seed = rng_mix((uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec, getpid());
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	R.s = seed;
+	printf("1..2\n# gmem-fuzz: seed %#" PRIx64 "; replay with: gmem-fuzz -s %#" PRIx64
+	       " -n %llu\n", seed, seed, ncalls);
+	setup();
+	pool_tend();
+	start = now_s();
+
+	for (call_no = 0; call_no < ncalls; call_no++) {
+		unsigned int r = rng_below(&R, 100), kind;
+		int gi = pick_fd();
+		double t0 = now_s();
+
+		if (gi < 0) {
+			pool_tend();
+			gi = pick_fd();
+		}
+		if (ct < 0 && r >= 78 && r < 98)
+			r = rng_below(&R, 78);
+		if (r < 5)
+			kind = 0, call_create();
+		else if (r < 18)
+			kind = 1, call_convert(gi);
+		else if (r < 28)
+			kind = 2, call_populate(gi);
+		else if (r < 32)
+			kind = 3, call_info(gi);
+		else if (r < 48)
+			kind = 4, call_fallocate(gi);
+		else if (r < 56)
+			kind = 5, call_mmap(gi);
+		else if (r < 64) {
+			int mi = pick_map();
+
+			kind = 6;
+			if (mi >= 0)
+				touch_map(mi, 1);
+			else
+				call_mmap(gi);
+		} else if (r < 66) {
+			int mi = pick_map();
+
+			kind = 7;
+			describe("munmap mapping %d", mi);
+			if (mi >= 0) {
+				if (munmap(maps[mi].addr, maps[mi].len))
+					bad("munmap: %s", errno_name(errno));
+				maps[mi].used = false;
+			}
+		} else if (r < 72)
+			kind = 8, call_ioctl_other(gi);
+		else if (r < 77)
+			kind = 9, call_file_ops(gi);
+		else if (r < 78)
+			kind = 16, call_close();
+		else if (r < 83)
+			kind = 10, call_bind();
+		else if (r < 86)
+			kind = 11, call_unbind();
+		else if (r < 91)
+			kind = 12, call_resolve();
+		else if (r < 96)
+			kind = 13, call_rw();
+		else if (r < 97)
+			kind = 14, call_events();
+		else if (r < 98)
+			kind = 15, call_kstress();
+		else
+			kind = 16, call_close();
+		stat_calls[kind]++;
+		stat_time[kind] += now_s() - t0;
+		if (check_always || call_no % CHECK_EVERY == CHECK_EVERY - 1) {
+			pool_tend();
+			for (int i = 0; i < NFD; i++)
+				if (fds[i].used)
+					check_fd_state(i);
+		}
+	}
+	printf("# %llu calls in %.1f s: %llu succeeded, %llu failed as expected\n",
+	       ncalls, now_s() - start, stat_ok, stat_err);
+	for (unsigned int k = 0; k < sizeof(call_names) / sizeof(call_names[0]); k++)
+		printf("#   %-12s %8llu calls %7.1f s\n", call_names[k], stat_calls[k],
+		       stat_time[k]);
+	printf("ok 1 - fuzz: %llu calls, every result as README.md documents, seed %#" PRIx64 "\n",
+	       ncalls, seed);
+
+	/* The end: no bindings, then every fd against the model. */
+	call_no = ncalls;
+	describe("final check");
+	for (int s = 0; s < GMEM_TEST_SLOTS; s++) {
+		if (!slots[s].used)
+			continue;
+		if (ioctl(ct, GMEM_TEST_UNBIND, &(uint32_t){ s }))
+			bad("final unbind of slot %d: %s", s, errno_name(errno));
+		slot_release(s);
+	}
+	for (int i = 0; i < NFD; i++) {
+		if (!fds[i].used || fds[i].closed)
+			continue;
+		check_fd_state(i);
+		check_contents(i);
+		drop_fd(i);
+	}
+	printf("ok 2 - state consistent at the end: GMEM_INFO, st_blocks, fdinfo, contents\n");
+	return 0;
+}
