@@ -83,6 +83,12 @@ run:
 check:
 	scripts/check $(KERNELS)
 
+# Selftests, stress, fuzzing and allocation-failure injection on a kernel
+# built with KASAN, lockdep, kmemleak and friends (README.md
+# "Reliability"); separate from check: the kernel takes an hour to build.
+check-debug:
+	scripts/check-debug
+
 # Benchmarks against memfd, hugetlbfs and guest_memfd in one guest boot of
 # the newest kernel; not a test (README.md "Performance").  BENCH_OUT=DIR
 # picks the results directory.
@@ -91,5 +97,5 @@ bench:
 
 .PHONY: bench
 
-.PHONY: all modules test-modules clean deps run check install dkms-install \
-	dkms-remove
+.PHONY: all modules test-modules clean deps run check check-debug install \
+	dkms-install dkms-remove
