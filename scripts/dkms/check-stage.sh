@@ -4,12 +4,13 @@
 # check's verdict, add_tap, timed, $run, $scripts and $suites.
 #
 #   dkms_start DIR SUITE   after gmem's build: scripts/dkms/check-dkms in
-#                          the background (its chroot work at nice 19, its
-#                          guests under check's guest lock); the upgrade
-#                          from an older version for the first and the last
-#                          suite of the run (the oldest and newest DKMS),
-#                          the module.sig_enforce=1 guest for the last one
-#                          (the newest kernel)
+#                          the background (its chroot work at nice 10, its
+#                          guests under check's guest lock); what costs a
+#                          build or a guest more only once: the upgrade
+#                          from an older version for the first suite of
+#                          the run (the oldest DKMS), `make install
+#                          DESTDIR=` and the module.sig_enforce=1 guest for
+#                          the last (the newest kernel)
 #   dkms_stage DIR SUITE   at the end of the suite's pipeline: wait for it
 #                          and count its TAP (DIR/dkms/dkms.tap)
 #
@@ -18,14 +19,15 @@
 # dkms-guest and dkms-guest-sig (each boot, start to power-off).
 
 dkms_start() {	# DIR SUITE
-	local dir=$1 suite=$2 sig=0 upgrade=0
-	[ "$suite" != "${suites[${#suites[@]} - 1]}" ] || sig=1 upgrade=1
-	[ "$suite" != "${suites[0]}" ] || upgrade=1
+	local dir=$1 suite=$2 first=0 last=0
+	[ "$suite" != "${suites[0]}" ] || first=1
+	[ "$suite" != "${suites[${#suites[@]} - 1]}" ] || last=1
 	mkdir -p "$dir/dkms"
 	(
 		rc=0
-		timed "$dir" dkms env GUEST_LOCK="$run/guest.lock" DKMS_SIG=$sig \
-			DKMS_UPGRADE=$upgrade DKMS_NICE=19 "$scripts/dkms/check-dkms" "$suite" "$dir/dkms" \
+		timed "$dir" dkms env GUEST_LOCK="$run/guest.lock" DKMS_NICE=10 \
+			DKMS_UPGRADE=$first DKMS_MAKE_INSTALL=$last DKMS_SIG=$last \
+			"$scripts/dkms/check-dkms" "$suite" "$dir/dkms" \
 			>"$dir/dkms.out" 2>&1 || rc=$?
 		echo "$rc" >"$dir/dkms/rc"
 	) &
