@@ -4,7 +4,9 @@
 # check's verdict, add_tap, timed, $run, $scripts and $suites.
 #
 #   dkms_start DIR SUITE   after gmem's build: scripts/dkms/check-dkms in
-#                          the background (its chroot work at nice 10, its
+#                          the background (its chroot work at nice 0:
+#                          at 10 or 19 it hardly ran while TCG guests and
+#                          builds kept both CPUs busy, and ended the run; its
 #                          guests under check's guest lock); what costs a
 #                          build or a guest more only once: the upgrade
 #                          from an older version for the first suite of
@@ -25,7 +27,7 @@ dkms_start() {	# DIR SUITE
 	mkdir -p "$dir/dkms"
 	(
 		rc=0
-		timed "$dir" dkms env GUEST_LOCK="$run/guest.lock" DKMS_NICE=10 \
+		timed "$dir" dkms env GUEST_LOCK="$run/guest.lock" \
 			DKMS_UPGRADE=$first DKMS_MAKE_INSTALL=$last DKMS_SIG=$last \
 			"$scripts/dkms/check-dkms" "$suite" "$dir/dkms" \
 			>"$dir/dkms.out" 2>&1 || rc=$?
