@@ -340,7 +340,10 @@ static void print_targets(FILE *f, bool md)
 		char val[32], lim[32], how[64] = "";
 
 		t = &targets[i];
-		snprintf(val, sizeof(val), "%.3g%s", t->value, t->unit);
+		if (isnan(t->value))
+			snprintf(val, sizeof(val), "n/a");
+		else
+			snprintf(val, sizeof(val), "%.3g%s", t->value, t->unit);
 		snprintf(lim, sizeof(lim), "%s %.3g%s", t->at_least ? ">=" : "<=",
 			 t->limit, t->unit);
 		if (!isnan(t->value) && off_by(t) > 1)
@@ -418,11 +421,11 @@ static void build_tables(uint64_t size, int reps)
 	row = table_row(t, "clear_page (kernel)");
 	cell_num(t, row, 1, floor);
 	cell_num(t, row, 2, median_of(B_FLOOR, V_CLEAR));
-	cell(t, row, 3, "%.2f", (double)size / GiB / floor);
+	cell_num(t, row, 3, (double)size / GiB / floor);
 	row = table_row(t, "memset (user, faulted)");
 	cell_num(t, row, 1, min_of(B_FLOOR, V_MEMSET));
 	cell_num(t, row, 2, median_of(B_FLOOR, V_MEMSET));
-	cell(t, row, 3, "%.2f", (double)size / GiB / min_of(B_FLOOR, V_MEMSET));
+	cell_num(t, row, 3, (double)size / GiB / min_of(B_FLOOR, V_MEMSET));
 
 	t = table_new("gmem conversion, shared -> private -> shared, seconds, min / median", 5);
 	table_row(t, "");
