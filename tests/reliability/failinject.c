@@ -36,6 +36,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <linux/falloc.h>
 
@@ -154,6 +155,8 @@ static void fi_cleanup(void)
 		knob(d, "require-start", "0");
 		knob(d, "require-end", "18446744073709551615");
 		knob(d, "ignore-gfp-wait", "Y");
+		knob(d, "probability", "0");
+		knob(d, "task-filter", "N");
 	}
 	knob(FAILPAGE, "ignore-gfp-highmem", "Y");
 	knob(FAILPAGE, "min-order", "1");
@@ -349,10 +352,12 @@ static int nr_fds(void)
 
 /*
  * @prep (may be NULL) readies the prepared fd before the failure is
- * armed; @op runs armed.  An @op that sets x->fd to -1 has consumed the
+ * armed; @op runs armed; @after (may be NULL) checks what @op made once
+ * the injection is disarmed.  An @op that sets x->fd to -1 has consumed the
  * fd (teardown): then a new one is checked instead.
  */
-static void sweep(const char *what, fi_op prep, fi_op op, bool needs_fx)
+static void sweep(const char *what, fi_op prep, fi_op op, fi_op after,
+		  bool needs_fx)
 {
 	int refs = modctl_refcnt("gmem"), ct = -1, fds;
 	unsigned int n, nomem = 0, ok = 0;
@@ -377,6 +382,8 @@ static void sweep(const char *what, fi_op prep, fi_op op, bool needs_fx)
 		arm(n);
 		err = op(&x);
 		hit = fired();
+		if (after)
+			after(&x);
 		if (hit && err && err != ENOMEM)
 			FAIL("%s with allocation %u failing: %s, expected ENOMEM (or success)",
 			     what, n, errno_name(err));
@@ -419,44 +426,57 @@ static void sweep(const char *what, fi_op prep, fi_op op, bool needs_fx)
 
 /* ---- the operations ---- */
 
-static int op_create(struct fx *x)
+/*
+ * GMEM_CREATE alone runs armed; what it made is checked (mapped, touched)
+ * and closed by after_create() once the injection is disarmed.
+ */
+static int created_fd = -1;
+static uint64_t created_len;
+
+static int create_with(uint32_t flags)
 {
 	struct gmem_create c = {
-		.size = sizeof(c), .length = 64 * page_size(),
-		.flags = GMEM_CREATE_MMAP | GMEM_CREATE_SHARED,
+		.size = sizeof(c), .length = 64 * page_size(), .flags = flags,
 	};
-	int dev = gmem_open_dev(), fd;
-	int err;
+	int dev = gmem_open_dev(), fd, err;
 
-	(void)x;
 	fd = ioctl(dev, GMEM_CREATE, &c);
 	err = fd < 0 ? errno : 0;
 	close(dev);
-	if (fd >= 0) {
-		struct gmem_info info = gmem_info(fd);
-		unsigned char *m;
-
-		ASSERT_EQ(info.shared_bytes, c.length);
-		m = gmem_map(fd, c.length);
-		EXPECT_ACCESS(m, true);
-		munmap(m, c.length);
-		close(fd);
-	}
+	created_fd = fd;
+	created_len = c.length;
 	return err;
+}
+
+static int op_create(struct fx *x)
+{
+	(void)x;
+	return create_with(GMEM_CREATE_MMAP | GMEM_CREATE_SHARED);
 }
 
 static int op_create_private(struct fx *x)
 {
-	struct gmem_create c = { .size = sizeof(c), .length = 64 * page_size() };
-	int dev = gmem_open_dev(), fd, err;
-
 	(void)x;
-	fd = ioctl(dev, GMEM_CREATE, &c);
-	err = fd < 0 ? errno : 0;
-	close(dev);
-	if (fd >= 0)
-		close(fd);
-	return err;
+	return create_with(0);
+}
+
+static int after_create(struct fx *x)
+{
+	(void)x;
+	if (created_fd < 0)
+		return 0;
+	if (gmem_info(created_fd).flags & GMEM_CREATE_MMAP) {
+		unsigned char *m = gmem_map(created_fd, created_len);
+
+		ASSERT_EQ(gmem_info(created_fd).shared_bytes, created_len);
+		EXPECT_ACCESS(m, true);
+		munmap(m, created_len);
+	} else {
+		ASSERT_EQ(gmem_info(created_fd).private_bytes, created_len);
+	}
+	close(created_fd);
+	created_fd = -1;
+	return 0;
 }
 
 /* Allocate every hole (7 runs of them): on failure, nothing is added. */
@@ -619,12 +639,113 @@ static int op_teardown(struct fx *x)
 	return 0;
 }
 
+/*
+ * Memory failure, with the one allocation gmem makes there (its poison
+ * bookkeeping) failing: whatever gmem_error_folio() does then, the page
+ * must not come back as good memory.  Page 1 (shared, mapped) is poisoned
+ * with MADV_HWPOISON by a child in which gmem's allocations fail; then
+ * the page is converted to private and resolved through the consumer,
+ * which must say -EHWPOISON (or fail to resolve at all), not hand out the
+ * poisoned pfn; populating it must fail with EHWPOISON; a punch heals it.
+ */
+static void poison_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)si;
+	(void)uc;
+}
+
+static void t_poison(void)
+{
+	long ps = page_size();
+	unsigned char buf[65536];
+	struct gmem_test_resolve r;
+	struct gmem_populate p = { .offset = ps, .length = ps, .uaddr = 0 };
+	struct fx x;
+	int status, ct, err;
+	pid_t pid;
+
+	fi_setup();
+	ct = ct_open_loaded();
+	fault_install();
+	fx_prepare(&x, ct);
+	/*
+	 * One failure is not enough here: the xarray retries a failed node
+	 * allocation once outside its lock.  So every allocation with gmem on
+	 * the stack fails in the child (task-filter, make-it-fail), up to
+	 * 100 of them; "times" going down shows that some did.
+	 */
+	knob(FAILSLAB, "times", "100");
+	knob(FAILSLAB, "task-filter", "Y");
+	knob(FAILSLAB, "probability", "100");
+	pid = ASSERT_SYS(fork());
+	if (!pid) {
+		struct sigaction sa = {
+			.sa_sigaction = poison_sigbus, .sa_flags = SA_SIGINFO,
+		};
+		unsigned long long left = 100;
+
+		sigaction(SIGBUS, &sa, NULL);
+		if (write_str("/proc/self/make-it-fail", "1"))
+			_exit(12);
+		/* A failed recovery is EBUSY: the page is poisoned either way. */
+		if (madvise(x.map + ps, ps, MADV_HWPOISON) && errno != EBUSY)
+			_exit(10);
+		write_str("/proc/self/make-it-fail", "0");
+		read_ull(FAILSLAB "times", &left);
+		_exit(left < 100 ? 0 : 11);
+	}
+	ASSERT_SYS(waitpid(pid, &status, 0));
+	knob(FAILSLAB, "probability", "0");
+	knob(FAILSLAB, "task-filter", "N");
+	knob(FAILSLAB, "times", "-1");
+	if (!WIFEXITED(status) || WEXITSTATUS(status) == 10)
+		test_skip("MADV_HWPOISON did not work here (status %#x)", status);
+	if (WEXITSTATUS(status) == 12)
+		FAIL("/proc/self/make-it-fail: cannot write");
+	if (WEXITSTATUS(status) == 11)
+		test_skip("memory failure made no allocation with gmem on the stack");
+	test_diag("every slab allocation under gmem failed during MADV_HWPOISON");
+
+	EXPECT_SIGBUS(x.map + ps, false);
+	err = op_convert(&x, 1, 1, false, false);
+	test_diag("converting the poisoned page to private: %s",
+		  err ? errno_name(err) : "done");
+	if (!err) {
+		r = (struct gmem_test_resolve) { .slot = x.slot, .index = 1 };
+		ASSERT_SYS(ioctl(ct, GMEM_TEST_RESOLVE, &r));
+		if (!r.err)
+			FAIL("the poisoned page resolved to pfn %#llx: a consumer would map poisoned memory",
+			     (unsigned long long)r.pfn);
+		EXPECT_EQ(r.err, -EHWPOISON);
+		fill_pattern(buf, ps, 5);
+		p.uaddr = (uintptr_t)buf;
+		EXPECT_ERRNO(ioctl(x.fd, GMEM_POPULATE, &p), EHWPOISON);
+	}
+	ASSERT_SYS(fallocate(x.fd, PUNCH, ps, ps));
+	if (!err) {
+		r = (struct gmem_test_resolve) { .slot = x.slot, .index = 1 };
+		ASSERT_SYS(ioctl(ct, GMEM_TEST_RESOLVE, &r));
+		EXPECT_EQ(r.err, 0);
+	}
+	fx_release(&x);
+	close(ct);
+}
+
 /* ---- tests ---- */
 
 #define FI_TEST(name, prep, fn, fx)					\
-	static void t_##fn(void) { sweep(name, prep, fn, fx); }
-FI_TEST("GMEM_CREATE (shared, mmap)", NULL, op_create, false)
-FI_TEST("GMEM_CREATE (private)", NULL, op_create_private, false)
+	static void t_##fn(void) { sweep(name, prep, fn, NULL, fx); }
+static void t_op_create(void)
+{
+	sweep("GMEM_CREATE (shared, mmap)", NULL, op_create, after_create, false);
+}
+
+static void t_op_create_private(void)
+{
+	sweep("GMEM_CREATE (private)", NULL, op_create_private, after_create, false);
+}
+
 FI_TEST("fallocate over holes and pages", NULL, op_allocate, true)
 FI_TEST("punch", NULL, op_punch, true)
 FI_TEST("GMEM_CONVERT to shared", NULL, op_convert_shared, true)
@@ -653,6 +774,9 @@ static const struct test tests[] = {
 	T("consumer resolve of a hole", op_resolve),
 	T("GMEM_INFO and fdinfo", op_fdinfo),
 	T("unbind, munmap and close: release", op_teardown),
+	TEST("memory failure whose poison bookkeeping cannot allocate: the page stays poisoned",
+	     t_poison, .timeout = 120, .cleanup = fi_cleanup,
+	     .kmsg_allow = "hardware memory corruption"),
 };
 
 DEFINE_SUITE(failinject_suite, "failinject", tests);
