@@ -7,8 +7,8 @@
  * (reachable only by in-kernel consumers such as KVM) or shared (mappable
  * by the VMM).  The new fd supports fallocate() (FALLOC_FL_KEEP_SIZE to
  * allocate, FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE to free), fstat(),
- * mmap() of shared pages and the GMEM_CONVERT, GMEM_POPULATE and GMEM_INFO
- * ioctls below; see README.md for the full API and every errno.
+ * mmap() of shared pages and the GMEM_CONVERT, GMEM_POPULATE, GMEM_INFO and
+ * GMEM_MIGRATE ioctls below; see README.md for the full API and every errno.
  */
 #ifndef _UAPI_LINUX_GMEM_H
 #define _UAPI_LINUX_GMEM_H
@@ -30,6 +30,13 @@
  *		page size, at most the module's max_size parameter.  Fixed
  *		for the life of the fd.
  * @reserved:	must be zero.
+ * @numa_mode:	GMEM_NUMA_* placement policy of every page gmem allocates
+ *		for the fd (GMEM_MIGRATE may move pages later).
+ * @numa_maxnode: number of bits in the node mask at @numa_nodes; 0 with
+ *		GMEM_NUMA_DEFAULT.
+ * @numa_nodes:	user pointer to the node mask, an array of __u64 words
+ *		holding node n in bit n % 64 of word n / 64; 0 with
+ *		GMEM_NUMA_DEFAULT.  Every node in it must have memory.
  *
  * The ioctl returns the new file descriptor, opened read-write and
  * close-on-exec.
@@ -39,17 +46,48 @@ struct gmem_create {
 	__u32 flags;
 	__u64 length;
 	__u64 reserved[2];
+	/* GMEM_CREATE_SIZE_VER1 */
+	__u32 numa_mode;
+	__u32 numa_maxnode;
+	__u64 numa_nodes;
 };
 
 #define GMEM_CREATE_SIZE_VER0	32	/* sizeof first published struct */
+#define GMEM_CREATE_SIZE_VER1	48	/* adds the NUMA policy */
 
 /* The fd may be mmap()ed (MAP_SHARED); only shared pages can be touched. */
 #define GMEM_CREATE_MMAP	(1U << 0)
 /* Every page starts shared instead of private. */
 #define GMEM_CREATE_SHARED	(1U << 1)
+/*
+ * Back each 2 MiB-aligned block of the fd that is allocated whole with one
+ * 2 MiB folio (smaller ones when memory is too fragmented for that), so
+ * that consumers and shared mappings can map it with one huge page.  The
+ * module parameter "huge" makes this the default for every fd.
+ */
+#define GMEM_CREATE_HUGE	(1U << 2)
 
 /* Every flag GMEM_CREATE accepts; anything else is -EINVAL. */
-#define GMEM_CREATE_FLAGS_ALL	(GMEM_CREATE_MMAP | GMEM_CREATE_SHARED)
+#define GMEM_CREATE_FLAGS_ALL	(GMEM_CREATE_MMAP | GMEM_CREATE_SHARED | \
+				 GMEM_CREATE_HUGE)
+
+/*
+ * NUMA placement, struct gmem_create.numa_mode.  gmem applies the policy
+ * itself, whichever task allocates the pages.
+ */
+/* The allocating task's own memory policy (as before the policy existed). */
+#define GMEM_NUMA_DEFAULT	0
+/* Only the nodes in the mask; -ENOMEM when they are full. */
+#define GMEM_NUMA_BIND		1
+/* The one node in the mask first, any node when it is full. */
+#define GMEM_NUMA_PREFERRED	2
+/*
+ * Round robin over the nodes in the mask by position in the fd: the block
+ * at offset o goes to the ((o / unit) % nodes)-th node of the mask, where
+ * unit is 2 MiB for GMEM_CREATE_HUGE fds and a page otherwise; another node
+ * of the mask when that one is full.
+ */
+#define GMEM_NUMA_INTERLEAVE	3
 
 /* Page states, as GMEM_CONVERT targets. */
 #define GMEM_PRIVATE		0
@@ -107,22 +145,59 @@ struct gmem_populate {
 /**
  * struct gmem_info - result of GMEM_INFO
  * @size:	size of the fd in bytes.
- * @flags:	GMEM_CREATE_* flags it was created with.
- * @pad:	zero.
+ * @flags:	GMEM_CREATE_* flags in effect (GMEM_CREATE_HUGE also when the
+ *		module parameter "huge" set it).
+ * @numa_mode:	GMEM_NUMA_* policy the fd was created with.
  * @allocated:	bytes of memory currently allocated.
  * @private_bytes: bytes of the range that are private, allocated or not.
  * @shared_bytes: bytes of the range that are shared; private_bytes +
  *		shared_bytes == size.
- * @reserved:	zero.
+ * @allocated_private: allocated bytes that are private.
+ * @allocated_shared: allocated bytes that are shared; allocated_private +
+ *		allocated_shared == allocated.
+ * @large_folios: number of allocated folios larger than a page.
+ * @poisoned:	bytes lost to memory failure, until punched.
  */
 struct gmem_info {
 	__u64 size;
 	__u32 flags;
-	__u32 pad;
+	__u32 numa_mode;
 	__u64 allocated;
 	__u64 private_bytes;
 	__u64 shared_bytes;
-	__u64 reserved[4];
+	__u64 allocated_private;
+	__u64 allocated_shared;
+	__u64 large_folios;
+	__u64 poisoned;
+};
+
+/**
+ * struct gmem_migrate - argument of GMEM_MIGRATE
+ * @offset:	start of the range in bytes, page aligned.
+ * @length:	length of the range in bytes, page aligned, non-zero.
+ * @node:	NUMA node to move the memory to; it must have memory.
+ * @flags:	must be zero.
+ * @moved:	out: bytes this call moved, also when it fails.
+ * @error_offset: out: on -EBUSY, the offset of the first page still in use
+ *		by something gmem cannot invalidate (a GUP pin, a page spliced
+ *		into a pipe); otherwise left as it was.
+ * @reserved:	must be zero.
+ *
+ * Moves every allocated folio that overlaps the range and is not on @node
+ * to @node, whole (a folio that straddles an end of the range moves too),
+ * keeping its contents, size and shared/private state.  Bound consumers are
+ * invalidated before and resolve the new pages after; host mappings of
+ * shared pages are zapped and fault the new pages in.  Holes and poisoned
+ * pages are skipped.  Pages moved before a failure stay moved.
+ */
+struct gmem_migrate {
+	__u64 offset;
+	__u64 length;
+	__u32 node;
+	__u32 flags;
+	__u64 moved;
+	__u64 error_offset;
+	__u64 reserved[2];
 };
 
 /*
@@ -135,5 +210,6 @@ struct gmem_info {
 #define GMEM_CONVERT		_IOWR(GMEM_IOCTL_TYPE, 0x01, struct gmem_convert)
 #define GMEM_POPULATE		_IOWR(GMEM_IOCTL_TYPE, 0x02, struct gmem_populate)
 #define GMEM_INFO		_IOR(GMEM_IOCTL_TYPE, 0x03, struct gmem_info)
+#define GMEM_MIGRATE		_IOWR(GMEM_IOCTL_TYPE, 0x04, struct gmem_migrate)
 
 #endif /* _UAPI_LINUX_GMEM_H */
