@@ -608,7 +608,7 @@ static void check_fd_state(int gi)
 	char path[64], line[256];
 	struct gmem_info info;
 	struct stat st;
-	uint64_t present, shared;
+	uint64_t present, shared, present_shared;
 	int seen = 0;
 	FILE *f;
 
@@ -616,6 +616,11 @@ static void check_fd_state(int gi)
 		return;
 	present = count_pages(g, false) * ps;
 	shared = count_pages(g, true) * ps;
+	present_shared = 0;
+	for (int k = 0; k < g->nwin; k++)
+		for (uint64_t i = 0; i < g->wn[k]; i++)
+			present_shared += g->w[k][i].present && g->w[k][i].shared;
+	present_shared *= ps;
 	memset(&info, 0xa5, sizeof(info));
 	if (ioctl(g->fd, GMEM_INFO, &info))
 		bad("check: GMEM_INFO of pool fd %d: %s", gi, errno_name(errno));
@@ -638,18 +643,25 @@ static void check_fd_state(int gi)
 	fclose(f);
 	if (seen != 0x1f)
 		bad("check: %s lacks gmem- lines", path);
-	if (info.size != g->size || info.flags != g->flags || info.pad ||
+	if (info.size != g->size || info.flags != g->flags ||
+	    info.numa_mode != GMEM_NUMA_DEFAULT ||
 	    info.allocated != present || info.shared_bytes != shared ||
 	    info.private_bytes != g->size - shared ||
-	    info.reserved[0] || info.reserved[1] || info.reserved[2] ||
-	    info.reserved[3])
-		bad("check: pool fd %d: GMEM_INFO size %llu flags %#x pad %u allocated %llu private %llu shared %llu; model: size %llu flags %#x allocated %llu shared %llu",
-		    gi, (unsigned long long)info.size, info.flags, info.pad,
-		    (unsigned long long)info.allocated,
+	    info.allocated_shared != present_shared ||
+	    info.allocated_private != present - present_shared ||
+	    info.large_folios || info.poisoned)
+		bad("check: pool fd %d: GMEM_INFO size %llu flags %#x numa_mode %u allocated %llu private %llu shared %llu allocated_private %llu allocated_shared %llu large_folios %llu poisoned %llu; model: size %llu flags %#x allocated %llu shared %llu allocated_shared %llu",
+		    gi, (unsigned long long)info.size, info.flags,
+		    info.numa_mode, (unsigned long long)info.allocated,
 		    (unsigned long long)info.private_bytes,
 		    (unsigned long long)info.shared_bytes,
+		    (unsigned long long)info.allocated_private,
+		    (unsigned long long)info.allocated_shared,
+		    (unsigned long long)info.large_folios,
+		    (unsigned long long)info.poisoned,
 		    (unsigned long long)g->size, g->flags,
-		    (unsigned long long)present, (unsigned long long)shared);
+		    (unsigned long long)present, (unsigned long long)shared,
+		    (unsigned long long)present_shared);
 	if ((uint64_t)st.st_size != g->size || (uint64_t)st.st_blocks * 512 != present ||
 	    !S_ISREG(st.st_mode) || st.st_blksize != ps)
 		bad("check: pool fd %d: fstat size %lld blocks %lld blksize %ld mode %o; model size %llu allocated %llu",

@@ -12,14 +12,23 @@
 
 #define LAYOUT(name, cond)	typedef char layout_##name[(cond) ? 1 : -1]
 
-LAYOUT(size, sizeof(struct gmem_create) == GMEM_CREATE_SIZE_VER0);
+LAYOUT(size, sizeof(struct gmem_create) == GMEM_CREATE_SIZE_VER1);
 LAYOUT(size_is_32, GMEM_CREATE_SIZE_VER0 == 32);
+LAYOUT(size_is_48, GMEM_CREATE_SIZE_VER1 == 48);
 LAYOUT(off_size, offsetof(struct gmem_create, size) == 0);
 LAYOUT(off_flags, offsetof(struct gmem_create, flags) == 4);
 LAYOUT(off_length, offsetof(struct gmem_create, length) == 8);
 LAYOUT(off_reserved, offsetof(struct gmem_create, reserved) == 16);
+/* version 1 starts where version 0 ended */
+LAYOUT(off_numa_mode, offsetof(struct gmem_create, numa_mode) ==
+			GMEM_CREATE_SIZE_VER0);
+LAYOUT(off_numa_maxnode, offsetof(struct gmem_create, numa_maxnode) == 36);
+LAYOUT(off_numa_nodes, offsetof(struct gmem_create, numa_nodes) == 40);
 LAYOUT(create_flags, GMEM_CREATE_FLAGS_ALL ==
-			(GMEM_CREATE_MMAP | GMEM_CREATE_SHARED));
+			(GMEM_CREATE_MMAP | GMEM_CREATE_SHARED |
+			 GMEM_CREATE_HUGE));
+LAYOUT(numa_modes, GMEM_NUMA_DEFAULT == 0 && GMEM_NUMA_BIND == 1 &&
+		   GMEM_NUMA_PREFERRED == 2 && GMEM_NUMA_INTERLEAVE == 3);
 
 /* The fd's ioctl structs: no implicit padding, same on 32 and 64 bits. */
 LAYOUT(convert_size, sizeof(struct gmem_convert) == 48);
@@ -31,13 +40,23 @@ LAYOUT(populate_copied, offsetof(struct gmem_populate, copied) == 24);
 LAYOUT(populate_flags, offsetof(struct gmem_populate, flags) == 32);
 LAYOUT(populate_reserved, offsetof(struct gmem_populate, reserved) == 40);
 LAYOUT(info_size, sizeof(struct gmem_info) == 72);
+LAYOUT(info_numa_mode, offsetof(struct gmem_info, numa_mode) == 12);
 LAYOUT(info_allocated, offsetof(struct gmem_info, allocated) == 16);
 LAYOUT(info_shared, offsetof(struct gmem_info, shared_bytes) == 32);
-LAYOUT(info_reserved, offsetof(struct gmem_info, reserved) == 40);
+LAYOUT(info_alloc_private, offsetof(struct gmem_info, allocated_private) == 40);
+LAYOUT(info_alloc_shared, offsetof(struct gmem_info, allocated_shared) == 48);
+LAYOUT(info_large, offsetof(struct gmem_info, large_folios) == 56);
+LAYOUT(info_poisoned, offsetof(struct gmem_info, poisoned) == 64);
+LAYOUT(migrate_size, sizeof(struct gmem_migrate) == 56);
+LAYOUT(migrate_node, offsetof(struct gmem_migrate, node) == 16);
+LAYOUT(migrate_flags, offsetof(struct gmem_migrate, flags) == 20);
+LAYOUT(migrate_moved, offsetof(struct gmem_migrate, moved) == 24);
+LAYOUT(migrate_error, offsetof(struct gmem_migrate, error_offset) == 32);
+LAYOUT(migrate_reserved, offsetof(struct gmem_migrate, reserved) == 40);
 
 int main(void)
 {
-	struct gmem_create args = { 0, 0, 0, { 0, 0 } };
+	struct gmem_create args = { 0, 0, 0, { 0, 0 }, 0, 0, 0 };
 	unsigned long cmd = GMEM_CREATE;
 
 	args.size = sizeof(args);
@@ -55,7 +74,10 @@ int main(void)
 	if (_IOC_SIZE(GMEM_CONVERT) != sizeof(struct gmem_convert) ||
 	    _IOC_SIZE(GMEM_POPULATE) != sizeof(struct gmem_populate) ||
 	    _IOC_SIZE(GMEM_INFO) != sizeof(struct gmem_info) ||
-	    _IOC_DIR(GMEM_INFO) != _IOC_READ) {
+	    _IOC_DIR(GMEM_INFO) != _IOC_READ ||
+	    _IOC_SIZE(GMEM_MIGRATE) != sizeof(struct gmem_migrate) ||
+	    _IOC_DIR(GMEM_MIGRATE) != (_IOC_READ | _IOC_WRITE) ||
+	    _IOC_NR(GMEM_MIGRATE) != 4) {
 		printf("a gmem fd command does not encode its struct\n");
 		return 1;
 	}

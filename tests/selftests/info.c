@@ -60,10 +60,18 @@ static void info_is_at(const char *file, int line, int fd, struct expect e)
 			     (unsigned long long)info.allocated,
 			     (unsigned long long)info.private_bytes,
 			     (unsigned long long)info.shared_bytes);
-	/* the fields the module must zero */
-	if (info.pad || info.reserved[0] || info.reserved[1] ||
-	    info.reserved[2] || info.reserved[3])
-		test_fail_at(file, line, "GMEM_INFO: pad or reserved not zero");
+	/* the counters of an fd without a NUMA policy, huge pages or poison */
+	if (info.numa_mode != GMEM_NUMA_DEFAULT || info.large_folios ||
+	    info.poisoned ||
+	    info.allocated_private + info.allocated_shared != info.allocated)
+		test_fail_at(file, line,
+			     "GMEM_INFO: numa_mode %u large_folios %llu poisoned %llu, allocated_private %llu + allocated_shared %llu != allocated %llu",
+			     info.numa_mode,
+			     (unsigned long long)info.large_folios,
+			     (unsigned long long)info.poisoned,
+			     (unsigned long long)info.allocated_private,
+			     (unsigned long long)info.allocated_shared,
+			     (unsigned long long)info.allocated);
 	if ((uint64_t)st.st_size != e.size ||
 	    (uint64_t)st.st_blocks * 512 != e.allocated)
 		test_fail_at(file, line,
