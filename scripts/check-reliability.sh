@@ -29,6 +29,7 @@ reliability_stage() {	# DIR SUITE
 	echo "[$suite] reliability guest done"
 	tr -d '\r' <"$r/guest/output.log" 2>/dev/null | awk -v dir="$r/parts" '
 		/^GMEM-PART / { f = dir "/" $2 ".tap"; next }
+		/^GMEM-TIME / { print $2, $3 >> (dir "/times"); next }
 		/^GMEM-DONE / { f = ""; next }
 		f != "" { print > f }'
 	for p in reliability stress fuzz; do
