@@ -38,7 +38,11 @@ static unsigned char *arg_pages(void)
 	return p;
 }
 
-/* Writes a struct gmem_create at @at, which need not be aligned. */
+/*
+ * Writes the version-0 fields of a struct gmem_create at @at, which need
+ * not be aligned; the bytes after them (the NUMA fields) are left as they
+ * are, zero in arg_pages() memory.
+ */
 static void put_args(void *at, uint32_t size, uint32_t flags,
 		     uint64_t length)
 {
@@ -48,7 +52,7 @@ static void put_args(void *at, uint32_t size, uint32_t flags,
 		.length = length,
 	};
 
-	memcpy(at, &args, sizeof(args));
+	memcpy(at, &args, GMEM_CREATE_SIZE_VER0);
 }
 
 static void __attribute__((format(printf, 6, 7)))
@@ -270,10 +274,14 @@ static void length_bad(void)
 	}
 }
 
-/* A newer caller's larger struct is fine while its extra bytes are 0. */
+/*
+ * A newer caller's larger struct is fine while its extra bytes are 0; so
+ * is one that ends inside the version-1 fields (they read as zero).
+ */
 static void size_larger_zero_tail(void)
 {
-	const uint32_t sizes[] = { 33, 40, 64, 256, page_size() };
+	const uint32_t sizes[] = { 33, 40, 47, 48, 49, 56, 64, 256,
+				   page_size() };
 	unsigned char *b = arg_pages();
 	int dev = gmem_open_dev();
 
@@ -283,11 +291,17 @@ static void size_larger_zero_tail(void)
 	}
 }
 
-/* ... but an extra field the module does not know must not be ignored. */
+/*
+ * ... but an extra field the module does not know must not be ignored:
+ * past GMEM_CREATE_SIZE_VER1 a non-zero byte is E2BIG.  Inside the
+ * version-1 fields (a size from 33 to 48) it is a NUMA mode no module
+ * knows, EINVAL.
+ */
 static void size_larger_nonzero_tail(void)
 {
 	long pg = page_size();
-	const uint32_t sizes[] = { 33, 40, 64, pg };
+	const uint32_t sizes[] = { 49, 56, 64, pg };
+	const uint32_t ver1_sizes[] = { 33, 40, 48 };
 	unsigned char *b = arg_pages();
 	int dev = gmem_open_dev();
 
@@ -299,11 +313,25 @@ static void size_larger_nonzero_tail(void)
 				    "size %u, byte %u non-zero", sizes[i],
 				    sizes[i] - 1);
 		b[sizes[i] - 1] = 0;
-		b[32] = 0x80;
+		b[GMEM_CREATE_SIZE_VER1] = 0x80;
 		EXPECT_CREATE_FAILS(dev, b, E2BIG,
-				    "size %u, byte 32 non-zero", sizes[i]);
-		b[32] = 0;
+				    "size %u, byte %u non-zero", sizes[i],
+				    GMEM_CREATE_SIZE_VER1);
+		b[GMEM_CREATE_SIZE_VER1] = 0;
 	}
+	for (unsigned int i = 0; i < ARRAY_SIZE(ver1_sizes); i++) {
+		put_args(b, ver1_sizes[i], 0, pg);
+		/* the low byte of numa_mode, the one byte a size of 33 has */
+		b[GMEM_CREATE_SIZE_VER0] = 0x80;
+		EXPECT_CREATE_FAILS(dev, b, EINVAL, "size %u, numa_mode 0x80",
+				    ver1_sizes[i]);
+		b[GMEM_CREATE_SIZE_VER0] = 0;
+	}
+	/* the bytes after size are never read: a version-0 size ignores them */
+	put_args(b, GMEM_CREATE_SIZE_VER0, 0, pg);
+	memset(b + GMEM_CREATE_SIZE_VER0, 0xff, 16);
+	EXPECT_CREATE_WORKS(dev, b, "size 32, 0xff after it");
+	memset(b + GMEM_CREATE_SIZE_VER0, 0, 16);
 }
 
 /*
@@ -390,9 +418,9 @@ static const struct test create_tests[] = {
 	TEST("EINVAL for unknown flags", flags_unknown),
 	TEST("EINVAL for non-zero reserved words", reserved_nonzero),
 	TEST("EINVAL for a zero or unaligned length", length_bad),
-	TEST("size above 32 with a zero tail works",
+	TEST("size above 32 (inside or past the version-1 fields) with a zero tail works",
 	     size_larger_zero_tail),
-	TEST("E2BIG for a non-zero byte past 32",
+	TEST("E2BIG for a non-zero byte past 48, EINVAL for one in numa_mode",
 	     size_larger_nonzero_tail),
 	TEST("E2BIG for size above the page size", size_above_page),
 	TEST("max_size defaults to 64 TiB", max_size_default),
