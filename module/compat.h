@@ -27,6 +27,35 @@
 #define gmem_idmap user_namespace
 #endif
 
+/* 6.3 made vma->vm_flags read-only behind vm_flags_set(). */
+#ifdef GMEM_HAVE_VM_FLAGS_SET
+#define gmem_vm_flags_set	vm_flags_set
+#else
+static inline void gmem_vm_flags_set(struct vm_area_struct *vma,
+				     unsigned long flags)
+{
+	vma->vm_flags |= flags;
+}
+#endif
+
+/*
+ * folio_mapcount() became inline in 6.3; before, it is out of line and not
+ * exported.  gmem never maps a large folio with a PMD, so there the sum of
+ * its pages' PTE mapcounts is the same figure.
+ */
+#ifdef GMEM_HAVE_INLINE_FOLIO_MAPCOUNT
+#define gmem_folio_mapcount	folio_mapcount
+#else
+static inline long gmem_folio_mapcount(struct folio *folio)
+{
+	long i, mapcount = 0;
+
+	for (i = 0; i < folio_nr_pages(folio); i++)
+		mapcount += page_mapcount(folio_page(folio, i));
+	return mapcount;
+}
+#endif
+
 int gmem_error_folio(struct address_space *mapping, struct folio *folio);
 
 /*

@@ -19,30 +19,6 @@
 #include "compat.h"
 #include "gmem.h"
 
-/*
- * Called with a reference from filemap_get_folios() on top of the page
- * cache's own.
- */
-static bool gmem_folio_in_use(struct folio *folio)
-{
-	int expected = folio_nr_pages(folio) + 1;
-	int refs = folio_ref_count(folio);
-
-	if (folio_mapped(folio))
-		return true;
-	/*
-	 * A folio that is not on the LRU yet may sit in a per-CPU LRU batch,
-	 * which holds a reference of its own; modules cannot drain those
-	 * batches.  The count is read before the flag: a batch drained in
-	 * between can only make the folio look busier than it is, giving a
-	 * spurious -EAGAIN, never a missed user.
-	 */
-	smp_rmb();
-	if (!folio_test_lru(folio))
-		expected++;
-	return refs > expected;
-}
-
 static int gmem_range_idle(struct address_space *mapping, pgoff_t start,
 			   pgoff_t end, pgoff_t *busy)
 {
@@ -80,8 +56,14 @@ static void gmem_zero_range(struct address_space *mapping, pgoff_t start,
 		for (i = 0; i < folio_batch_count(&fbatch); i++) {
 			struct folio *folio = fbatch.folios[i];
 
+			pgoff_t first = max(folio->index, start);
+			pgoff_t last = min(folio->index + folio_nr_pages(folio),
+					   end);
+
+			/* Only the range: a large folio may reach past it. */
 			folio_lock(folio);
-			folio_zero_range(folio, 0, folio_size(folio));
+			folio_zero_range(folio, (first - folio->index) << PAGE_SHIFT,
+					 (last - first) << PAGE_SHIFT);
 			folio_unlock(folio);
 		}
 		folio_batch_release(&fbatch);

@@ -12,7 +12,9 @@
 #include <linux/module.h>
 #include <linux/overflow.h>
 #include <linux/pagemap.h>
+#include <linux/nodemask.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <uapi/linux/gmem.h>
@@ -109,24 +111,59 @@ static long gmem_ioctl_populate(struct inode *inode,
 	return err;
 }
 
-static void gmem_get_info(struct inode *inode, struct gmem_info *info)
+static long gmem_ioctl_migrate(struct inode *inode,
+			       struct gmem_migrate __user *uarg)
 {
+	struct gmem_migrate args;
+	pgoff_t start, end, busy;
+	u64 moved = 0;
+	int err;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	if (args.flags || memchr_inv(args.reserved, 0, sizeof(args.reserved)) ||
+	    !gmem_node_valid(args.node))
+		return -EINVAL;
+	err = gmem_range(inode, args.offset, args.length, &start, &end);
+	if (err)
+		return err;
+
+	err = gmem_migrate(inode, start, end, args.node, &moved, &busy);
+	if (put_user(moved, &uarg->moved))
+		return -EFAULT;
+	if (err == -EBUSY &&
+	    put_user((u64)busy << PAGE_SHIFT, &uarg->error_offset))
+		return -EFAULT;
+	return err;
+}
+
+static void gmem_get_info(struct inode *inode, struct gmem_info *info,
+			  struct gmem_stats *st)
+{
+	struct gmem_inode *gi = GMEM_I(inode);
 	pgoff_t nr_shared;
 
+	gmem_stats_inode(inode, st);
 	memset(info, 0, sizeof(*info));
-	nr_shared = gmem_attr_nr_shared(GMEM_I(inode), 0, gmem_nr_pages(inode));
+	nr_shared = gmem_attr_nr_shared(gi, 0, gmem_nr_pages(inode));
 	info->size = i_size_read(inode);
-	info->flags = GMEM_I(inode)->flags;
-	info->allocated = (u64)READ_ONCE(inode->i_mapping->nrpages) << PAGE_SHIFT;
+	info->flags = gi->flags;
+	info->numa_mode = gi->numa.mode;
 	info->shared_bytes = (u64)nr_shared << PAGE_SHIFT;
 	info->private_bytes = info->size - info->shared_bytes;
+	info->allocated_private = st->allocated_private << PAGE_SHIFT;
+	info->allocated_shared = st->allocated_shared << PAGE_SHIFT;
+	info->allocated = info->allocated_private + info->allocated_shared;
+	info->large_folios = st->large_folios;
+	info->poisoned = st->poisoned << PAGE_SHIFT;
 }
 
 static long gmem_ioctl_info(struct inode *inode, struct gmem_info __user *uarg)
 {
+	struct gmem_stats st = {};
 	struct gmem_info info;
 
-	gmem_get_info(inode, &info);
+	gmem_get_info(inode, &info, &st);
 	if (copy_to_user(uarg, &info, sizeof(info)))
 		return -EFAULT;
 	return 0;
@@ -145,6 +182,8 @@ static long gmem_file_ioctl(struct file *file, unsigned int cmd,
 		return gmem_ioctl_populate(inode, argp);
 	case GMEM_INFO:
 		return gmem_ioctl_info(inode, argp);
+	case GMEM_MIGRATE:
+		return gmem_ioctl_migrate(inode, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -152,14 +191,30 @@ static long gmem_file_ioctl(struct file *file, unsigned int cmd,
 
 static void gmem_show_fdinfo(struct seq_file *m, struct file *file)
 {
+	struct gmem_stats st = {};
 	struct gmem_info info;
+	int node;
 
-	gmem_get_info(file_inode(file), &info);
+	/* Without the per-node figures if there is no memory for them. */
+	st.node_pages = kcalloc(nr_node_ids, sizeof(*st.node_pages), GFP_KERNEL);
+	gmem_get_info(file_inode(file), &info, &st);
 	seq_printf(m, "gmem-size:\t%llu\n", info.size);
 	seq_printf(m, "gmem-flags:\t%#x\n", info.flags);
 	seq_printf(m, "gmem-allocated:\t%llu\n", info.allocated);
 	seq_printf(m, "gmem-private:\t%llu\n", info.private_bytes);
 	seq_printf(m, "gmem-shared:\t%llu\n", info.shared_bytes);
+	seq_printf(m, "gmem-numa-mode:\t%u\n", info.numa_mode);
+	seq_printf(m, "gmem-allocated-private:\t%llu\n", info.allocated_private);
+	seq_printf(m, "gmem-allocated-shared:\t%llu\n", info.allocated_shared);
+	seq_printf(m, "gmem-large-folios:\t%llu\n", info.large_folios);
+	seq_printf(m, "gmem-poisoned:\t%llu\n", info.poisoned);
+	if (!st.node_pages)
+		return;
+	for_each_node_state(node, N_MEMORY)
+		if (st.node_pages[node])
+			seq_printf(m, "gmem-node%d:\t%llu\n", node,
+				   st.node_pages[node] << PAGE_SHIFT);
+	kfree(st.node_pages);
 }
 
 static int gmem_release(struct inode *inode, struct file *file)

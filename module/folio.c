@@ -6,12 +6,15 @@
  */
 #include <linux/fs.h>
 #include <linux/gfp.h>
+#include <linux/memcontrol.h>
 #include <linux/migrate.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
+#include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/swap.h>
+#include <uapi/linux/gmem.h>
 
 #include "compat.h"
 #include "gmem.h"
@@ -24,6 +27,12 @@
  * cgroup charge from invoking the cgroup's OOM killer.
  */
 #define GMEM_GFP	(GFP_HIGHUSER | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+
+/*
+ * A 2 MiB folio is worth one round of compaction, not a fight: when it
+ * cannot be had quickly, 4 KiB pages do the job.
+ */
+#define GMEM_GFP_LARGE	((GMEM_GFP & ~__GFP_RETRY_MAYFAIL) | __GFP_NORETRY)
 
 /* How many pages gmem allocates between checks for signals and memory. */
 #define GMEM_ALLOC_BATCH	512
@@ -39,7 +48,7 @@
 /* Pages all gmem fds hold, against the max_total parameter. */
 static atomic_long_t gmem_nr_held = ATOMIC_LONG_INIT(0);
 
-static bool gmem_charge(long nr)
+bool gmem_charge(long nr)
 {
 	u64 max_total = READ_ONCE(gmem_max_total);
 	long max_pages = min_t(u64, max_total >> PAGE_SHIFT, LONG_MAX);
@@ -52,10 +61,15 @@ static bool gmem_charge(long nr)
 	return true;
 }
 
+void gmem_uncharge(long nr)
+{
+	atomic_long_sub(nr, &gmem_nr_held);
+}
+
 /* Called as a folio leaves a gmem page cache, whatever took it out. */
 static void gmem_free_folio(struct folio *folio)
 {
-	atomic_long_sub(folio_nr_pages(folio), &gmem_nr_held);
+	gmem_uncharge(folio_nr_pages(folio));
 }
 
 static bool gmem_memory_low(void)
@@ -104,17 +118,18 @@ static int gmem_undo_prepare(struct gmem_undo *undo, pgoff_t index)
 	return 0;
 }
 
-static void gmem_undo_record(struct gmem_undo *undo, pgoff_t index)
+static void gmem_undo_record(struct gmem_undo *undo, pgoff_t index,
+			     pgoff_t nr)
 {
 	struct gmem_undo_run *run = undo->nr ? &undo->runs[undo->nr - 1] : NULL;
 
 	if (run && run->end == index) {
-		run->end++;
+		run->end += nr;
 		return;
 	}
 	run = &undo->runs[undo->nr++];
 	run->start = index;
-	run->end = index + 1;
+	run->end = index + nr;
 }
 
 static void gmem_undo_rollback(struct inode *inode, struct gmem_undo *undo)
@@ -127,46 +142,143 @@ static void gmem_undo_rollback(struct inode *inode, struct gmem_undo *undo)
 					   ((loff_t)undo->runs[i].end << PAGE_SHIFT) - 1);
 }
 
-static struct folio *gmem_new_folio(struct inode *inode, pgoff_t index)
+/**
+ * gmem_alloc_folio - a zeroed folio for @index of @gi, placed by its policy
+ * @gi: the fd's state
+ * @index: first page index the folio will hold
+ * @order: folio order
+ *
+ * Return: the folio, not yet in the page cache, or NULL.
+ */
+struct folio *gmem_alloc_folio(struct gmem_inode *gi, pgoff_t index,
+			       unsigned int order)
 {
+	gfp_t gfp = (order ? GMEM_GFP_LARGE : GMEM_GFP) | __GFP_ZERO;
+
+	/* Zeroed here, before any guest or host can see it. */
+	return gmem_numa_alloc(gi, gfp, order, index);
+}
+
+/**
+ * gmem_alloc_folio_on - a folio of @order on @node only, contents undefined
+ * @order: folio order
+ * @node: NUMA node
+ *
+ * Return: the folio, or NULL.
+ */
+struct folio *gmem_alloc_folio_on(unsigned int order, int node)
+{
+	gfp_t gfp = order ? GMEM_GFP_LARGE : GMEM_GFP;
+
+	return __folio_alloc(gfp | __GFP_THISNODE, order, node, NULL);
+}
+
+/*
+ * Inserts a new folio of @order at @index.  The memory cgroup charge that
+ * filemap_add_folio() makes goes to the cgroup that created the fd, not to
+ * whichever task faults or fallocates: a VMM may hand the fd to helpers
+ * in other cgroups, and the guest's memory belongs to the VM's cgroup.
+ */
+static struct folio *gmem_add_folio(struct inode *inode, pgoff_t index,
+				    unsigned int order)
+{
+	struct gmem_inode *gi = GMEM_I(inode);
+	long nr = 1L << order;
+	struct mem_cgroup *old;
 	struct folio *folio;
 	int err;
 
-	if (!gmem_charge(1))
+	if (!gmem_charge(nr))
 		return ERR_PTR(-ENOSPC);
 
-	/* Zeroed here, before any guest or host can see it. */
-	folio = folio_alloc(GMEM_GFP | __GFP_ZERO, 0);
+	folio = gmem_alloc_folio(gi, index, order);
 	if (!folio) {
 		err = -ENOMEM;
 		goto err_uncharge;
 	}
 
+	old = set_active_memcg(gi->memcg);
 	err = filemap_add_folio(inode->i_mapping, folio, index, GMEM_GFP);
+	set_active_memcg(old);
 	if (err) {
 		folio_put(folio);
 		goto err_uncharge;
 	}
 	folio_mark_uptodate(folio);
+	/*
+	 * Dirty, so that core MM never takes the folio for a clean cache
+	 * copy it may drop: truncating part of a large folio that cannot be
+	 * split would otherwise discard all of it.
+	 */
+	folio_mark_dirty(folio);
 	return folio;
 
 err_uncharge:
-	atomic_long_sub(1, &gmem_nr_held);
+	gmem_uncharge(nr);
 	return ERR_PTR(err);
 }
 
+/*
+ * Whether pages [@index, @index + @nr) hold nothing: no folio and no
+ * poisoned index.
+ */
+static bool gmem_range_empty(struct inode *inode, pgoff_t index, pgoff_t nr)
+{
+	unsigned long first = index;
+
+	if (filemap_range_has_page(inode->i_mapping, (loff_t)index << PAGE_SHIFT,
+				   ((loff_t)(index + nr) << PAGE_SHIFT) - 1))
+		return false;
+	return !xa_find(&GMEM_I(inode)->poison, &first, index + nr - 1,
+			XA_PRESENT);
+}
+
+/*
+ * The order of the folio to allocate at @index when pages up to @end may
+ * be filled: 2 MiB for a GMEM_CREATE_HUGE fd where the aligned block lies
+ * in [@index, @end) and holds nothing yet, else a single page.
+ */
+static unsigned int gmem_order_at(struct inode *inode, pgoff_t index,
+				  pgoff_t end)
+{
+	if (!(GMEM_I(inode)->flags & GMEM_CREATE_HUGE) ||
+	    !IS_ALIGNED(index, GMEM_HUGE_NR) || end - index < GMEM_HUGE_NR ||
+	    !gmem_range_empty(inode, index, GMEM_HUGE_NR))
+		return 0;
+	return GMEM_HUGE_ORDER;
+}
+
+/* A large folio when it can be had, else a page. */
+static struct folio *gmem_new_folio(struct inode *inode, pgoff_t index,
+				    unsigned int order)
+{
+	struct folio *folio;
+
+	if (order) {
+		folio = gmem_add_folio(inode, index, order);
+		/* -EEXIST: a racing fault filled part of the block. */
+		if (!IS_ERR(folio) || PTR_ERR(folio) == -ENOSPC)
+			return folio;
+	}
+	return gmem_add_folio(inode, index, 0);
+}
+
 /**
- * gmem_get_folio - find or allocate the folio at @index, locked
+ * gmem_get_folio - find or allocate the folio holding @index, locked
  * @inode: a gmem inode
  * @index: page index inside the fd
  *
- * The caller holds the invalidate_lock (shared is enough).
+ * A GMEM_CREATE_HUGE fd allocates the whole 2 MiB block around @index when
+ * it is inside the fd and empty.  The caller holds the invalidate_lock
+ * (shared is enough).
  *
  * Return: the locked folio with a reference, or an ERR_PTR.
  */
 struct folio *gmem_get_folio(struct inode *inode, pgoff_t index)
 {
+	pgoff_t block = round_down(index, GMEM_HUGE_NR);
 	struct folio *folio;
+	unsigned int order;
 
 	for (;;) {
 		/* NULL before 6.3, ERR_PTR(-ENOENT) after, when absent. */
@@ -174,7 +286,8 @@ struct folio *gmem_get_folio(struct inode *inode, pgoff_t index)
 		if (!IS_ERR_OR_NULL(folio))
 			return folio;
 
-		folio = gmem_new_folio(inode, index);
+		order = gmem_order_at(inode, block, gmem_nr_pages(inode));
+		folio = gmem_new_folio(inode, order ? block : index, order);
 		if (!IS_ERR(folio)) {
 			gmem_update_blocks(inode);
 			return folio;
@@ -190,6 +303,17 @@ bool gmem_is_poisoned(struct gmem_inode *gi, pgoff_t index)
 	return xa_load(&gi->poison, index);
 }
 
+/*
+ * Page @index of @folio is marked poisoned, but still in the page cache:
+ * memory failure could neither split the large folio around it nor, when
+ * gmem's bookkeeping could not allocate, let gmem take it out.  The page
+ * flag is then the record, and nothing may hand the page out.
+ */
+bool gmem_page_poisoned(struct folio *folio, pgoff_t index)
+{
+	return PageHWPoison(folio_file_page(folio, index));
+}
+
 /* A punched range is fresh memory again. */
 static void gmem_unpoison(struct gmem_inode *gi, pgoff_t start, pgoff_t end)
 {
@@ -198,6 +322,56 @@ static void gmem_unpoison(struct gmem_inode *gi, pgoff_t start, pgoff_t end)
 
 	xa_for_each_range(&gi->poison, index, entry, start, end - 1)
 		xa_erase(&gi->poison, index);
+}
+
+/**
+ * gmem_folio_in_use - whether anything but gmem holds @folio
+ * @folio: a folio of a gmem page cache, with the caller's reference (as
+ *	filemap_get_folios() takes) on top of the page cache's own
+ *
+ * The caller holds the invalidate_lock exclusively and has unmapped the
+ * range.  Pages of a large folio outside the range may still be mapped;
+ * their mappings hold references of their own, which are allowed for.  Any
+ * other reference (a GUP pin, a pipe) is a user gmem cannot take the page
+ * from, even one on a page outside the range: a reference does not say
+ * which page of the folio it is for.
+ *
+ * Return: true if the folio is in use.
+ */
+bool gmem_folio_in_use(struct folio *folio)
+{
+	long expected = folio_nr_pages(folio) + 1;
+	long refs = folio_ref_count(folio);
+
+	if (!folio_test_large(folio)) {
+		/*
+		 * A fault handed the page before the caller took the lock
+		 * holds a reference from then on and may map the page at any
+		 * moment; reading the count before the mapping state sees
+		 * it either way.
+		 */
+		smp_rmb();
+		if (folio_mapped(folio))
+			return true;
+	} else {
+		/*
+		 * Large folios are mapped only by gmem's own fault handler,
+		 * under the invalidate_lock (mmap.c), so no mapping is in
+		 * flight, and the caller has zapped those of the range.  Each
+		 * remaining mapping of another page holds a reference.
+		 */
+		expected += gmem_folio_mapcount(folio);
+	}
+	/*
+	 * A folio that is not on the LRU yet may sit in a per-CPU LRU batch,
+	 * which holds a reference of its own; modules cannot drain those
+	 * batches.  The count is read before the flag: a batch drained in
+	 * between can only make the folio look busier than it is.
+	 */
+	smp_rmb();
+	if (!folio_test_lru(folio))
+		expected++;
+	return refs > expected;
 }
 
 /**
@@ -215,14 +389,17 @@ static void gmem_unpoison(struct gmem_inode *gi, pgoff_t start, pgoff_t end)
 int gmem_allocate(struct inode *inode, pgoff_t start, pgoff_t end)
 {
 	struct address_space *mapping = inode->i_mapping;
+	pgoff_t index, checked = start;
 	struct gmem_undo undo = {};
 	struct folio *folio;
-	pgoff_t index;
+	unsigned long nr;
 	int err = 0;
 
 	filemap_invalidate_lock(mapping);
-	for (index = start; index < end; index++) {
-		if ((index - start) % GMEM_ALLOC_BATCH == 0) {
+	for (index = start; index < end; index += nr) {
+		nr = 1;
+		if (index >= checked) {
+			checked = index + GMEM_ALLOC_BATCH;
 			if (fatal_signal_pending(current)) {
 				err = -EINTR;
 				break;
@@ -235,22 +412,28 @@ int gmem_allocate(struct inode *inode, pgoff_t start, pgoff_t end)
 		}
 
 		/* Present, or lost to memory failure until punched. */
-		if (filemap_range_has_page(mapping, (loff_t)index << PAGE_SHIFT,
-					   ((loff_t)index << PAGE_SHIFT) + PAGE_SIZE - 1) ||
-		    gmem_is_poisoned(GMEM_I(inode), index))
+		folio = filemap_get_folio(mapping, index);
+		if (!IS_ERR_OR_NULL(folio)) {
+			nr = folio->index + folio_nr_pages(folio) - index;
+			folio_put(folio);
+			continue;
+		}
+		if (gmem_is_poisoned(GMEM_I(inode), index))
 			continue;
 
 		err = gmem_undo_prepare(&undo, index);
 		if (err)
 			break;
-		folio = gmem_new_folio(inode, index);
+		folio = gmem_new_folio(inode, index,
+				       gmem_order_at(inode, index, end));
 		if (IS_ERR(folio)) {
 			err = PTR_ERR(folio);
 			break;
 		}
+		nr = folio_nr_pages(folio);
 		folio_unlock(folio);
 		folio_put(folio);
-		gmem_undo_record(&undo, index);
+		gmem_undo_record(&undo, index, nr);
 	}
 
 	if (err)
@@ -303,16 +486,13 @@ static int gmem_migrate_folio(struct address_space *mapping,
 }
 
 /*
- * A poisoned folio stays in the page cache, so its index keeps answering
- * "poisoned" instead of being silently refilled with fresh zeroes that the
- * guest would take for its data.
- */
-/*
  * Memory failure hit @folio.  Its indices are remembered as poisoned, so
  * that faults, resolves and populate report the loss instead of silently
  * handing out a fresh zeroed page in its place, until the VMM punches the
  * range.  The folio itself leaves the page cache, as memory failure
- * expects of a recovered page-cache page.
+ * expects of a recovered page-cache page.  Consumers are told in any case;
+ * if the record cannot be allocated, the folio stays where it is instead,
+ * its page flag standing for the record (gmem_page_poisoned()).
  */
 int gmem_error_folio(struct address_space *mapping, struct folio *folio)
 {
@@ -321,15 +501,16 @@ int gmem_error_folio(struct address_space *mapping, struct folio *folio)
 	pgoff_t start = folio->index;
 	pgoff_t end = start + folio_nr_pages(folio);
 	pgoff_t index;
-	int err;
+	int err = 0;
 
-	for (index = start; index < end; index++) {
+	for (index = start; index < end && !err; index++)
 		err = xa_err(xa_store(&gi->poison, index, xa_mk_value(1),
 				      GFP_NOIO));
-		if (err)
-			return err;
-	}
 	gmem_notify_error(inode, start, end);
+	if (err) {
+		/* Keep the entries already stored: they are true. */
+		return err;
+	}
 	err = gmem_generic_error_remove(mapping, folio);
 	gmem_update_blocks(inode);
 	return err;

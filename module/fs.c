@@ -11,6 +11,7 @@
  */
 #include <linux/fs.h>
 #include <linux/fs_context.h>
+#include <linux/memcontrol.h>
 #include <linux/module.h>
 #include <linux/mount.h>
 #include <linux/pagemap.h>
@@ -38,10 +39,12 @@ static void gmem_evict_inode(struct inode *inode)
 		return;
 	}
 
+	gmem_stats_del_inode(gi);
 	gmem_invalidate_begin(inode, 0, nr_pages);
 	truncate_inode_pages_final(inode->i_mapping);
 	gmem_invalidate_end(inode, 0, nr_pages);
 	clear_inode(inode);
+	mem_cgroup_put(gi->memcg);
 	gmem_attr_destroy(gi);
 	xa_destroy(&gi->poison);
 	mutex_destroy(&gi->bind_lock);
@@ -87,7 +90,7 @@ static const struct inode_operations gmem_inode_ops = {
 };
 
 static struct inode *gmem_inode_create(struct super_block *sb, u64 length,
-				       u32 flags)
+				       u32 flags, const struct gmem_numa *numa)
 {
 	struct gmem_inode *gi;
 	struct inode *inode;
@@ -97,6 +100,7 @@ static struct inode *gmem_inode_create(struct super_block *sb, u64 length,
 	if (!gi)
 		return ERR_PTR(-ENOMEM);
 	gi->flags = flags;
+	gi->numa = *numa;
 	xa_init(&gi->poison);
 	mutex_init(&gi->bind_lock);
 	INIT_LIST_HEAD(&gi->bindings);
@@ -118,6 +122,12 @@ static struct inode *gmem_inode_create(struct super_block *sb, u64 length,
 	inode->i_mapping->a_ops = &gmem_aops;
 	/* Nothing may reclaim guest memory behind the VMM's back. */
 	mapping_set_unevictable(inode->i_mapping);
+	if (flags & GMEM_CREATE_HUGE)
+		mapping_set_large_folios(inode->i_mapping);
+	/* The fd's memory is charged here, whoever allocates it later. */
+	gi->memcg = get_mem_cgroup_from_mm(current->mm);
+	gi->inode = inode;
+	gmem_stats_add_inode(gi);
 	return inode;
 
 err_destroy_attr:
@@ -131,10 +141,12 @@ err_free:
  * gmem_file_create - make the file behind a new gmem fd
  * @length: size in bytes, page aligned, already validated
  * @flags: GMEM_CREATE_* flags, already validated
+ * @numa: NUMA placement policy, already validated
  *
  * Return: the new file, read-write, or an ERR_PTR.
  */
-struct file *gmem_file_create(u64 length, u32 flags)
+struct file *gmem_file_create(u64 length, u32 flags,
+			      const struct gmem_numa *numa)
 {
 	struct inode *inode;
 	struct file *file;
@@ -144,7 +156,7 @@ struct file *gmem_file_create(u64 length, u32 flags)
 	if (err)
 		return ERR_PTR(err);
 
-	inode = gmem_inode_create(gmem_mnt->mnt_sb, length, flags);
+	inode = gmem_inode_create(gmem_mnt->mnt_sb, length, flags, numa);
 	if (IS_ERR(inode)) {
 		err = PTR_ERR(inode);
 		goto err_release_fs;

@@ -10,11 +10,24 @@
 #include <linux/list.h>
 #include <linux/maple_tree.h>
 #include <linux/mutex.h>
+#include <linux/nodemask.h>
 #include <linux/refcount.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
 
 struct gmem_consumer_ops;
+struct mem_cgroup;
+
+/* 2 MiB on x86: the folio size GMEM_CREATE_HUGE aims for. */
+#define GMEM_HUGE_ORDER		(PMD_SHIFT - PAGE_SHIFT)
+#define GMEM_HUGE_NR		BIT(GMEM_HUGE_ORDER)
+
+/* A NUMA placement policy, validated (see numa.c). */
+struct gmem_numa {
+	u32 mode;			/* GMEM_NUMA_* */
+	unsigned int nr_nodes;		/* nodes_weight(nodes) */
+	nodemask_t nodes;
+};
 
 /*
  * Locking rule for every gmem mapping: anything that inserts folios into
@@ -28,7 +41,15 @@ struct gmem_consumer_ops;
 
 /* Per-fd state, hung off the fd's own inode (inode->i_private). */
 struct gmem_inode {
-	u32 flags;			/* GMEM_CREATE_* given at creation */
+	u32 flags;			/* GMEM_CREATE_* in effect */
+	struct gmem_numa numa;		/* where new folios go */
+	/*
+	 * The creating task's memory cgroup: every folio of the fd is
+	 * charged to it, whichever task allocates (see folio.c).
+	 */
+	struct mem_cgroup *memcg;
+	struct list_head node;		/* in gmem_inodes (stats.c) */
+	struct inode *inode;		/* the inode this hangs off */
 	struct maple_tree shared;	/* ranges of shared pages */
 	struct xarray poison;		/* indices lost to memory failure */
 	struct mutex bind_lock;		/* protects bindings */
@@ -65,8 +86,11 @@ static inline pgoff_t gmem_nr_pages(struct inode *inode)
 extern u64 gmem_max_size;
 extern u64 gmem_max_total;
 
+extern bool gmem_huge;
+
 /* fs.c */
-struct file *gmem_file_create(u64 length, u32 flags);
+struct file *gmem_file_create(u64 length, u32 flags,
+			      const struct gmem_numa *numa);
 void gmem_file_released(void);
 
 /* file.c */
@@ -83,14 +107,46 @@ int gmem_attr_set(struct gmem_inode *gi, pgoff_t start, pgoff_t end,
 /* folio.c */
 extern const struct address_space_operations gmem_aops;
 struct folio *gmem_get_folio(struct inode *inode, pgoff_t index);
+struct folio *gmem_alloc_folio(struct gmem_inode *gi, pgoff_t index,
+			       unsigned int order);
+struct folio *gmem_alloc_folio_on(unsigned int order, int node);
+bool gmem_charge(long nr);
+void gmem_uncharge(long nr);
 int gmem_allocate(struct inode *inode, pgoff_t start, pgoff_t end);
 void gmem_punch(struct inode *inode, pgoff_t start, pgoff_t end);
 void gmem_update_blocks(struct inode *inode);
 bool gmem_is_poisoned(struct gmem_inode *gi, pgoff_t index);
+bool gmem_page_poisoned(struct folio *folio, pgoff_t index);
+bool gmem_folio_in_use(struct folio *folio);
 
 /* convert.c */
 int gmem_convert(struct inode *inode, pgoff_t start, pgoff_t end,
 		 bool to_shared, bool zero, pgoff_t *busy);
+
+/* numa.c */
+int gmem_numa_from_user(struct gmem_numa *numa, u32 mode, u32 maxnode,
+			u64 unodes);
+struct folio *gmem_numa_alloc(struct gmem_inode *gi, gfp_t gfp,
+			      unsigned int order, pgoff_t index);
+bool gmem_node_valid(u32 node);
+
+/* migrate.c */
+int gmem_migrate(struct inode *inode, pgoff_t start, pgoff_t end, int node,
+		 u64 *moved, pgoff_t *busy);
+
+/* stats.c */
+struct gmem_stats {
+	u64 allocated_private;
+	u64 allocated_shared;
+	u64 large_folios;
+	u64 poisoned;
+	u64 *node_pages;		/* nr_node_ids entries, or NULL */
+};
+
+void gmem_stats_add_inode(struct gmem_inode *gi);
+void gmem_stats_del_inode(struct gmem_inode *gi);
+void gmem_stats_inode(struct inode *inode, struct gmem_stats *st);
+extern const struct attribute_group *gmem_misc_groups[];
 
 /* populate.c */
 int gmem_populate(struct inode *inode, pgoff_t start, pgoff_t end,

@@ -72,11 +72,17 @@ module_param_cb(max_total, &gmem_max_total_ops, &gmem_max_total, 0644);
 MODULE_PARM_DESC(max_total,
 		 "Memory all gmem fds may hold together, in bytes (0: no cap, the default)");
 
+bool gmem_huge;
+module_param_named(huge, gmem_huge, bool, 0644);
+MODULE_PARM_DESC(huge,
+		 "Back every new fd with 2 MiB folios, as GMEM_CREATE_HUGE does (default: N, only fds created with the flag)");
+
 static long gmem_ioctl_create(struct gmem_create __user *uarg)
 {
 	struct gmem_create args;
+	struct gmem_numa numa;
 	struct file *file;
-	u32 usize;
+	u32 usize, flags;
 	int fd, err;
 
 	if (get_user(usize, &uarg->size))
@@ -98,12 +104,20 @@ static long gmem_ioctl_create(struct gmem_create __user *uarg)
 		return -EINVAL;
 	if (args.length > READ_ONCE(gmem_max_size))
 		return -EFBIG;
+	err = gmem_numa_from_user(&numa, args.numa_mode, args.numa_maxnode,
+				  args.numa_nodes);
+	if (err)
+		return err;
+
+	flags = args.flags;
+	if (READ_ONCE(gmem_huge))
+		flags |= GMEM_CREATE_HUGE;
 
 	fd = get_unused_fd_flags(O_CLOEXEC);
 	if (fd < 0)
 		return fd;
 
-	file = gmem_file_create(args.length, args.flags);
+	file = gmem_file_create(args.length, flags, &numa);
 	if (IS_ERR(file)) {
 		put_unused_fd(fd);
 		return PTR_ERR(file);
@@ -145,6 +159,7 @@ static struct miscdevice gmem_misc = {
 	.name	= "gmem",
 	.fops	= &gmem_dev_fops,
 	.mode	= 0600,
+	.groups	= gmem_misc_groups,
 };
 
 static int __init gmem_init(void)

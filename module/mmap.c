@@ -4,13 +4,77 @@
  * a private page, or past the end, raises SIGBUS, so neither the mapping
  * nor anything that walks it (GUP, /proc/<pid>/mem, process_vm_readv,
  * ptrace) can reach private memory.
+ *
+ * A large folio may mix shared and private pages, and core MM maps a PMD-
+ * sized folio returned by ->fault with one PMD, private pages included.  So
+ * on a GMEM_CREATE_HUGE fd the fault handler maps pages itself, every
+ * shared page of the folio inside the VMA at once (VM_MIXEDMAP, the
+ * precondition of vm_insert_pages() in a fault), and never hands core MM a
+ * large folio.
  */
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <uapi/linux/gmem.h>
 
+#include "compat.h"
 #include "gmem.h"
+
+/* Maps [@index, @end) of @folio at the VMA's matching addresses. */
+static int gmem_insert_run(struct vm_area_struct *vma, struct folio *folio,
+			   pgoff_t index, pgoff_t end)
+{
+	unsigned long addr = vma->vm_start +
+			     ((index - vma->vm_pgoff) << PAGE_SHIFT);
+	struct page *pages[64];
+	unsigned long nr, left;
+	int err;
+
+	while (index < end) {
+		nr = min_t(unsigned long, end - index, ARRAY_SIZE(pages));
+		for (left = 0; left < nr; left++)
+			pages[left] = folio_file_page(folio, index + left);
+		left = nr;
+		err = vm_insert_pages(vma, addr, pages, &left);
+		/* A page mapped already (-EBUSY) is skipped, not an error. */
+		if (err && err != -EBUSY)
+			return err;
+		nr -= left;
+		if (err)
+			nr++;
+		index += nr;
+		addr += nr << PAGE_SHIFT;
+	}
+	return 0;
+}
+
+/*
+ * Maps every shared, unpoisoned page of @folio that the VMA covers.  The
+ * caller holds the invalidate_lock and the folio lock, so no conversion
+ * can slip in between the check and the mapping.
+ */
+static vm_fault_t gmem_fault_insert(struct vm_fault *vmf, struct folio *folio)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct gmem_inode *gi = GMEM_I(file_inode(vma->vm_file));
+	pgoff_t first = max_t(pgoff_t, folio->index, vma->vm_pgoff);
+	pgoff_t last = min_t(pgoff_t, folio->index + folio_nr_pages(folio),
+			     vma->vm_pgoff + vma_pages(vma));
+	pgoff_t index, run = first;
+	int err = 0;
+
+	for (index = first; index <= last && !err; index++) {
+		if (index < last && gmem_attr_is_shared(gi, index) &&
+		    !gmem_page_poisoned(folio, index))
+			continue;
+		if (run < index)
+			err = gmem_insert_run(vma, folio, run, index);
+		run = index + 1;
+	}
+	if (err == -ENOMEM)
+		return VM_FAULT_OOM;
+	return err ? VM_FAULT_SIGBUS : VM_FAULT_NOPAGE;
+}
 
 static vm_fault_t gmem_fault(struct vm_fault *vmf)
 {
@@ -43,7 +107,20 @@ static vm_fault_t gmem_fault(struct vm_fault *vmf)
 		ret = VM_FAULT_SIGBUS;
 		goto out;
 	}
+	if (gmem_page_poisoned(folio, index)) {
+		ret = VM_FAULT_HWPOISON;
+		goto out_folio;
+	}
+	if (vmf->vma->vm_flags & VM_MIXEDMAP) {
+		ret = gmem_fault_insert(vmf, folio);
+		goto out_folio;
+	}
 	vmf->page = folio_file_page(folio, index);
+	goto out;
+
+out_folio:
+	folio_unlock(folio);
+	folio_put(folio);
 out:
 	filemap_invalidate_unlock_shared(mapping);
 	return ret;
@@ -63,6 +140,8 @@ int gmem_mmap(struct file *file, struct vm_area_struct *vma)
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 
+	if (gi->flags & GMEM_CREATE_HUGE)
+		gmem_vm_flags_set(vma, VM_MIXEDMAP);
 	vma->vm_ops = &gmem_vm_ops;
 	return 0;
 }
