@@ -197,10 +197,16 @@ static long gmem_test_resolve(struct gmem_test_resolve __user *uarg)
 	}
 	args.err = gmem_get_pfn(slot->binding, args.index, &pfn, &page,
 				&max_order);
-	if (!args.err)
+	args.node = -1;
+	args.folio_order = -1;
+	if (!args.err) {
+		args.node = page_to_nid(page);
+		args.folio_order = folio_order(page_folio(page));
 		put_page(page);
+	}
 	args.pfn = pfn;
 	args.max_order = max_order;
+	args.pad = 0;
 	if (copy_to_user(uarg, &args, sizeof(args)))
 		ret = -EFAULT;
 out:

@@ -23,13 +23,20 @@ struct gmem_test_bind {
 	__u64 nr_pages;
 };
 
-/* Resolve @index through @slot; @err is gmem_get_pfn()'s return value. */
+/*
+ * Resolve @index through @slot; @err is gmem_get_pfn()'s return value.
+ * On success @pfn, @max_order, the NUMA node of the page (page_to_nid())
+ * and the order of the folio holding it; @node and @folio_order are -1
+ * otherwise.
+ */
 struct gmem_test_resolve {
 	__u32 slot;
 	__s32 err;		/* out */
 	__u64 index;
 	__u64 pfn;		/* out */
 	__s32 max_order;	/* out */
+	__s32 node;		/* out */
+	__s32 folio_order;	/* out */
 	__u32 pad;
 };
 

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,11 +84,86 @@ struct gmem_info gmem_info(int fd)
 	return info;
 }
 
+static const char *const numa_mode_names[] = {
+	[GMEM_NUMA_DEFAULT] = "default",
+	[GMEM_NUMA_BIND] = "bind",
+	[GMEM_NUMA_PREFERRED] = "preferred",
+	[GMEM_NUMA_INTERLEAVE] = "interleave",
+};
+
+const char *gmem_numa_mode_name(unsigned int mode)
+{
+	return mode < ARRAY_SIZE(numa_mode_names) ? numa_mode_names[mode] : "?";
+}
+
+int gmem_create_numa_raw(unsigned long long length, unsigned int flags,
+			 unsigned int mode, uint64_t mask)
+{
+	static uint64_t words[1];
+	struct gmem_create args = {
+		.size = sizeof(args),
+		.flags = flags,
+		.length = length,
+		.numa_mode = mode,
+	};
+	int dev = gmem_open_dev(), fd, err;
+
+	if (mask || mode != GMEM_NUMA_DEFAULT) {
+		words[0] = mask;
+		args.numa_maxnode = 64;
+		args.numa_nodes = (uintptr_t)words;
+	}
+	fd = ioctl(dev, GMEM_CREATE, &args);
+	err = errno;
+	close(dev);
+	errno = err;
+	return fd;
+}
+
+int gmem_new_numa(unsigned long long length, unsigned int flags,
+		  unsigned int mode, uint64_t mask)
+{
+	int fd = gmem_create_numa_raw(length, flags, mode, mask);
+
+	if (fd < 0)
+		FAIL("GMEM_CREATE of %llu bytes, flags %#x, NUMA %s mask %#llx failed with %s",
+		     length, flags, gmem_numa_mode_name(mode),
+		     (unsigned long long)mask, errno_name(errno));
+	return fd;
+}
+
+/* The value of a "key:" line: a number (any base), or a NUMA mode's name. */
+static bool fdinfo_value(const char *key, const char *text,
+			 unsigned long long *val)
+{
+	char *end;
+
+	while (*text == ' ' || *text == '\t')
+		text++;
+	errno = 0;
+	*val = strtoull(text, &end, 0);
+	if (!errno && end != text && (*end == '\n' || *end == '\0'))
+		return true;
+	if (strcmp(key, "gmem-numa-mode"))
+		return false;
+	for (unsigned int i = 0; i < ARRAY_SIZE(numa_mode_names); i++) {
+		size_t n = strlen(numa_mode_names[i]);
+
+		if (!strncmp(text, numa_mode_names[i], n) &&
+		    (text[n] == '\n' || text[n] == '\0')) {
+			*val = i;
+			return true;
+		}
+	}
+	return false;
+}
+
 struct gmem_info gmem_fdinfo(int fd)
 {
 	static const char *const keys[] = {
-		"gmem-size", "gmem-flags", "gmem-allocated", "gmem-private",
-		"gmem-shared",
+		"gmem-size", "gmem-flags", "gmem-numa-mode", "gmem-allocated",
+		"gmem-private", "gmem-shared", "gmem-allocated-private",
+		"gmem-allocated-shared", "gmem-large-folios", "gmem-poisoned",
 	};
 	unsigned long long val[ARRAY_SIZE(keys)];
 	bool seen[ARRAY_SIZE(keys)] = { false };
@@ -102,16 +178,12 @@ struct gmem_info gmem_fdinfo(int fd)
 	while (fgets(line, sizeof(line), f)) {
 		for (unsigned int i = 0; i < ARRAY_SIZE(keys); i++) {
 			size_t n = strlen(keys[i]);
-			char *end;
 
 			if (strncmp(line, keys[i], n) || line[n] != ':')
 				continue;
 			if (seen[i])
 				FAIL("%s: %s appears twice", path, keys[i]);
-			errno = 0;
-			val[i] = strtoull(line + n + 1, &end, 0);
-			if (errno || end == line + n + 1 ||
-			    (*end != '\n' && *end != '\0'))
+			if (!fdinfo_value(keys[i], line + n + 1, &val[i]))
 				FAIL("%s: malformed line '%s'", path, line);
 			seen[i] = true;
 		}
@@ -122,10 +194,162 @@ struct gmem_info gmem_fdinfo(int fd)
 			FAIL("%s has no %s line", path, keys[i]);
 	info.size = val[0];
 	info.flags = val[1];
-	info.allocated = val[2];
-	info.private_bytes = val[3];
-	info.shared_bytes = val[4];
+	info.numa_mode = val[2];
+	info.allocated = val[3];
+	info.private_bytes = val[4];
+	info.shared_bytes = val[5];
+	info.allocated_private = val[6];
+	info.allocated_shared = val[7];
+	info.large_folios = val[8];
+	info.poisoned = val[9];
 	return info;
+}
+
+int gmem_fdinfo_nodes(int fd, uint64_t *bytes, int nr)
+{
+	static const char key[] = "gmem-node";
+	char path[64], line[256];
+	int lines = 0;
+	FILE *f;
+
+	for (int i = 0; i < nr; i++)
+		bytes[i] = 0;
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		FAIL("%s: %s", path, errno_name(errno));
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long val;
+		char *end;
+		long node;
+
+		if (strncmp(line, key, sizeof(key) - 1))
+			continue;
+		errno = 0;
+		node = strtol(line + sizeof(key) - 1, &end, 10);
+		if (errno || end == line + sizeof(key) - 1 || *end != ':' ||
+		    !fdinfo_value(key, end + 1, &val))
+			FAIL("%s: malformed line '%s'", path, line);
+		if (node < 0 || node >= nr)
+			FAIL("%s: line '%s' for node %ld, expected one below %d",
+			     path, line, node, nr);
+		bytes[node] = val;
+		lines++;
+	}
+	fclose(f);
+	return lines;
+}
+
+struct gmem_stats gmem_stats(void)
+{
+	static const char *const names[] = {
+		"allocated_bytes", "private_bytes", "shared_bytes",
+		"large_folios", "poisoned_bytes", "fds",
+	};
+	unsigned long long val[ARRAY_SIZE(names)];
+	char path[128];
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(names); i++) {
+		int ret;
+
+		snprintf(path, sizeof(path), "%s/%s", GMEM_STATS_DIR, names[i]);
+		ret = read_ull(path, &val[i]);
+		if (ret)
+			FAIL("reading %s: %s", path, errno_name(-ret));
+	}
+	return (struct gmem_stats){
+		.allocated_bytes = val[0], .private_bytes = val[1],
+		.shared_bytes = val[2], .large_folios = val[3],
+		.poisoned_bytes = val[4], .fds = val[5],
+	};
+}
+
+int gmem_huge_param(void)
+{
+	char buf[8] = "";
+	FILE *f = fopen(GMEM_HUGE_PARAM, "re");
+
+	if (!f)
+		return -errno;
+	if (!fgets(buf, sizeof(buf), f)) {
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	if (buf[0] == 'Y' || buf[0] == 'y' || buf[0] == '1')
+		return 1;
+	if (buf[0] == 'N' || buf[0] == 'n' || buf[0] == '0')
+		return 0;
+	return -EINVAL;
+}
+
+int gmem_set_huge_param(bool on)
+{
+	return write_str(GMEM_HUGE_PARAM, on ? "Y" : "N");
+}
+
+int gmem_migrate_raw(int fd, uint64_t off, uint64_t len, uint32_t node,
+		     uint64_t *moved, uint64_t *error_offset)
+{
+	struct gmem_migrate args = {
+		.offset = off,
+		.length = len,
+		.node = node,
+		.moved = GMEM_UNTOUCHED,
+		.error_offset = GMEM_UNTOUCHED,
+	};
+	int ret = ioctl(fd, GMEM_MIGRATE, &args);
+
+	if (moved)
+		*moved = args.moved;
+	if (error_offset)
+		*error_offset = args.error_offset;
+	return ret;
+}
+
+uint64_t gmem_migrate_at(const char *file, int line, int fd, uint64_t off,
+			 uint64_t len, uint32_t node)
+{
+	uint64_t moved, error_offset, total = 0;
+	int busy = 0;
+
+	/*
+	 * As for GMEM_CONVERT, a page just added to a per-CPU LRU batch may
+	 * read as busy for a moment: EBUSY is retried, what moved summed.
+	 */
+	while (gmem_migrate_raw(fd, off, len, node, &moved, &error_offset)) {
+		if (moved != GMEM_UNTOUCHED)
+			total += moved;
+		if (errno == EBUSY && ++busy < GMEM_CONVERT_TRIES) {
+			usleep(1000);
+			continue;
+		}
+		test_fail_at(file, line,
+			     "GMEM_MIGRATE of [%#llx, +%#llx) to node %u failed with %s (moved %#llx, error_offset %#llx, %d EBUSYs)",
+			     (unsigned long long)off, (unsigned long long)len,
+			     node, errno_name(errno),
+			     (unsigned long long)moved,
+			     (unsigned long long)error_offset, busy);
+		test_end();
+	}
+	if (busy)
+		test_diag("GMEM_MIGRATE of [%#llx, +%#llx): %d transient EBUSYs",
+			  (unsigned long long)off, (unsigned long long)len,
+			  busy);
+	if (error_offset != GMEM_UNTOUCHED)
+		test_fail_at(file, line,
+			     "GMEM_MIGRATE of [%#llx, +%#llx) worked but wrote error_offset %#llx",
+			     (unsigned long long)off, (unsigned long long)len,
+			     (unsigned long long)error_offset);
+	total += moved;
+	if (total > len + 2 * GMEM_HUGE_SIZE) {
+		test_fail_at(file, line,
+			     "GMEM_MIGRATE of [%#llx, +%#llx) says it moved %#llx bytes",
+			     (unsigned long long)off, (unsigned long long)len,
+			     (unsigned long long)total);
+		test_end();
+	}
+	return total;
 }
 
 int gmem_convert_raw(int fd, uint64_t off, uint64_t len, uint32_t to,
@@ -209,6 +433,80 @@ void *gmem_map(int fd, size_t len)
 	if (p == MAP_FAILED)
 		FAIL("mmap of %zu bytes of gmem fd %d failed with %s", len, fd,
 		     errno_name(errno));
+	return p;
+}
+
+long long gmem_free_huge_blocks(void)
+{
+	FILE *f = fopen("/proc/buddyinfo", "re");
+	long long blocks = 0;
+	char line[512];
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, "zone");
+		int order = 0, n;
+		long long count;
+
+		if (!p)
+			continue;
+		p += 4;
+		while (*p == ' ')
+			p++;
+		while (*p && *p != ' ')		/* the zone's name */
+			p++;
+		while (sscanf(p, "%lld%n", &count, &n) == 1) {
+			if (order >= GMEM_HUGE_ORDER)
+				blocks += count << (order - GMEM_HUGE_ORDER);
+			order++;
+			p += n;
+		}
+	}
+	fclose(f);
+	return blocks;
+}
+
+/*
+ * The tests that expect 2 MiB folios need free 2 MiB blocks; earlier tests
+ * may have fragmented memory, so compact it if there are too few.  gmem
+ * itself only tries lightly (it falls back to small folios), which is
+ * tested on its own below.
+ */
+void gmem_need_huge_blocks(long long n)
+{
+	long long blocks = gmem_free_huge_blocks();
+
+	if (blocks >= 0 && blocks < n + 8) {
+		write_str("/proc/sys/vm/compact_memory", "1");
+		blocks = gmem_free_huge_blocks();
+	}
+	if (blocks >= 0 && blocks < n)
+		test_skip("only %lld free 2 MiB blocks after compaction, the test needs %lld",
+			  blocks, n);
+}
+
+void *gmem_map_aligned(int fd, size_t len, size_t align)
+{
+	unsigned char *area, *at, *p;
+
+	/* reserve room to slide into alignment, then map over it */
+	area = mmap(NULL, len + align, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (area == MAP_FAILED)
+		FAIL("reserving %zu bytes of address space: %s", len + align,
+		     errno_name(errno));
+	at = (unsigned char *)(((uintptr_t)area + align - 1) & ~(align - 1));
+	p = mmap(at, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd,
+		 0);
+	if (p == MAP_FAILED)
+		FAIL("mmap of %zu bytes of gmem fd %d at %p failed with %s",
+		     len, fd, at, errno_name(errno));
+	/* give back the rest of the reservation */
+	if (at > area)
+		munmap(area, at - area);
+	if (area + len + align > at + len)
+		munmap(at + len, area + len + align - (at + len));
 	return p;
 }
 

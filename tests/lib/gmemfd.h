@@ -11,6 +11,18 @@
 #define GMEM_SYSFS		"/sys/module/gmem"
 #define GMEM_MAX_SIZE_PARAM	GMEM_SYSFS "/parameters/max_size"
 #define GMEM_MAX_SIZE_DEFAULT	(1ULL << 46)
+#define GMEM_HUGE_PARAM		GMEM_SYSFS "/parameters/huge"
+/* The module-wide statistics: files of the misc device's sysfs directory. */
+#define GMEM_STATS_DIR		"/sys/class/misc/gmem"
+
+/* What GMEM_CREATE_HUGE backs with one folio: a 2 MiB-aligned 2 MiB block. */
+#define GMEM_HUGE_SIZE		(2ULL << 20)
+#define GMEM_HUGE_PAGES		(GMEM_HUGE_SIZE / 4096)
+#define GMEM_HUGE_ORDER		9
+
+/* The most NUMA nodes the helpers below track (the guests have two). */
+#define GMEM_MAX_NODES		64
+#define NODE_BIT(n)		(1ULL << (n))
 
 /* Opens /dev/gmem read-write; fails the test if it cannot. */
 int gmem_open_dev(void);
@@ -34,11 +46,84 @@ int gmem_new_flags(unsigned long long length, unsigned int flags);
 struct gmem_info gmem_info(int fd);
 
 /*
+ * GMEM_CREATE of a full (version-1) struct: @length, @flags and the NUMA
+ * policy @mode over the nodes in @mask (bit n: node n; numa_maxnode 64,
+ * or 0 with a NULL pointer when @mask is 0 and @mode is
+ * GMEM_NUMA_DEFAULT).  Opens and closes /dev/gmem itself; the raw ioctl
+ * result, -1 with errno on failure.
+ */
+int gmem_create_numa_raw(unsigned long long length, unsigned int flags,
+			 unsigned int mode, uint64_t mask);
+
+/* The same, which must succeed: the new fd. */
+int gmem_new_numa(unsigned long long length, unsigned int flags,
+		  unsigned int mode, uint64_t mask);
+
+/* "default", "bind", "preferred", "interleave" or "?": for messages. */
+const char *gmem_numa_mode_name(unsigned int mode);
+
+/*
  * The /proc/self/fdinfo/<fd> numbers of @fd (gmem-size, gmem-flags,
- * gmem-allocated, gmem-private, gmem-shared) in a struct gmem_info; fails
- * the test if a field is missing or malformed.
+ * gmem-numa-mode, gmem-allocated, gmem-private, gmem-shared,
+ * gmem-allocated-private, gmem-allocated-shared, gmem-large-folios,
+ * gmem-poisoned) in a struct gmem_info; fails the test if a field is
+ * missing, repeated or malformed.  gmem-numa-mode may be a number or the
+ * mode's name.
  */
 struct gmem_info gmem_fdinfo(int fd);
+
+/*
+ * The "gmem-node<N>:" lines of @fd's fdinfo: bytes of node N in
+ * @bytes[N] (0 for a node without a line), for N < @nr; returns the
+ * number of such lines, and fails the test for a malformed one or one for
+ * a node >= @nr.
+ */
+int gmem_fdinfo_nodes(int fd, uint64_t *bytes, int nr);
+
+/*
+ * The module-wide statistics in GMEM_STATS_DIR: what all open gmem files
+ * hold together.
+ */
+struct gmem_stats {
+	unsigned long long allocated_bytes;
+	unsigned long long private_bytes;
+	unsigned long long shared_bytes;
+	unsigned long long large_folios;
+	unsigned long long poisoned_bytes;
+	unsigned long long fds;
+};
+
+/* Reads every file of GMEM_STATS_DIR; fails the test if one is missing. */
+struct gmem_stats gmem_stats(void);
+
+/*
+ * The "huge" module parameter: 1 or 0, or -errno if it cannot be read
+ * (-ENOENT: a module without it).
+ */
+int gmem_huge_param(void);
+
+/* Sets the "huge" module parameter; 0 or -errno. */
+int gmem_set_huge_param(bool on);
+
+/*
+ * GMEM_MIGRATE of [@off, @off + @len) to @node; the raw ioctl result.
+ * *@moved and *@error_offset (when not NULL) get what the call left in the
+ * struct; error_offset starts as GMEM_UNTOUCHED so that a test can tell
+ * whether it was written.
+ */
+#define GMEM_UNTOUCHED		0x5a5a5a5a5a5a5a5aULL
+int gmem_migrate_raw(int fd, uint64_t off, uint64_t len, uint32_t node,
+		     uint64_t *moved, uint64_t *error_offset);
+
+/*
+ * GMEM_MIGRATE that must succeed; returns the bytes moved.  A transient
+ * EBUSY (a page in a per-CPU LRU batch) is retried as CONVERT() retries
+ * EAGAIN, the bytes moved by every try summed.
+ */
+uint64_t gmem_migrate_at(const char *file, int line, int fd, uint64_t off,
+			 uint64_t len, uint32_t node);
+#define MIGRATE(fd, off, len, node)					\
+	gmem_migrate_at(__FILE__, __LINE__, fd, off, len, node)
 
 /* GMEM_CONVERT of [@off, @off + @len) to @to; the raw ioctl result. */
 int gmem_convert_raw(int fd, uint64_t off, uint64_t len, uint32_t to,
@@ -72,6 +157,24 @@ void gmem_populate_at(const char *file, int line, int fd, uint64_t off,
 
 /* mmap(MAP_SHARED, read-write) of [0, @len) of @fd; fails the test. */
 void *gmem_map(int fd, size_t len);
+
+/*
+ * Free 2 MiB blocks in the buddy allocator (/proc/buddyinfo, orders 9 and
+ * up in 2 MiB units); -1 if unreadable.
+ */
+long long gmem_free_huge_blocks(void);
+
+/*
+ * In a test that expects 2 MiB folios: compacts memory when fewer than
+ * @n + 8 blocks are free, and skips the test if fewer than @n are then.
+ */
+void gmem_need_huge_blocks(long long n);
+
+/*
+ * The same at an address that is a multiple of @align (a power of two),
+ * so that a 2 MiB block of the fd can be mapped by one PMD.
+ */
+void *gmem_map_aligned(int fd, size_t len, size_t align);
 
 /*
  * Page-sized test patterns: byte i of pattern @seed is a function of both,

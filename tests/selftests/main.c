@@ -21,6 +21,9 @@ int main(int argc, char **argv)
 		&populate_suite,
 		&info_suite,
 		&consumer_suite,
+		&huge_suite,
+		&numa_suite,
+		&migrate_suite,
 		&module_suite,
 		NULL,
 	};

@@ -13,6 +13,9 @@ extern const struct suite convert_suite;	/* convert.c */
 extern const struct suite populate_suite;	/* populate.c */
 extern const struct suite info_suite;		/* info.c */
 extern const struct suite consumer_suite;	/* consumer.c: loads gmem_test */
+extern const struct suite huge_suite;		/* huge.c */
+extern const struct suite numa_suite;		/* numa.c */
+extern const struct suite migrate_suite;	/* migrate.c */
 extern const struct suite module_suite;		/* module.c: last, reloads */
 
 /*

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The test consumer gmem_test.ko (tests/consumer) for suites other than
+ * consumer.c: loading it, binding, resolving (pfn, max_order, node, folio
+ * order), reading and writing private pages, and its event log.  A test
+ * that uses it takes ct_cleanup as its cleanup, which unloads it again.
+ */
+#ifndef GMEM_TESTS_CT_H
+#define GMEM_TESTS_CT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "gmem_test.h"
+
+#define CT_NAME		"gmem_test"
+#define CT_DEV		"/dev/gmem_test"
+
+/*
+ * gmem_test loaded (from $GMEM_TEST_KO, or beside $GMEM_KO; the test is
+ * skipped when neither is set) and /dev/gmem_test open.
+ */
+int ct_open(void);
+
+/* A test's cleanup: gmem_test unloaded, gmem still loaded. */
+void ct_cleanup(void);
+
+/* Binds pages [@start, @start + @nr) of @fd; the slot, or fails the test. */
+uint32_t ct_bind_at(const char *file, int line, int ct, int fd,
+		    uint64_t start, uint64_t nr);
+#define CT_BIND(ct, fd, start, nr)					\
+	ct_bind_at(__FILE__, __LINE__, ct, fd, start, nr)
+
+void ct_unbind(int ct, uint32_t slot);
+
+/* GMEM_TEST_RESOLVE of @index; fails the test if the ioctl does. */
+struct gmem_test_resolve ct_resolve(int ct, uint32_t slot, uint64_t index);
+
+/* A page-sized read or write through the consumer; the resolve's result. */
+int ct_rw(int ct, uint32_t slot, uint64_t index, void *buf, bool write);
+
+/*
+ * Takes up to GMEM_TEST_MAX_EVENTS recorded events into @out (room for
+ * that many); fails the test if any was dropped.  Returns the count.
+ */
+unsigned int ct_events(int ct, struct gmem_test_event *out);
+
+#endif /* GMEM_TESTS_CT_H */

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * NUMA for the tests, without libnuma: the nodes the kernel knows and
+ * which have memory (sysfs), where a mapped page lives (move_pages(2)
+ * with no target nodes) and the task's memory policy (set_mempolicy(2)).
+ */
+#ifndef GMEM_TESTS_NUMA_H
+#define GMEM_TESTS_NUMA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifndef MPOL_DEFAULT
+#define MPOL_DEFAULT		0
+#define MPOL_PREFERRED		1
+#define MPOL_BIND		2
+#define MPOL_INTERLEAVE		3
+#endif
+#ifndef MPOL_MF_MOVE
+#define MPOL_MF_MOVE		(1 << 1)
+#endif
+
+/*
+ * The number of possible nodes (nr_node_ids: the highest node in
+ * /sys/devices/system/node/possible, plus one); 1 without NUMA.
+ */
+int numa_possible(void);
+
+/* Nodes (below 64) with memory, as a mask; bit 0 without NUMA. */
+uint64_t numa_mem_mask(void);
+
+/* Number of bits set in @mask. */
+int numa_count(uint64_t mask);
+
+/*
+ * In a test: skip it unless node0 and node1 both have memory (the guests
+ * boot with two nodes, NUMA=2).
+ */
+void numa_need_two(void);
+
+/* MemFree of node @node in kB, or -1. */
+long long numa_free_kb(int node);
+
+/*
+ * The node of each of the @n pages at @addr, @addr + @stride, ... in
+ * @nodes (move_pages(2) without targets): a node, or a negative errno for
+ * a page that is not there (-ENOENT).  Fails the test if the call does.
+ */
+void numa_nodes_of(void *addr, size_t n, size_t stride, int *nodes);
+
+/* The node of the page at @addr, or a negative errno. */
+int numa_node_of(void *addr);
+
+/* set_mempolicy(@mode, @mask) for the calling thread; 0 or -errno. */
+int numa_set_policy(int mode, uint64_t mask);
+
+#endif /* GMEM_TESTS_NUMA_H */

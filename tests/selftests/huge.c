@@ -1,0 +1,703 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * GMEM_CREATE_HUGE: a 2 MiB-aligned block allocated whole is one 2 MiB
+ * folio (GMEM_INFO large_folios), anything else 4 KiB folios; a fault on a
+ * shared mapping maps the whole block at once; a folio mixing shared and
+ * private pages keeps each page's rules (SIGBUS on the private one, the
+ * shared ones readable); punch, conversion, GMEM_CONVERT_ZERO and populate
+ * act on exactly their pages inside a large folio; the "huge" module
+ * parameter makes every new fd huge; a consumer's max_order is 9 where a
+ * private 2 MiB folio lies whole in an aligned binding; and allocation
+ * falls back to small folios when memory is too fragmented for large ones.
+ */
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "ct.h"
+#include "fault.h"
+#include "gmemfd.h"
+
+#define HUGE		GMEM_HUGE_SIZE
+#define HUGE_PAGES	GMEM_HUGE_PAGES
+#define PUNCH		(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)
+#define MMAP_SHARED_FD	(GMEM_CREATE_MMAP | GMEM_CREATE_SHARED)
+#define HUGE_MMAP	(GMEM_CREATE_HUGE | MMAP_SHARED_FD)
+
+/* A fault that maps a whole block costs one, and a few spare for noise. */
+#define FEW_FAULTS	4
+
+/* ---- helpers ---- */
+
+static void *xmalloc(size_t len)
+{
+	void *p = malloc(len);
+
+	ASSERT_TRUE(p != NULL);
+	return p;
+}
+
+/* A buffer of @len bytes, page i holding pattern @seed + i. */
+static unsigned char *pattern_buf(size_t len, unsigned int seed)
+{
+	unsigned char *p = xmalloc(len);
+	long pg = page_size();
+
+	for (size_t i = 0; i < len / pg; i++)
+		fill_pattern(p + i * pg, pg, seed + i);
+	return p;
+}
+
+/* The first page of [0, @n) at which @a and @b differ, or -1. */
+static long long page_diff(const unsigned char *a, const unsigned char *b,
+			   size_t n)
+{
+	long pg = page_size();
+
+	for (size_t i = 0; i < n; i++)
+		if (memcmp(a + i * pg, b + i * pg, pg))
+			return i;
+	return -1;
+}
+
+/* GMEM_INFO's allocated and large_folios, checked against fdinfo too. */
+static void folios_are_at(const char *file, int line, int fd,
+			  uint64_t allocated, uint64_t large)
+{
+	struct gmem_info info = gmem_info(fd), fdi = gmem_fdinfo(fd);
+
+	if (info.allocated != allocated || info.large_folios != large)
+		test_fail_at(file, line,
+			     "GMEM_INFO: allocated %#llx, large_folios %llu; expected %#llx, %llu",
+			     (unsigned long long)info.allocated,
+			     (unsigned long long)info.large_folios,
+			     (unsigned long long)allocated,
+			     (unsigned long long)large);
+	if (fdi.allocated != info.allocated ||
+	    fdi.large_folios != info.large_folios)
+		test_fail_at(file, line,
+			     "fdinfo: allocated %#llx, large folios %llu; GMEM_INFO %#llx, %llu",
+			     (unsigned long long)fdi.allocated,
+			     (unsigned long long)fdi.large_folios,
+			     (unsigned long long)info.allocated,
+			     (unsigned long long)info.large_folios);
+	if (info.allocated_private + info.allocated_shared != info.allocated)
+		test_fail_at(file, line,
+			     "GMEM_INFO: allocated_private %#llx + allocated_shared %#llx != allocated %#llx",
+			     (unsigned long long)info.allocated_private,
+			     (unsigned long long)info.allocated_shared,
+			     (unsigned long long)info.allocated);
+	if ((uint64_t)gmem_blocks(fd) * 512 != info.allocated)
+		test_fail_at(file, line, "st_blocks %lld for %#llx allocated",
+			     gmem_blocks(fd),
+			     (unsigned long long)info.allocated);
+}
+
+#define FOLIOS_ARE(fd, allocated, large)				\
+	folios_are_at(__FILE__, __LINE__, fd, allocated, large)
+
+static long minflt(void)
+{
+	struct rusage ru;
+
+	ASSERT_SYS(getrusage(RUSAGE_SELF, &ru));
+	return ru.ru_minflt;
+}
+
+/* A field ("FilePmdMapped") of the smaps entry holding @addr, in kB; -1. */
+static long long smaps_kb(const void *addr, const char *field)
+{
+	FILE *f = fopen("/proc/self/smaps", "re");
+	size_t n = strlen(field);
+	long long val = -1;
+	bool inside = false;
+	char line[512];
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 &&
+		    strchr(line, '-') < strchr(line, ' ')) {
+			inside = lo <= (uintptr_t)addr && (uintptr_t)addr < hi;
+			continue;
+		}
+		if (inside && !strncmp(line, field, n) && line[n] == ':') {
+			sscanf(line + n + 1, "%lld", &val);
+			break;
+		}
+	}
+	fclose(f);
+	return val;
+}
+
+/* ---- tests ---- */
+
+static void fallocate_folios(void)
+{
+	long pg = page_size();
+	int fd, small;
+
+	gmem_need_huge_blocks(8);
+	fd = gmem_new_flags(4 * HUGE, GMEM_CREATE_HUGE);
+	EXPECT_EQ(gmem_info(fd).flags, GMEM_CREATE_HUGE);
+	EXPECT_EQ(gmem_fdinfo(fd).flags, GMEM_CREATE_HUGE);
+	FOLIOS_ARE(fd, 0, 0);
+
+	/* an aligned block allocated whole: one folio */
+	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, HUGE));
+	FOLIOS_ARE(fd, HUGE, 1);
+	/* again: nothing new */
+	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, HUGE));
+	FOLIOS_ARE(fd, HUGE, 1);
+
+	/* part of a block: pages */
+	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, HUGE + pg, 2 * pg));
+	FOLIOS_ARE(fd, HUGE + 2 * pg, 1);
+	/* the rest of that block, no longer empty: pages too */
+	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, HUGE, HUGE));
+	FOLIOS_ARE(fd, 2 * HUGE, 1);
+
+	/* 2 MiB, but across two blocks: neither is whole */
+	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 2 * HUGE + HUGE / 2,
+			     HUGE));
+	FOLIOS_ARE(fd, 3 * HUGE, 1);
+
+	/* all punched, then all at once: one folio per block */
+	ASSERT_SYS(fallocate(fd, PUNCH, 0, 4 * HUGE));
+	FOLIOS_ARE(fd, 0, 0);
+	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 4 * HUGE));
+	FOLIOS_ARE(fd, 4 * HUGE, 4);
+	/* punching a whole block frees its folio */
+	ASSERT_SYS(fallocate(fd, PUNCH, HUGE, HUGE));
+	FOLIOS_ARE(fd, 3 * HUGE, 3);
+	ASSERT_SYS(close(fd));
+
+	/* an fd whose end cuts a block: that block is pages */
+	fd = gmem_new_flags(HUGE + HUGE / 2, GMEM_CREATE_HUGE);
+	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, HUGE + HUGE / 2));
+	FOLIOS_ARE(fd, HUGE + HUGE / 2, 1);
+	ASSERT_SYS(close(fd));
+
+	/* the control: without the flag, never a large folio */
+	small = gmem_new_flags(2 * HUGE, 0);
+	EXPECT_EQ(gmem_info(small).flags, 0);
+	ASSERT_SYS(fallocate(small, FALLOC_FL_KEEP_SIZE, 0, 2 * HUGE));
+	FOLIOS_ARE(small, 2 * HUGE, 0);
+}
+
+/* Reads every page of [@p, @p + @len) and returns the faults it cost. */
+static long touch_read(const volatile unsigned char *p, size_t len)
+{
+	long pg = page_size(), before = minflt();
+	unsigned int sum = 0;
+
+	for (size_t off = 0; off < len; off += pg)
+		sum += p[off];
+	ASSERT_EQ(sum, 0);
+	return minflt() - before;
+}
+
+static void fault_maps_block(void)
+{
+	long pg = page_size();
+	int fd, small;
+	unsigned char *a, *b, *ref = pattern_buf(HUGE, 10);
+	long faults, wfaults, control;
+	long long pmd;
+
+	gmem_need_huge_blocks(4);
+	fd = gmem_new_flags(2 * HUGE, HUGE_MMAP);
+	a = gmem_map_aligned(fd, 2 * HUGE, HUGE);
+
+	/* one read fault inside the first block */
+	faults = touch_read(a + 3 * pg, 1);
+	EXPECT_LE(faults, 1);
+	/* it allocated the whole block, as one folio, and nothing else */
+	FOLIOS_ARE(fd, HUGE, 1);
+	/* the whole block is mapped already: reading it costs nothing more */
+	faults = touch_read(a, HUGE);
+	pmd = smaps_kb(a, "FilePmdMapped");
+	test_diag("reading 512 pages after the first fault: %ld more faults; FilePmdMapped %lld kB",
+		  faults, pmd);
+	EXPECT_LE(faults, FEW_FAULTS);
+	EXPECT_EQ(nonzero_at(a, HUGE), -1);
+
+	/* writes need no fault either, and stay */
+	wfaults = minflt();
+	memcpy(a, ref, HUGE);
+	wfaults = minflt() - wfaults;
+	test_diag("writing the 512 pages: %ld faults", wfaults);
+	EXPECT_LE(wfaults, FEW_FAULTS);
+	FOLIOS_ARE(fd, HUGE, 1);
+
+	/* a new mapping, the same memory, again at one fault */
+	b = gmem_map_aligned(fd, 2 * HUGE, HUGE);
+	faults = minflt();
+	EXPECT_EQ(page_diff(b, ref, HUGE_PAGES), -1);
+	faults = minflt() - faults;
+	test_diag("a second mapping: %ld faults to read the block", faults);
+	EXPECT_LE(faults, FEW_FAULTS);
+
+	/* the second block: also one fault */
+	faults = touch_read(b + HUGE, HUGE);
+	test_diag("the second block: %ld faults", faults);
+	EXPECT_LE(faults, FEW_FAULTS);
+	FOLIOS_ARE(fd, 2 * HUGE, 2);
+	EXPECT_EQ(page_diff(a, ref, HUGE_PAGES), -1);
+
+	/* the control: a 4 KiB fd costs a fault per page, or per fault-around */
+	small = gmem_new_flags(HUGE, MMAP_SHARED_FD);
+	b = gmem_map_aligned(small, HUGE, HUGE);
+	control = touch_read(b, HUGE);
+	test_diag("the control, 512 pages of an fd without the flag: %ld faults",
+		  control);
+	EXPECT_GT(control, 2 * FEW_FAULTS);
+}
+
+static void mixed_folio(void)
+{
+	long pg = page_size();
+	unsigned char *a, *b, *ref = pattern_buf(HUGE, 20), *buf = xmalloc(pg);
+	const uint64_t priv = 100;
+	struct gmem_test_resolve r;
+	struct gmem_info info;
+	uint32_t slot;
+	int fd, ct;
+
+	gmem_need_huge_blocks(2);
+	fault_install();
+	fd = gmem_new_flags(HUGE, HUGE_MMAP);
+	a = gmem_map_aligned(fd, HUGE, HUGE);
+	memcpy(a, ref, HUGE);
+	FOLIOS_ARE(fd, HUGE, 1);
+
+	/* one page inside the folio becomes private */
+	CONVERT(fd, priv * pg, pg, GMEM_PRIVATE);
+	info = gmem_info(fd);
+	test_diag("after converting one page: large_folios %llu",
+		  (unsigned long long)info.large_folios);
+	EXPECT_EQ(info.allocated, HUGE);
+	EXPECT_EQ(info.allocated_private, pg);
+	EXPECT_EQ(info.allocated_shared, HUGE - pg);
+	EXPECT_EQ(info.private_bytes, pg);
+
+	EXPECT_SIGBUS(a + priv * pg, false);
+	EXPECT_SIGBUS(a + priv * pg + pg - 1, true);
+	for (uint64_t i = 0; i < HUGE_PAGES; i++) {
+		if (i == priv)
+			continue;
+		if (memcmp(a + i * pg, ref + i * pg, pg))
+			FAIL("shared page %llu lost its contents",
+			     (unsigned long long)i);
+	}
+	/* a new mapping, faulting afresh, sees the same */
+	b = gmem_map_aligned(fd, HUGE, HUGE);
+	EXPECT_EQ(memcmp(b + (priv - 1) * pg, ref + (priv - 1) * pg, pg), 0);
+	EXPECT_EQ(memcmp(b + (priv + 1) * pg, ref + (priv + 1) * pg, pg), 0);
+	EXPECT_SIGBUS(b + priv * pg, false);
+	EXPECT_EQ(page_diff(b, ref, priv), -1);
+
+	/* the consumer sees the private page, with its contents, alone */
+	ct = ct_open();
+	slot = CT_BIND(ct, fd, 0, HUGE_PAGES);
+	r = ct_resolve(ct, slot, priv);
+	ASSERT_EQ(r.err, 0);
+	test_diag("the private page: folio order %d, max_order %d",
+		  r.folio_order, r.max_order);
+	EXPECT_EQ(r.max_order, 0);
+	EXPECT_EQ(ct_rw(ct, slot, priv, buf, false), 0);
+	EXPECT_EQ(memcmp(buf, ref + priv * pg, pg), 0);
+	EXPECT_EQ(ct_resolve(ct, slot, priv + 1).err, -EACCES);
+	EXPECT_EQ(ct_resolve(ct, slot, priv - 1).err, -EACCES);
+	ct_unbind(ct, slot);
+	FOLIOS_ARE(fd, HUGE, info.large_folios);
+
+	/* shared again: readable in the old mapping, contents kept */
+	CONVERT(fd, priv * pg, pg, GMEM_SHARED);
+	EXPECT_ACCESS(a + priv * pg, false);
+	EXPECT_EQ(page_diff(a, ref, HUGE_PAGES), -1);
+	EXPECT_EQ(gmem_info(fd).allocated_private, 0);
+}
+
+static void punch_inside(void)
+{
+	long pg = page_size();
+	unsigned char *a, *ref = pattern_buf(HUGE, 30);
+	const uint64_t hole = 7;
+	struct gmem_info info;
+	int fd;
+
+	gmem_need_huge_blocks(2);
+	fd = gmem_new_flags(HUGE, HUGE_MMAP);
+	a = gmem_map_aligned(fd, HUGE, HUGE);
+	memcpy(a, ref, HUGE);
+	FOLIOS_ARE(fd, HUGE, 1);
+
+	ASSERT_SYS(fallocate(fd, PUNCH, hole * pg, pg));
+	info = gmem_info(fd);
+	if (info.allocated == HUGE - pg) {
+		test_diag("the punch split the folio: allocated %#llx, %llu large folios left",
+			  (unsigned long long)info.allocated,
+			  (unsigned long long)info.large_folios);
+	} else if (info.allocated == HUGE) {
+		/* core MM could not split: it zeroed the page in the folio */
+		test_diag("the punch did not split the folio: allocated %#llx, %llu large folios; the page was zeroed in place",
+			  (unsigned long long)info.allocated,
+			  (unsigned long long)info.large_folios);
+		EXPECT_EQ(info.large_folios, 1);
+	} else {
+		FAIL("after punching one page of a 2 MiB folio, allocated is %#llx",
+		     (unsigned long long)info.allocated);
+	}
+	FOLIOS_ARE(fd, info.allocated, info.large_folios);
+
+	/* the page reads zero, its neighbours what they held */
+	EXPECT_EQ(nonzero_at(a + hole * pg, pg), -1);
+	memset(ref + hole * pg, 0, pg);
+	EXPECT_EQ(page_diff(a, ref, HUGE_PAGES), -1);
+	/* touched again, the hole is allocated again */
+	EXPECT_EQ(gmem_info(fd).allocated, HUGE);
+
+	/* a second punch, at the block's last page */
+	ASSERT_SYS(fallocate(fd, PUNCH, HUGE - pg, pg));
+	EXPECT_GE(gmem_info(fd).allocated, HUGE - pg);
+	memset(ref + HUGE - pg, 0, pg);
+	EXPECT_EQ(page_diff(a, ref, HUGE_PAGES), -1);
+}
+
+static void convert_keeps_contents(void)
+{
+	long pg = page_size();
+	size_t len = 2 * HUGE;
+	unsigned char *a, *ref = pattern_buf(len, 40);
+	int fd;
+
+	gmem_need_huge_blocks(4);
+	fault_install();
+	fd = gmem_new_flags(len, GMEM_CREATE_HUGE | GMEM_CREATE_MMAP);
+	POPULATE(fd, 0, len, ref);
+	FOLIOS_ARE(fd, len, 2);
+
+	/* whole blocks, three times both ways */
+	a = gmem_map_aligned(fd, len, HUGE);
+	for (int round = 0; round < 3; round++) {
+		CONVERT(fd, 0, len, GMEM_SHARED);
+		EXPECT_EQ(page_diff(a, ref, len / pg), -1);
+		CONVERT(fd, 0, len, GMEM_PRIVATE);
+		EXPECT_SIGBUS(a + HUGE + 5 * pg, false);
+	}
+	FOLIOS_ARE(fd, len, 2);
+	EXPECT_EQ(gmem_info(fd).allocated_private, len);
+
+	/* part of a block, and a range across the two */
+	CONVERT(fd, 0, len, GMEM_SHARED);
+	for (int round = 0; round < 3; round++) {
+		CONVERT(fd, HUGE / 2, 16 * pg, GMEM_PRIVATE);
+		CONVERT(fd, HUGE - 8 * pg, 16 * pg, GMEM_PRIVATE);
+		EXPECT_SIGBUS(a + HUGE / 2, false);
+		EXPECT_SIGBUS(a + HUGE - pg, true);
+		EXPECT_SIGBUS(a + HUGE + 7 * pg, false);
+		EXPECT_EQ(memcmp(a + HUGE / 2 - pg, ref + HUGE / 2 - pg, pg), 0);
+		EXPECT_EQ(memcmp(a + HUGE + 8 * pg, ref + HUGE + 8 * pg, pg), 0);
+		EXPECT_EQ(gmem_info(fd).allocated_private, 32 * pg);
+		CONVERT(fd, HUGE / 2, 16 * pg, GMEM_SHARED);
+		CONVERT(fd, HUGE - 8 * pg, 16 * pg, GMEM_SHARED);
+		EXPECT_EQ(page_diff(a, ref, len / pg), -1);
+	}
+	EXPECT_EQ(gmem_info(fd).allocated, len);
+	test_diag("after the partial conversions: %llu large folios",
+		  (unsigned long long)gmem_info(fd).large_folios);
+}
+
+static void convert_zero_subrange(void)
+{
+	long pg = page_size();
+	unsigned char *a, *ref = pattern_buf(HUGE, 50);
+	int fd;
+
+	gmem_need_huge_blocks(2);
+	fd = gmem_new_flags(HUGE, HUGE_MMAP);
+	a = gmem_map_aligned(fd, HUGE, HUGE);
+	memcpy(a, ref, HUGE);
+	FOLIOS_ARE(fd, HUGE, 1);
+
+	/* shared -> private with ZERO, back without */
+	CONVERT_FLAGS(fd, 16 * pg, 8 * pg, GMEM_PRIVATE, GMEM_CONVERT_ZERO);
+	CONVERT(fd, 16 * pg, 8 * pg, GMEM_SHARED);
+	memset(ref + 16 * pg, 0, 8 * pg);
+	EXPECT_EQ(page_diff(a, ref, HUGE_PAGES), -1);
+
+	/* private -> shared with ZERO */
+	CONVERT(fd, 40 * pg, 4 * pg, GMEM_PRIVATE);
+	CONVERT_FLAGS(fd, 40 * pg, 4 * pg, GMEM_SHARED, GMEM_CONVERT_ZERO);
+	memset(ref + 40 * pg, 0, 4 * pg);
+	EXPECT_EQ(page_diff(a, ref, HUGE_PAGES), -1);
+
+	/* the last page of the block, and the first */
+	CONVERT_FLAGS(fd, HUGE - pg, pg, GMEM_PRIVATE, GMEM_CONVERT_ZERO);
+	CONVERT_FLAGS(fd, 0, pg, GMEM_PRIVATE, GMEM_CONVERT_ZERO);
+	CONVERT(fd, 0, HUGE, GMEM_SHARED);
+	memset(ref + HUGE - pg, 0, pg);
+	memset(ref, 0, pg);
+	EXPECT_EQ(page_diff(a, ref, HUGE_PAGES), -1);
+	EXPECT_EQ(gmem_info(fd).allocated, HUGE);
+}
+
+static void populate_huge(void)
+{
+	long pg = page_size();
+	size_t len = 2 * HUGE;
+	unsigned char *a, *ref = pattern_buf(len, 60);
+	struct gmem_info info;
+	int fd;
+
+	gmem_need_huge_blocks(4);
+	fd = gmem_new_flags(len, GMEM_CREATE_HUGE | GMEM_CREATE_MMAP);
+	/* a whole block: one folio */
+	POPULATE(fd, 0, HUGE, ref);
+	FOLIOS_ARE(fd, HUGE, 1);
+	/* two pages of the empty second block */
+	POPULATE(fd, HUGE + 3 * pg, 2 * pg, ref + HUGE + 3 * pg);
+	info = gmem_info(fd);
+	test_diag("populating 2 pages of an empty block: allocated %#llx, %llu large folios",
+		  (unsigned long long)info.allocated,
+		  (unsigned long long)info.large_folios);
+	/* either the block is allocated whole, or just the two pages */
+	if (info.allocated == len)
+		FOLIOS_ARE(fd, len, 2);
+	else
+		FOLIOS_ARE(fd, HUGE + 2 * pg, 1);
+
+	/* the contents, once shared; what was not populated reads zero */
+	memset(ref + HUGE, 0, 3 * pg);
+	memset(ref + HUGE + 5 * pg, 0, HUGE - 5 * pg);
+	CONVERT(fd, 0, len, GMEM_SHARED);
+	a = gmem_map_aligned(fd, len, HUGE);
+	EXPECT_EQ(page_diff(a, ref, len / pg), -1);
+
+	/* populate over a populated folio rewrites just its pages */
+	CONVERT(fd, 0, len, GMEM_PRIVATE);
+	fill_pattern(ref + 9 * pg, pg, 99);
+	POPULATE(fd, 9 * pg, pg, ref + 9 * pg);
+	CONVERT(fd, 0, len, GMEM_SHARED);
+	EXPECT_EQ(page_diff(a, ref, len / pg), -1);
+	EXPECT_EQ(gmem_info(fd).large_folios, info.large_folios);
+}
+
+static void huge_param_off(void)
+{
+	int ret = gmem_set_huge_param(false);
+
+	if (ret)
+		FAIL("setting %s back to N: %s", GMEM_HUGE_PARAM,
+		     errno_name(-ret));
+}
+
+static void module_param(void)
+{
+	int fd, flagged, plain, ret = gmem_huge_param();
+
+	if (ret < 0)
+		FAIL("%s: %s", GMEM_HUGE_PARAM, errno_name(-ret));
+	EXPECT_EQ(ret, 0);		/* the default is N */
+	gmem_need_huge_blocks(4);
+
+	ret = gmem_set_huge_param(true);
+	if (ret)
+		FAIL("setting %s to Y: %s", GMEM_HUGE_PARAM, errno_name(-ret));
+	EXPECT_EQ(gmem_huge_param(), 1);
+	fd = gmem_new_flags(2 * HUGE, GMEM_CREATE_MMAP);
+	flagged = gmem_new_flags(HUGE, GMEM_CREATE_HUGE);
+	EXPECT_EQ(gmem_info(fd).flags, GMEM_CREATE_MMAP | GMEM_CREATE_HUGE);
+	EXPECT_EQ(gmem_fdinfo(fd).flags, GMEM_CREATE_MMAP | GMEM_CREATE_HUGE);
+	EXPECT_EQ(gmem_info(flagged).flags, GMEM_CREATE_HUGE);
+	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, HUGE));
+	FOLIOS_ARE(fd, HUGE, 1);
+
+	/* off again: new fds are small, the huge one stays huge */
+	huge_param_off();
+	EXPECT_EQ(gmem_huge_param(), 0);
+	plain = gmem_new_flags(HUGE, 0);
+	EXPECT_EQ(gmem_info(plain).flags, 0);
+	ASSERT_SYS(fallocate(plain, FALLOC_FL_KEEP_SIZE, 0, HUGE));
+	FOLIOS_ARE(plain, HUGE, 0);
+	EXPECT_EQ(gmem_info(fd).flags, GMEM_CREATE_MMAP | GMEM_CREATE_HUGE);
+	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, HUGE, HUGE));
+	FOLIOS_ARE(fd, 2 * HUGE, 2);
+}
+
+/*
+ * The max_order gmem_get_pfn() documents for @index: the largest order k,
+ * up to @folio_order, whose aligned block of 2^k pages around @index lies
+ * inside the binding [@bstart, @bend) and holds no shared page of
+ * [@shared_lo, @shared_hi).
+ */
+static int expected_order(uint64_t index, uint64_t bstart, uint64_t bend,
+			  int folio_order, uint64_t shared_lo,
+			  uint64_t shared_hi)
+{
+	for (int k = folio_order; k > 0; k--) {
+		uint64_t base = index & ~((1ULL << k) - 1);
+		uint64_t last = base + (1ULL << k);
+
+		if (base >= bstart && last <= bend &&
+		    (last <= shared_lo || base >= shared_hi))
+			return k;
+	}
+	return 0;
+}
+
+static void resolve_max_order(void)
+{
+	const uint64_t n = 4 * HUGE_PAGES;
+	struct gmem_test_resolve r0, r;
+	int ct, fd;
+	uint32_t slot;
+
+	gmem_need_huge_blocks(8);
+	ct = ct_open();
+	fd = gmem_new_flags(4 * HUGE, GMEM_CREATE_HUGE);
+	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, HUGE));
+	/* pages only in the second block */
+	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE,
+			     HUGE + 4 * page_size(), 4 * page_size()));
+	FOLIOS_ARE(fd, HUGE + 4 * page_size(), 1);
+
+	slot = CT_BIND(ct, fd, 0, n);
+	r0 = ct_resolve(ct, slot, 0);
+	ASSERT_EQ(r0.err, 0);
+	EXPECT_EQ(r0.folio_order, GMEM_HUGE_ORDER);
+	EXPECT_EQ(r0.max_order, GMEM_HUGE_ORDER);
+	for (uint64_t i = 1; i < HUGE_PAGES; i += 85) {
+		r = ct_resolve(ct, slot, i);
+		ASSERT_EQ(r.err, 0);
+		EXPECT_EQ(r.max_order, GMEM_HUGE_ORDER);
+		/* one folio: consecutive pfns */
+		EXPECT_EQ(r.pfn, r0.pfn + i);
+	}
+	/* a 4 KiB folio */
+	r = ct_resolve(ct, slot, HUGE_PAGES + 5);
+	ASSERT_EQ(r.err, 0);
+	EXPECT_EQ(r.folio_order, 0);
+	EXPECT_EQ(r.max_order, 0);
+	/* a resolve in an empty block allocates: whatever it is, max_order fits */
+	r = ct_resolve(ct, slot, 2 * HUGE_PAGES + 7);
+	ASSERT_EQ(r.err, 0);
+	test_diag("a resolve in an empty block: folio order %d, max_order %d",
+		  r.folio_order, r.max_order);
+	EXPECT_EQ(r.max_order, r.folio_order);
+	ct_unbind(ct, slot);
+
+	/* a binding that starts one page in: the block is not whole in it */
+	slot = CT_BIND(ct, fd, 1, HUGE_PAGES - 1);
+	for (uint64_t i = 1; i < HUGE_PAGES; i += 37) {
+		r = ct_resolve(ct, slot, i);
+		ASSERT_EQ(r.err, 0);
+		EXPECT_EQ(r.max_order, expected_order(i, 1, HUGE_PAGES,
+						      GMEM_HUGE_ORDER, 0, 0));
+	}
+	ct_unbind(ct, slot);
+	/* an aligned binding that ends inside the block */
+	slot = CT_BIND(ct, fd, 0, 256);
+	r = ct_resolve(ct, slot, 5);
+	ASSERT_EQ(r.err, 0);
+	EXPECT_EQ(r.max_order, 8);
+	ct_unbind(ct, slot);
+
+	/* one shared page in the folio bounds the order around it */
+	CONVERT(fd, 300 * page_size(), page_size(), GMEM_SHARED);
+	slot = CT_BIND(ct, fd, 0, n);
+	EXPECT_EQ(ct_resolve(ct, slot, 300).err, -EACCES);
+	for (uint64_t i = 0; i < HUGE_PAGES; i += 23) {
+		if (i == 300)
+			continue;
+		r = ct_resolve(ct, slot, i);
+		ASSERT_EQ(r.err, 0);
+		EXPECT_EQ(r.max_order, expected_order(i, 0, n, r.folio_order,
+						      300, 301));
+	}
+	r = ct_resolve(ct, slot, 301);
+	EXPECT_EQ(r.max_order, 0);
+	r = ct_resolve(ct, slot, 5);
+	EXPECT_EQ(r.max_order, 8);
+}
+
+static void fallback_fragmented(void)
+{
+	long pg = page_size();
+	long long avail = meminfo_kb("MemAvailable"), before, after;
+	size_t frag, len = 8 * HUGE;
+	unsigned char *anon, *a;
+	struct gmem_info info;
+	int fd;
+
+	ASSERT_GT(avail, 0);
+	write_str("/proc/self/oom_score_adj", "1000");
+	/*
+	 * Fill all but 64 MiB of what is available with 4 KiB anonymous
+	 * pages, then free every other one: half of that memory is free,
+	 * but in single pages.
+	 */
+	frag = ((size_t)avail * 1024 - 64 * MiB) & ~(HUGE - 1);
+	anon = mmap(NULL, frag, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_TRUE(anon != MAP_FAILED);
+	madvise(anon, frag, MADV_NOHUGEPAGE);
+	for (size_t off = 0; off < frag; off += pg)
+		anon[off] = 1;
+	for (size_t off = 0; off < frag; off += 2 * pg)
+		ASSERT_SYS(madvise(anon + off, pg, MADV_DONTNEED));
+	before = gmem_free_huge_blocks();
+
+	fd = gmem_new_flags(len, HUGE_MMAP);
+	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, len));
+	after = gmem_free_huge_blocks();
+	info = gmem_info(fd);
+	test_diag("%llu MiB fragmented; free 2 MiB blocks before %lld, after %lld; %llu MiB allocated as %llu large folios",
+		  (unsigned long long)(frag / MiB), before, after,
+		  (unsigned long long)(len / MiB),
+		  (unsigned long long)info.large_folios);
+	FOLIOS_ARE(fd, len, info.large_folios);
+	EXPECT_LE(info.large_folios, len / HUGE);
+
+	/* whatever the folios, the memory works: zeroed, and keeps data */
+	a = gmem_map_aligned(fd, len, HUGE);
+	EXPECT_EQ(nonzero_at(a, len), -1);
+	fill_pattern(a, len, 70);
+	EXPECT_EQ(pattern_mismatch(a, len, 70), -1);
+	EXPECT_EQ(gmem_info(fd).allocated, len);
+	ASSERT_SYS(munmap(anon, frag));
+}
+
+static const struct test huge_tests[] = {
+	TEST("fallocate: a whole 2 MiB block is one large folio, partial and unaligned blocks 4 KiB folios",
+	     fallocate_folios),
+	TEST("a fault on a shared mapping allocates and maps the whole 2 MiB block at once",
+	     fault_maps_block),
+	TEST("one page of a shared 2 MiB folio made private: SIGBUS there, neighbours kept, max_order 0",
+	     mixed_folio, .cleanup = ct_cleanup),
+	TEST("punching 4 KiB inside a 2 MiB folio zeroes that page only",
+	     punch_inside),
+	TEST("conversions of whole blocks and parts of them keep contents",
+	     convert_keeps_contents),
+	TEST("GMEM_CONVERT_ZERO on part of a 2 MiB folio zeroes that part only",
+	     convert_zero_subrange),
+	TEST("GMEM_POPULATE into a huge fd: a whole block is one folio, contents kept",
+	     populate_huge),
+	TEST("module parameter huge=Y makes new fds huge without the flag",
+	     module_param, .cleanup = huge_param_off),
+	TEST("gmem_test: max_order 9 for a private 2 MiB folio in an aligned binding, bounded by binding and shared pages",
+	     resolve_max_order, .cleanup = ct_cleanup),
+	TEST("fragmented memory: a huge fd still allocates, with smaller folios if need be",
+	     fallback_fragmented, .timeout = 180),
+};
+
+DEFINE_SUITE(huge_suite, "huge", huge_tests);
