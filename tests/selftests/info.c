@@ -2,8 +2,11 @@
 /*
  * GMEM_INFO and /proc/<pid>/fdinfo/<fd>: the same numbers, and the ones
  * the test's own steps (create flags, fallocate, punch, convert, populate,
- * faults) should have produced; st_blocks agrees with allocated.  EFAULT
- * for an unwritable argument, ENOTTY for commands the fd does not know.
+ * faults) should have produced, allocated_private and allocated_shared
+ * included; st_blocks agrees with allocated.  numa_mode and large_folios
+ * of NUMA and huge fds, poisoned after memory failure; the module-wide
+ * sums in /sys/class/misc/gmem/.  EFAULT for an unwritable argument,
+ * ENOTTY for commands the fd does not know.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -11,10 +14,13 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
+#include "fault.h"
 #include "gmemfd.h"
+#include "numa.h"
 
 #define PUNCH	(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)
 
@@ -23,55 +29,54 @@ struct expect {
 	uint32_t flags;
 	uint64_t allocated;
 	uint64_t shared;
+	uint64_t alloc_shared;		/* of allocated, the shared bytes */
+	uint32_t numa_mode;
+	uint64_t large;			/* large folios */
+	uint64_t poisoned;
 };
+
+static void show_info(const char *what, const struct gmem_info *i)
+{
+	test_diag("%s: size %llu flags %#x numa_mode %u allocated %llu private %llu shared %llu allocated_private %llu allocated_shared %llu large_folios %llu poisoned %llu",
+		  what, (unsigned long long)i->size, i->flags, i->numa_mode,
+		  (unsigned long long)i->allocated,
+		  (unsigned long long)i->private_bytes,
+		  (unsigned long long)i->shared_bytes,
+		  (unsigned long long)i->allocated_private,
+		  (unsigned long long)i->allocated_shared,
+		  (unsigned long long)i->large_folios,
+		  (unsigned long long)i->poisoned);
+}
 
 /* GMEM_INFO, fdinfo and fstat all say what @e says. */
 static void info_is_at(const char *file, int line, int fd, struct expect e)
 {
 	struct gmem_info info = gmem_info(fd), fdi = gmem_fdinfo(fd);
-	uint64_t private = e.size - e.shared;
+	struct gmem_info want = {
+		.size = e.size,
+		.flags = e.flags,
+		.numa_mode = e.numa_mode,
+		.allocated = e.allocated,
+		.private_bytes = e.size - e.shared,
+		.shared_bytes = e.shared,
+		.allocated_private = e.allocated - e.alloc_shared,
+		.allocated_shared = e.alloc_shared,
+		.large_folios = e.large,
+		.poisoned = e.poisoned,
+	};
 	struct stat st;
 
 	ASSERT_SYS(fstat(fd, &st));
-	if (info.size != e.size || info.flags != e.flags ||
-	    info.allocated != e.allocated || info.shared_bytes != e.shared ||
-	    info.private_bytes != private)
-		test_fail_at(file, line,
-			     "GMEM_INFO: size %llu flags %#x allocated %llu private %llu shared %llu; expected %llu %#x %llu %llu %llu",
-			     (unsigned long long)info.size, info.flags,
-			     (unsigned long long)info.allocated,
-			     (unsigned long long)info.private_bytes,
-			     (unsigned long long)info.shared_bytes,
-			     (unsigned long long)e.size, e.flags,
-			     (unsigned long long)e.allocated,
-			     (unsigned long long)private,
-			     (unsigned long long)e.shared);
-	if (fdi.size != info.size || fdi.flags != info.flags ||
-	    fdi.allocated != info.allocated ||
-	    fdi.private_bytes != info.private_bytes ||
-	    fdi.shared_bytes != info.shared_bytes)
-		test_fail_at(file, line,
-			     "fdinfo: size %llu flags %#x allocated %llu private %llu shared %llu; GMEM_INFO says %llu %#x %llu %llu %llu",
-			     (unsigned long long)fdi.size, fdi.flags,
-			     (unsigned long long)fdi.allocated,
-			     (unsigned long long)fdi.private_bytes,
-			     (unsigned long long)fdi.shared_bytes,
-			     (unsigned long long)info.size, info.flags,
-			     (unsigned long long)info.allocated,
-			     (unsigned long long)info.private_bytes,
-			     (unsigned long long)info.shared_bytes);
-	/* the counters of an fd without a NUMA policy, huge pages or poison */
-	if (info.numa_mode != GMEM_NUMA_DEFAULT || info.large_folios ||
-	    info.poisoned ||
-	    info.allocated_private + info.allocated_shared != info.allocated)
-		test_fail_at(file, line,
-			     "GMEM_INFO: numa_mode %u large_folios %llu poisoned %llu, allocated_private %llu + allocated_shared %llu != allocated %llu",
-			     info.numa_mode,
-			     (unsigned long long)info.large_folios,
-			     (unsigned long long)info.poisoned,
-			     (unsigned long long)info.allocated_private,
-			     (unsigned long long)info.allocated_shared,
-			     (unsigned long long)info.allocated);
+	if (memcmp(&info, &want, sizeof(info))) {
+		test_fail_at(file, line, "GMEM_INFO is not as expected");
+		show_info("GMEM_INFO", &info);
+		show_info("expected ", &want);
+	}
+	if (memcmp(&fdi, &info, sizeof(info))) {
+		test_fail_at(file, line, "fdinfo differs from GMEM_INFO");
+		show_info("fdinfo   ", &fdi);
+		show_info("GMEM_INFO", &info);
+	}
 	if ((uint64_t)st.st_size != e.size ||
 	    (uint64_t)st.st_blocks * 512 != e.allocated)
 		test_fail_at(file, line,
@@ -132,26 +137,33 @@ static void follows_steps(void)
 	CONVERT(fd, 16 * pg, 16 * pg, GMEM_SHARED);
 	INFO_IS(fd, .size = size, .flags = flags, .allocated = 6 * pg,
 		.shared = 16 * pg);
+	/* an allocated page becomes shared: allocated_shared follows */
 	CONVERT(fd, 0, pg, GMEM_SHARED);
 	INFO_IS(fd, .size = size, .flags = flags, .allocated = 6 * pg,
-		.shared = 17 * pg);
+		.shared = 17 * pg, .alloc_shared = pg);
 
 	/* populate allocates the private pages it fills */
 	POPULATE(fd, 40 * pg, 4 * pg, src);
 	INFO_IS(fd, .size = size, .flags = flags, .allocated = 10 * pg,
-		.shared = 17 * pg);
+		.shared = 17 * pg, .alloc_shared = pg);
 
 	/* faults on shared pages allocate them */
 	a = gmem_map(fd, size);
 	for (int i = 16; i < 20; i++)
 		a[i * pg] = 1;
 	INFO_IS(fd, .size = size, .flags = flags, .allocated = 14 * pg,
-		.shared = 17 * pg);
+		.shared = 17 * pg, .alloc_shared = 5 * pg);
 
 	/* back to private, partly: bytes move, allocated stays */
 	CONVERT(fd, 24 * pg, 8 * pg, GMEM_PRIVATE);
 	INFO_IS(fd, .size = size, .flags = flags, .allocated = 14 * pg,
-		.shared = 9 * pg);
+		.shared = 9 * pg, .alloc_shared = 5 * pg);
+	CONVERT(fd, 18 * pg, 2 * pg, GMEM_PRIVATE);
+	INFO_IS(fd, .size = size, .flags = flags, .allocated = 14 * pg,
+		.shared = 7 * pg, .alloc_shared = 3 * pg);
+	CONVERT(fd, 18 * pg, 2 * pg, GMEM_SHARED);
+	INFO_IS(fd, .size = size, .flags = flags, .allocated = 14 * pg,
+		.shared = 9 * pg, .alloc_shared = 5 * pg);
 
 	/* punch across shared and private: state stays, memory goes */
 	ASSERT_SYS(fallocate(fd, PUNCH, 0, 20 * pg));
@@ -161,14 +173,17 @@ static void follows_steps(void)
 	/* the whole range one way, then the other */
 	CONVERT(fd, 0, size, GMEM_SHARED);
 	INFO_IS(fd, .size = size, .flags = flags, .allocated = 4 * pg,
-		.shared = size);
+		.shared = size, .alloc_shared = 4 * pg);
 	CONVERT(fd, 0, size, GMEM_PRIVATE);
 	INFO_IS(fd, .size = size, .flags = flags, .allocated = 4 * pg);
 
 	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, size));
 	INFO_IS(fd, .size = size, .flags = flags, .allocated = size);
+	CONVERT(fd, size / 2, size / 2, GMEM_SHARED);
+	INFO_IS(fd, .size = size, .flags = flags, .allocated = size,
+		.shared = size / 2, .alloc_shared = size / 2);
 	ASSERT_SYS(fallocate(fd, PUNCH, 0, size));
-	INFO_IS(fd, .size = size, .flags = flags);
+	INFO_IS(fd, .size = size, .flags = flags, .shared = size / 2);
 }
 
 /* Refused calls change none of the numbers. */
@@ -181,13 +196,17 @@ static void refused_calls(void)
 
 	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 4 * pg));
 	INFO_IS(fd, .size = size, .flags = flags, .allocated = 4 * pg,
-		.shared = size);
+		.shared = size, .alloc_shared = 4 * pg);
 	EXPECT_ERRNO(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, size + pg), EINVAL);
 	EXPECT_ERRNO(gmem_convert_raw(fd, 0, size + pg, GMEM_PRIVATE, 0),
 		     EINVAL);
 	EXPECT_ERRNO(gmem_populate_raw(fd, 0, pg, &fd, NULL), EINVAL);
+	EXPECT_ERRNO(gmem_migrate_raw(fd, 0, size + pg, 0, NULL, NULL),
+		     EINVAL);
+	EXPECT_ERRNO(gmem_migrate_raw(fd, 0, size, UINT32_MAX, NULL, NULL),
+		     EINVAL);
 	INFO_IS(fd, .size = size, .flags = flags, .allocated = 4 * pg,
-		.shared = size);
+		.shared = size, .alloc_shared = 4 * pg);
 }
 
 /* Two fds: each has its own numbers. */
@@ -237,6 +256,7 @@ static void unknown_ioctl(void)
 	const unsigned long cmds[] = {
 		_IO(GMEM_IOCTL_TYPE, 0x04),
 		_IOWR(GMEM_IOCTL_TYPE, 0x04, struct gmem_info),
+		_IOWR(GMEM_IOCTL_TYPE, 0x05, struct gmem_migrate),
 		_IOWR(GMEM_IOCTL_TYPE, 0xff, struct gmem_info),
 		/* known numbers with the wrong size or direction */
 		_IOR(GMEM_IOCTL_TYPE, 0x03, uint32_t),
@@ -268,7 +288,198 @@ static void unknown_ioctl(void)
 	EXPECT_ERRNO(ioctl(dev, GMEM_INFO, &buf), ENOTTY);
 	EXPECT_ERRNO(ioctl(dev, GMEM_CONVERT, &buf), ENOTTY);
 	EXPECT_ERRNO(ioctl(dev, GMEM_POPULATE, &buf), ENOTTY);
+	EXPECT_ERRNO(ioctl(dev, GMEM_MIGRATE, &buf), ENOTTY);
 	INFO_IS(fd, .size = 4 * pg, .flags = GMEM_CREATE_MMAP);
+}
+
+/* A huge fd with a NUMA policy: numa_mode, large_folios, step by step. */
+static void huge_numa(void)
+{
+	long pg = page_size();
+	const uint64_t huge = GMEM_HUGE_SIZE, size = 4 * huge;
+	const uint32_t flags = GMEM_CREATE_HUGE | GMEM_CREATE_MMAP;
+	int node = __builtin_ctzll(numa_mem_mask());
+	unsigned char *a;
+	int fd;
+
+	gmem_need_huge_blocks(8);
+	fd = gmem_new_numa(size, flags, GMEM_NUMA_BIND, NODE_BIT(node));
+	INFO_IS(fd, .size = size, .flags = flags,
+		.numa_mode = GMEM_NUMA_BIND);
+	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, huge));
+	INFO_IS(fd, .size = size, .flags = flags,
+		.numa_mode = GMEM_NUMA_BIND, .allocated = huge, .large = 1);
+	/* part of a block: small folios */
+	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, huge, 3 * pg));
+	INFO_IS(fd, .size = size, .flags = flags,
+		.numa_mode = GMEM_NUMA_BIND, .allocated = huge + 3 * pg,
+		.large = 1);
+	/* half of the folio shared, then all of it */
+	CONVERT(fd, 0, huge / 2, GMEM_SHARED);
+	INFO_IS(fd, .size = size, .flags = flags,
+		.numa_mode = GMEM_NUMA_BIND, .allocated = huge + 3 * pg,
+		.shared = huge / 2, .alloc_shared = huge / 2, .large = 1);
+	CONVERT(fd, 0, 2 * huge, GMEM_SHARED);
+	INFO_IS(fd, .size = size, .flags = flags,
+		.numa_mode = GMEM_NUMA_BIND, .allocated = huge + 3 * pg,
+		.shared = 2 * huge, .alloc_shared = huge + 3 * pg, .large = 1);
+	/* a fault in an empty block of a huge fd allocates it whole */
+	CONVERT(fd, 2 * huge, huge, GMEM_SHARED);
+	a = gmem_map_aligned(fd, size, huge);
+	a[2 * huge + 5 * pg] = 1;
+	INFO_IS(fd, .size = size, .flags = flags,
+		.numa_mode = GMEM_NUMA_BIND, .allocated = 2 * huge + 3 * pg,
+		.shared = 3 * huge, .alloc_shared = 2 * huge + 3 * pg,
+		.large = 2);
+	/* a whole folio punched */
+	ASSERT_SYS(fallocate(fd, PUNCH, 0, huge));
+	INFO_IS(fd, .size = size, .flags = flags,
+		.numa_mode = GMEM_NUMA_BIND, .allocated = huge + 3 * pg,
+		.shared = 3 * huge, .alloc_shared = huge + 3 * pg, .large = 1);
+	/* GMEM_MIGRATE to the node they are on changes nothing */
+	EXPECT_EQ(MIGRATE(fd, 0, size, node), 0);
+	INFO_IS(fd, .size = size, .flags = flags,
+		.numa_mode = GMEM_NUMA_BIND, .allocated = huge + 3 * pg,
+		.shared = 3 * huge, .alloc_shared = huge + 3 * pg, .large = 1);
+	ASSERT_SYS(close(fd));
+
+	/* each mode shows as itself */
+	for (uint32_t mode = GMEM_NUMA_DEFAULT; mode <= GMEM_NUMA_INTERLEAVE;
+	     mode++) {
+		fd = gmem_new_numa(pg, 0, mode,
+				   mode == GMEM_NUMA_DEFAULT ? 0 :
+				   NODE_BIT(node));
+		INFO_IS(fd, .size = pg, .numa_mode = mode);
+		ASSERT_SYS(close(fd));
+	}
+}
+
+/* In a child: MADV_HWPOISON the page at @p, then touch it. */
+static void poison_child(unsigned char *p)
+{
+	struct sigaction sa = { .sa_handler = SIG_DFL };
+	volatile unsigned char v;
+
+	sigaction(SIGBUS, &sa, NULL);
+	if (madvise(p, page_size(), MADV_HWPOISON))
+		_exit(errno == EINVAL ? 3 : 2);
+	v = p[0];
+	(void)v;
+	_exit(1);	/* the touch worked: the page is still there */
+}
+
+static void poisoned(void)
+{
+	long pg = page_size();
+	const uint64_t size = 8 * pg;
+	const uint32_t flags = GMEM_CREATE_MMAP | GMEM_CREATE_SHARED;
+	int fd = gmem_new_flags(size, flags), status;
+	unsigned char *a = gmem_map(fd, size);
+	struct gmem_stats st0 = gmem_stats(), st;
+	pid_t pid;
+
+	fault_install();
+	memset(a, 1, size);
+	INFO_IS(fd, .size = size, .flags = flags, .allocated = size,
+		.shared = size, .alloc_shared = size);
+	pid = ASSERT_SYS(fork());
+	if (pid == 0)
+		poison_child(a + 3 * pg);
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 3)
+		test_skip("MADV_HWPOISON: EINVAL (no CONFIG_MEMORY_FAILURE)");
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 2)
+		FAIL("madvise(MADV_HWPOISON) failed");
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGBUS)
+		FAIL("the child that poisoned the page was not killed by SIGBUS (status %#x)",
+		     status);
+
+	/* the page is gone from allocated, and counted as poisoned */
+	INFO_IS(fd, .size = size, .flags = flags, .allocated = size - pg,
+		.shared = size, .alloc_shared = size - pg, .poisoned = pg);
+	st = gmem_stats();
+	EXPECT_EQ(st.poisoned_bytes, st0.poisoned_bytes + pg);
+	EXPECT_EQ(st.allocated_bytes, st0.allocated_bytes - pg);
+	/* fallocate leaves it alone */
+	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, size));
+	INFO_IS(fd, .size = size, .flags = flags, .allocated = size - pg,
+		.shared = size, .alloc_shared = size - pg, .poisoned = pg);
+	/* punched, it is gone from poisoned too */
+	ASSERT_SYS(fallocate(fd, PUNCH, 3 * pg, pg));
+	INFO_IS(fd, .size = size, .flags = flags, .allocated = size - pg,
+		.shared = size, .alloc_shared = size - pg);
+	EXPECT_EQ(gmem_stats().poisoned_bytes, st0.poisoned_bytes);
+	EXPECT_EQ(a[3 * pg], 0);
+	INFO_IS(fd, .size = size, .flags = flags, .allocated = size,
+		.shared = size, .alloc_shared = size);
+}
+
+static void stats_are_at(const char *file, int line, struct gmem_stats base,
+			 const int *fds, unsigned int n)
+{
+	struct gmem_stats want = base, got = gmem_stats();
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct gmem_info info = gmem_info(fds[i]);
+
+		want.allocated_bytes += info.allocated;
+		want.private_bytes += info.allocated_private;
+		want.shared_bytes += info.allocated_shared;
+		want.large_folios += info.large_folios;
+		want.poisoned_bytes += info.poisoned;
+		want.fds++;
+	}
+	if (memcmp(&got, &want, sizeof(got)))
+		test_fail_at(file, line,
+			     "%s: allocated_bytes %llu private_bytes %llu shared_bytes %llu large_folios %llu poisoned_bytes %llu fds %llu; expected %llu %llu %llu %llu %llu %llu",
+			     GMEM_STATS_DIR, got.allocated_bytes,
+			     got.private_bytes, got.shared_bytes,
+			     got.large_folios, got.poisoned_bytes, got.fds,
+			     want.allocated_bytes, want.private_bytes,
+			     want.shared_bytes, want.large_folios,
+			     want.poisoned_bytes, want.fds);
+}
+
+#define STATS_ARE(base, ...)						\
+	stats_are_at(__FILE__, __LINE__, base, (const int[]){ __VA_ARGS__ }, \
+		     ARRAY_SIZE(((const int[]){ __VA_ARGS__ })))
+
+static void module_stats(void)
+{
+	long pg = page_size();
+	const uint64_t huge = GMEM_HUGE_SIZE;
+	struct gmem_stats base = gmem_stats();
+	unsigned char *m;
+	int a, b;
+
+	test_diag("before: allocated_bytes %llu, fds %llu", base.allocated_bytes,
+		  base.fds);
+	gmem_need_huge_blocks(4);
+	/* a private huge fd and a shared one */
+	a = gmem_new_flags(2 * huge, GMEM_CREATE_HUGE);
+	b = gmem_new_flags(16 * pg, GMEM_CREATE_MMAP | GMEM_CREATE_SHARED);
+	STATS_ARE(base, a, b);
+	ASSERT_SYS(fallocate(a, FALLOC_FL_KEEP_SIZE, 0, huge + 2 * pg));
+	STATS_ARE(base, a, b);
+	EXPECT_EQ(gmem_stats().large_folios, base.large_folios + 1);
+	m = gmem_map(b, 16 * pg);
+	memset(m, 1, 8 * pg);
+	STATS_ARE(base, a, b);
+	EXPECT_EQ(gmem_stats().shared_bytes, base.shared_bytes + 8 * pg);
+	CONVERT(a, 0, huge / 2, GMEM_SHARED);
+	CONVERT(b, 4 * pg, 8 * pg, GMEM_PRIVATE);
+	STATS_ARE(base, a, b);
+	EXPECT_EQ(gmem_stats().allocated_bytes,
+		  base.allocated_bytes + huge + 10 * pg);
+	/* closed (and unmapped): its share goes */
+	ASSERT_SYS(munmap(m, 16 * pg));
+	ASSERT_SYS(close(b));
+	STATS_ARE(base, a);
+	ASSERT_SYS(fallocate(a, PUNCH, 0, 2 * huge));
+	STATS_ARE(base, a);
+	ASSERT_SYS(close(a));
+	STATS_ARE(base);
+	EXPECT_EQ(gmem_stats().fds, base.fds);
 }
 
 static const struct test info_tests[] = {
@@ -280,6 +491,12 @@ static const struct test info_tests[] = {
 	TEST("each fd its own numbers; a dup()ed fd the same", per_fd),
 	TEST("unwritable argument: EFAULT", bad_pointer),
 	TEST("unknown ioctl commands: ENOTTY, argument untouched", unknown_ioctl),
+	TEST("a huge fd with a NUMA policy: numa_mode, large_folios and allocated_shared follow each step",
+	     huge_numa),
+	TEST("memory failure: poisoned counts the lost page until it is punched",
+	     poisoned, .kmsg_allow = "hardware memory corruption"),
+	TEST("sysfs stats: the sums over the open fds, as fds come, change and go",
+	     module_stats),
 };
 
 DEFINE_SUITE(info_suite, "info", info_tests);
