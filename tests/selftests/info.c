@@ -375,11 +375,12 @@ static void poisoned(void)
 	const uint32_t flags = GMEM_CREATE_MMAP | GMEM_CREATE_SHARED;
 	int fd = gmem_new_flags(size, flags), status;
 	unsigned char *a = gmem_map(fd, size);
-	struct gmem_stats st0 = gmem_stats(), st;
+	struct gmem_stats st0, st;
 	pid_t pid;
 
 	fault_install();
 	memset(a, 1, size);
+	st0 = gmem_stats();
 	INFO_IS(fd, .size = size, .flags = flags, .allocated = size,
 		.shared = size, .alloc_shared = size);
 	pid = ASSERT_SYS(fork());
