@@ -11,10 +11,13 @@
  * checks and the work behind them get exercised:
  *
  *   GMEM_CREATE    every field of struct gmem_create, sizes from 0 to past
- *                  a page with zero and non-zero tails, argument pointers
- *                  NULL, unmapped, kernel, non-canonical and straddling an
- *                  unmapped page
- *   GMEM_CONVERT, GMEM_POPULATE, GMEM_INFO
+ *                  a page with zero and non-zero tails (and ending inside
+ *                  the NUMA fields), argument pointers NULL, unmapped,
+ *                  kernel, non-canonical and straddling an unmapped page;
+ *                  GMEM_CREATE_HUGE; NUMA modes, mask lengths and masks
+ *                  (empty, nodes without memory or past the possible ones,
+ *                  several for PREFERRED, unreadable or cut short)
+ *   GMEM_CONVERT, GMEM_POPULATE, GMEM_INFO, GMEM_MIGRATE
  *                  every field, read-only argument pages (the results that
  *                  are written back), populate sources that are unmapped,
  *                  end at an unmapped page, are unaligned, or are a
@@ -41,6 +44,12 @@
  * read (mappings, the consumer).  Fds larger than 8192 pages are modeled in
  * two windows of 1024 pages at their ends; calls that would touch pages
  * between them are drawn only to fail, or to cover that middle whole.
+ * Huge fds (always mappable in the pool) are modeled by 2 MiB block: a
+ * block allocated whole, or touched while empty, is one large folio until
+ * punched; where gmem fell back to small folios the model learns it from
+ * mincore().  The pool's fds get random valid NUMA policies; GMEM_MIGRATE
+ * must keep every page's contents and state, and say it moved no more
+ * than the model holds in the range (widened to whole 2 MiB blocks).
  *
  * Single-threaded and deterministic: `gmem-fuzz -s SEED -n N` replays a
  * run call for call (the seed is printed first); -v FROM prints every
@@ -52,6 +61,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -108,6 +118,7 @@
 struct pstate {
 	uint8_t shared;
 	uint8_t present;
+	uint8_t big;		/* first page of a block held as one 2 MiB folio */
 	uint64_t hash;		/* of the contents; HASH_UNKNOWN: unchecked */
 };
 
@@ -122,7 +133,19 @@ struct gfd {
 	struct pstate *w[2];
 	uint8_t mid_shared;	/* pages outside the windows: absent, zero */
 	int bound;		/* consumer slots bound to it */
+	uint32_t numa_mode;	/* GMEM_NUMA_* it was created with */
+	uint64_t numa_mask;	/* its nodes (BIND, PREFERRED, INTERLEAVE) */
+	bool migrated;		/* GMEM_MIGRATE may have moved pages off them */
+	/*
+	 * A punch split a 2 MiB folio: how many large folios the split left
+	 * depends on the kernel (uniform or not), so large_folios is then
+	 * only bounded, not counted.
+	 */
+	bool large_unknown;
 };
+
+/* The pages of a 2 MiB block, GMEM_CREATE_HUGE's folio. */
+#define HUGE_PAGES	512
 
 struct mapping {
 	bool used;
@@ -150,6 +173,8 @@ struct expect {
 
 static long ps;
 static uint64_t max_size;
+static uint64_t mem_nodes;	/* nodes (below 64) with memory */
+static int possible_nodes;	/* nr_node_ids */
 static uint64_t hash_zero;
 static struct rng R;
 static unsigned long long ncalls = 1000000, call_no, verbose_from = ULLONG_MAX;
@@ -171,7 +196,7 @@ static double stat_time[32];
 static const char *const call_names[] = {
 	"create", "convert", "populate", "info", "fallocate", "mmap",
 	"touch", "munmap", "ioctl-other", "file-ops", "bind", "unbind",
-	"resolve", "rw", "events", "kstress", "close",
+	"resolve", "rw", "events", "kstress", "close", "migrate",
 };
 
 /* ---- output ---- */
@@ -348,6 +373,59 @@ static uint64_t count_pages(struct gfd *g, bool shared)
 	return n;
 }
 
+static bool is_huge(struct gfd *g)
+{
+	return g->flags & GMEM_CREATE_HUGE;
+}
+
+/* Block @b (its first page) is inside the fd, modeled, and holds nothing. */
+static bool block_empty(struct gfd *g, uint64_t b)
+{
+	if (b + HUGE_PAGES > g->npages || !in_windows(g, b, b + HUGE_PAGES))
+		return false;
+	for (uint64_t i = b; i < b + HUGE_PAGES; i++)
+		if (pg(g, i)->present)
+			return false;
+	return true;
+}
+
+/*
+ * Page @i was allocated by a fault, a resolve or populate: in a huge fd
+ * gmem allocates the whole 2 MiB block around it when the block is empty.
+ */
+static void model_got_page(struct gfd *g, uint64_t i)
+{
+	uint64_t b = i - i % HUGE_PAGES;
+	struct pstate *q = pg(g, i);
+
+	if (q->present)
+		return;
+	if (is_huge(g) && block_empty(g, b)) {
+		for (uint64_t j = b; j < b + HUGE_PAGES; j++)
+			pg(g, j)->present = 1;
+		pg(g, b)->big = 1;
+		return;
+	}
+	q->present = 1;
+}
+
+/* fallocate() of pages [a, b): empty blocks wholly inside are one folio. */
+static void model_alloc(struct gfd *g, uint64_t a, uint64_t b);
+
+/* Punch of pages [a, b): a 2 MiB folio cut in part is split. */
+static void model_punch(struct gfd *g, uint64_t a, uint64_t b);
+
+/* Large folios the model knows of. */
+static uint64_t count_big(struct gfd *g)
+{
+	uint64_t n = 0;
+
+	for (int k = 0; k < g->nwin; k++)
+		for (uint64_t i = 0; i < g->wn[k]; i++)
+			n += g->w[k][i].big;
+	return n;
+}
+
 static uint64_t held_bytes(void)
 {
 	uint64_t n = 0;
@@ -370,6 +448,33 @@ static uint64_t held_bytes(void)
 		}							\
 	}
 
+static void model_alloc(struct gfd *g, uint64_t a, uint64_t b)
+{
+	if (is_huge(g))
+		for (uint64_t blk = (a + HUGE_PAGES - 1) / HUGE_PAGES * HUGE_PAGES;
+		     blk + HUGE_PAGES <= b; blk += HUGE_PAGES)
+			if (block_empty(g, blk))
+				pg(g, blk)->big = 1;
+	FOR_PAGES(g, a, b, q, q->present = 1);
+}
+
+static void model_punch(struct gfd *g, uint64_t a, uint64_t b)
+{
+	if (is_huge(g)) {
+		for (uint64_t blk = a - a % HUGE_PAGES; blk < b;
+		     blk += HUGE_PAGES) {
+			struct pstate *q = pg(g, blk);
+
+			if (!q || !q->big)
+				continue;
+			if (blk < a || blk + HUGE_PAGES > b)
+				g->large_unknown = true;
+			q->big = 0;
+		}
+	}
+	FOR_PAGES(g, a, b, q, { q->present = 0; q->hash = hash_zero; });
+}
+
 static void model_init(struct gfd *g, int fd, uint64_t size, uint32_t flags)
 {
 	*g = (struct gfd) { .used = true, .fd = fd, .flags = flags, .size = size,
@@ -381,6 +486,14 @@ static void model_init(struct gfd *g, int fd, uint64_t size, uint32_t flags)
 		g->nwin = 2;
 		g->wn[0] = g->wn[1] = WIN_PAGES;
 		g->wstart[1] = g->npages - WIN_PAGES;
+		/*
+		 * A huge fd's blocks lie whole in a window or whole in the
+		 * middle: the second window starts on a block.
+		 */
+		if (flags & GMEM_CREATE_HUGE) {
+			g->wstart[1] -= g->wstart[1] % HUGE_PAGES;
+			g->wn[1] = g->npages - g->wstart[1];
+		}
 		g->mid_shared = !!(flags & GMEM_CREATE_SHARED);
 	}
 	for (int k = 0; k < g->nwin; k++) {
@@ -596,26 +709,32 @@ static int new_slot_in_pool(void)
 	return -1;
 }
 
+static void resync_present(int gi, uint64_t a, uint64_t b);
+
 /* GMEM_INFO, st_blocks and fdinfo against each other and the model. */
 static void check_fd_state(int gi)
 {
 	struct gfd *g = &fds[gi];
-	unsigned long long v[5] = { 0 };
 	static const char *const keys[] = {
 		"gmem-size:", "gmem-flags:", "gmem-allocated:", "gmem-private:",
-		"gmem-shared:",
+		"gmem-shared:", "gmem-numa-mode:", "gmem-allocated-private:",
+		"gmem-allocated-shared:", "gmem-large-folios:", "gmem-poisoned:",
 	};
+	unsigned long long v[10] = { 0 }, node_sum = 0, node_bytes;
 	char path[64], line[256];
 	struct gmem_info info;
 	struct stat st;
-	uint64_t present, shared, present_shared;
-	int seen = 0;
+	uint64_t present, shared, present_shared, big;
+	bool large_ok, resynced = false;
+	int seen = 0, node;
 	FILE *f;
 
 	if (g->closed)
 		return;
+again:
 	present = count_pages(g, false) * ps;
 	shared = count_pages(g, true) * ps;
+	big = count_big(g);
 	present_shared = 0;
 	for (int k = 0; k < g->nwin; k++)
 		for (uint64_t i = 0; i < g->wn[k]; i++)
@@ -624,6 +743,31 @@ static void check_fd_state(int gi)
 	memset(&info, 0xa5, sizeof(info));
 	if (ioctl(g->fd, GMEM_INFO, &info))
 		bad("check: GMEM_INFO of pool fd %d: %s", gi, errno_name(errno));
+	/*
+	 * Where a 2 MiB folio could not be had, a huge fd falls back to a
+	 * page: the model, which assumed the block, learns from mincore.
+	 */
+	if (is_huge(g) && info.allocated != present && !resynced &&
+	    (g->flags & GMEM_CREATE_MMAP)) {
+		printf("# pool fd %d: huge fd holds %llu bytes, the model %llu: resynced (small folios where 2 MiB ones could not be had?)\n",
+		       gi, (unsigned long long)info.allocated,
+		       (unsigned long long)present);
+		for (int k = 0; k < g->nwin; k++) {
+			resync_present(gi, g->wstart[k], g->wstart[k] + g->wn[k]);
+			/* a block not all there is no 2 MiB folio */
+			for (uint64_t i = 0; i < g->wn[k]; i++) {
+				struct pstate *q = &g->w[k][i];
+				uint64_t idx = g->wstart[k] + i;
+
+				for (uint64_t j = idx; q->big && j < idx + HUGE_PAGES; j++)
+					if (!pg(g, j) || !pg(g, j)->present)
+						q->big = 0;
+			}
+		}
+		g->large_unknown = true;
+		resynced = true;
+		goto again;
+	}
 	if (fstat(g->fd, &st))
 		bad("check: fstat: %s", errno_name(errno));
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", g->fd);
@@ -631,7 +775,7 @@ static void check_fd_state(int gi)
 	if (!f)
 		bad("check: %s: %s", path, errno_name(errno));
 	while (fgets(line, sizeof(line), f)) {
-		for (int i = 0; i < 5; i++) {
+		for (int i = 0; i < 10; i++) {
 			size_t n = strlen(keys[i]);
 
 			if (!strncmp(line, keys[i], n)) {
@@ -639,18 +783,40 @@ static void check_fd_state(int gi)
 				seen |= 1 << i;
 			}
 		}
+		if (sscanf(line, "gmem-node%d: %llu", &node, &node_bytes) == 2) {
+			node_sum += node_bytes;
+			/* BIND and INTERLEAVE place only on their nodes */
+			if (!g->migrated && node_bytes &&
+			    (g->numa_mode == GMEM_NUMA_BIND ||
+			     g->numa_mode == GMEM_NUMA_INTERLEAVE) &&
+			    (node < 0 || node >= 64 ||
+			     !(g->numa_mask & 1ULL << node)))
+				bad("check: pool fd %d has %llu bytes on node %d, outside its nodes %#llx",
+				    gi, node_bytes, node,
+				    (unsigned long long)g->numa_mask);
+		}
 	}
 	fclose(f);
-	if (seen != 0x1f)
-		bad("check: %s lacks gmem- lines", path);
+	if (seen != 0x3ff)
+		bad("check: %s lacks gmem- lines (seen %#x)", path, seen);
+	/*
+	 * The model knows every 2 MiB folio until a punch splits one; then
+	 * the blocks it knows are large folios still, and each large folio
+	 * holds at least two pages.
+	 */
+	if (g->large_unknown)
+		large_ok = info.large_folios >= big &&
+			   info.large_folios * 2 * ps <= info.allocated;
+	else
+		large_ok = info.large_folios == big;
 	if (info.size != g->size || info.flags != g->flags ||
-	    info.numa_mode != GMEM_NUMA_DEFAULT ||
+	    info.numa_mode != g->numa_mode ||
 	    info.allocated != present || info.shared_bytes != shared ||
 	    info.private_bytes != g->size - shared ||
 	    info.allocated_shared != present_shared ||
 	    info.allocated_private != present - present_shared ||
-	    info.large_folios || info.poisoned)
-		bad("check: pool fd %d: GMEM_INFO size %llu flags %#x numa_mode %u allocated %llu private %llu shared %llu allocated_private %llu allocated_shared %llu large_folios %llu poisoned %llu; model: size %llu flags %#x allocated %llu shared %llu allocated_shared %llu",
+	    !large_ok || info.poisoned)
+		bad("check: pool fd %d: GMEM_INFO size %llu flags %#x numa_mode %u allocated %llu private %llu shared %llu allocated_private %llu allocated_shared %llu large_folios %llu poisoned %llu; model: size %llu flags %#x numa_mode %u allocated %llu shared %llu allocated_shared %llu large folios %llu%s",
 		    gi, (unsigned long long)info.size, info.flags,
 		    info.numa_mode, (unsigned long long)info.allocated,
 		    (unsigned long long)info.private_bytes,
@@ -659,9 +825,11 @@ static void check_fd_state(int gi)
 		    (unsigned long long)info.allocated_shared,
 		    (unsigned long long)info.large_folios,
 		    (unsigned long long)info.poisoned,
-		    (unsigned long long)g->size, g->flags,
+		    (unsigned long long)g->size, g->flags, g->numa_mode,
 		    (unsigned long long)present, (unsigned long long)shared,
-		    (unsigned long long)present_shared);
+		    (unsigned long long)present_shared,
+		    (unsigned long long)big,
+		    g->large_unknown ? " or more (a 2 MiB folio was split)" : "");
 	if ((uint64_t)st.st_size != g->size || (uint64_t)st.st_blocks * 512 != present ||
 	    !S_ISREG(st.st_mode) || st.st_blksize != ps)
 		bad("check: pool fd %d: fstat size %lld blocks %lld blksize %ld mode %o; model size %llu allocated %llu",
@@ -669,19 +837,42 @@ static void check_fd_state(int gi)
 		    (long)st.st_blksize, st.st_mode, (unsigned long long)g->size,
 		    (unsigned long long)present);
 	if (v[0] != info.size || v[1] != info.flags || v[2] != info.allocated ||
-	    v[3] != info.private_bytes || v[4] != info.shared_bytes)
-		bad("check: pool fd %d: fdinfo %llu %#llx %llu %llu %llu differs from GMEM_INFO",
-		    gi, v[0], v[1], v[2], v[3], v[4]);
+	    v[3] != info.private_bytes || v[4] != info.shared_bytes ||
+	    v[5] != info.numa_mode || v[6] != info.allocated_private ||
+	    v[7] != info.allocated_shared || v[8] != info.large_folios ||
+	    v[9] != info.poisoned)
+		bad("check: pool fd %d: fdinfo %llu %#llx %llu %llu %llu %llu %llu %llu %llu %llu differs from GMEM_INFO",
+		    gi, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8],
+		    v[9]);
+	if (node_sum != info.allocated)
+		bad("check: pool fd %d: the gmem-node lines add up to %llu, allocated is %llu",
+		    gi, node_sum, (unsigned long long)info.allocated);
 }
 
-/* Resync which pages are allocated, through mincore() of a mapping. */
+/*
+ * Resync which pages are allocated, through mincore() of a mapping.  In a
+ * huge fd over whole blocks (a fault allocates its block), and a block
+ * that was empty and is full now came as one 2 MiB folio.
+ */
 static void resync_present(int gi, uint64_t a, uint64_t b)
 {
 	struct gfd *g = &fds[gi];
 	unsigned char *vec, *m;
+	uint8_t *was_empty = NULL;
 
 	if (!(g->flags & GMEM_CREATE_MMAP) || g->closed || a >= b)
 		return;
+	if (is_huge(g)) {
+		a -= a % HUGE_PAGES;
+		b = (b + HUGE_PAGES - 1) / HUGE_PAGES * HUGE_PAGES;
+		if (b > g->npages)
+			b = g->npages;
+		was_empty = calloc((b - a) / HUGE_PAGES + 1, 1);
+		if (!was_empty)
+			bad("resync: out of memory");
+		for (uint64_t blk = a; blk < b; blk += HUGE_PAGES)
+			was_empty[(blk - a) / HUGE_PAGES] = block_empty(g, blk);
+	}
 	m = mmap(NULL, (b - a) * ps, PROT_NONE, MAP_SHARED, g->fd, a * ps);
 	if (m == MAP_FAILED)
 		bad("resync: mmap: %s", errno_name(errno));
@@ -697,23 +888,60 @@ static void resync_present(int gi, uint64_t a, uint64_t b)
 			bad("resync: page %llu between the windows is allocated",
 			    (unsigned long long)i);
 	}
+	if (was_empty) {
+		for (uint64_t blk = a; blk < b; blk += HUGE_PAGES) {
+			bool full = blk + HUGE_PAGES <= b;
+
+			for (uint64_t i = blk; full && i < blk + HUGE_PAGES; i++)
+				full = vec[i - a] & 1;
+			if (was_empty[(blk - a) / HUGE_PAGES] && full)
+				pg(g, blk)->big = 1;
+		}
+		free(was_empty);
+	}
 	free(vec);
 	munmap(m, (b - a) * ps);
 }
 
 /* A new fd for the pool, outside the fuzzed calls. */
+/* A valid NUMA policy: mostly the default, else over nodes with memory. */
+static void gen_policy(uint32_t *mode, uint64_t *mask)
+{
+	uint64_t m;
+
+	*mode = rng_pct(&R, 40) ? GMEM_NUMA_DEFAULT : rng_range(&R, 1, 3);
+	*mask = 0;
+	if (*mode == GMEM_NUMA_DEFAULT)
+		return;
+	do
+		m = mem_nodes & rng_next(&R);
+	while (!m);
+	if (*mode == GMEM_NUMA_PREFERRED)
+		m &= -m;		/* one node */
+	*mask = m;
+}
+
 static void pool_add(uint64_t size, uint32_t flags)
 {
+	static uint64_t word;
 	struct gmem_create c = { .size = sizeof(c), .flags = flags, .length = size };
 	int gi = new_slot_in_pool(), fd;
 
 	if (gi < 0)
 		return;
+	gen_policy(&c.numa_mode, &word);
+	if (c.numa_mode != GMEM_NUMA_DEFAULT) {
+		c.numa_maxnode = 64;
+		c.numa_nodes = (uintptr_t)&word;
+	}
 	fd = ioctl(dev_fd, GMEM_CREATE, &c);
 	if (fd < 0)
-		bad("pool: GMEM_CREATE of %llu bytes: %s", (unsigned long long)size,
-		    errno_name(errno));
+		bad("pool: GMEM_CREATE of %llu bytes, flags %#x, NUMA mode %u mask %#llx: %s",
+		    (unsigned long long)size, flags, c.numa_mode,
+		    (unsigned long long)word, errno_name(errno));
 	model_init(&fds[gi], fd, size, flags);
+	fds[gi].numa_mode = c.numa_mode;
+	fds[gi].numa_mask = c.numa_mode ? word : 0;
 }
 
 static void slot_release(int s);
@@ -750,6 +978,9 @@ static void pool_tend(void)
 		uint32_t flags = rng_below(&R, 4);
 		uint64_t size;
 
+		/* huge fds always mappable: the model can then resync them */
+		if (rng_pct(&R, 30))
+			flags |= GMEM_CREATE_HUGE | GMEM_CREATE_MMAP;
 		switch (rng_below(&R, 6)) {
 		case 0: size = max_size; break;
 		case 1: size = (1ULL << 32) + ps; break;
@@ -767,35 +998,161 @@ static void pool_tend(void)
 		for (int k = 0; k < g->nwin; k++) {
 			if (fallocate(g->fd, PUNCH, g->wstart[k] * ps, g->wn[k] * ps))
 				bad("pool: punch: %s", errno_name(errno));
-			for (uint64_t i = 0; i < g->wn[k]; i++)
-				g->w[k][i].present = 0, g->w[k][i].hash = hash_zero;
+			model_punch(g, g->wstart[k], g->wstart[k] + g->wn[k]);
 		}
 	}
 }
 
 /* ---- the calls ---- */
 
+/*
+ * The NUMA fields of a GMEM_CREATE: a mode (mostly a known one), a mask
+ * length and a mask placed at the end of page_b (the page after it is
+ * unmapped) or nowhere readable.  *@words_readable says how many __u64
+ * words of it can be read.
+ */
+static void gen_numa_args(struct gmem_create *c, uint64_t *words_readable)
+{
+	static const uint32_t maxnodes[] = {
+		0, 1, 2, 3, 63, 64, 65, 128, 1024, 32768, 32769, UINT32_MAX,
+	};
+	uint32_t maxnode, nwords;
+	uint64_t *mask;
+
+	c->numa_mode = rng_pct(&R, 90) ? rng_below(&R, 4) :
+		       rng_pct(&R, 50) ? 4 : (uint32_t)rng_next(&R);
+	*words_readable = 0;
+	if (c->numa_mode == GMEM_NUMA_DEFAULT && rng_pct(&R, 85))
+		return;
+	maxnode = rng_pct(&R, 60) ? 64 : rng_pct(&R, 80) ?
+		  maxnodes[rng_below(&R, sizeof(maxnodes) / sizeof(maxnodes[0]))] :
+		  (uint32_t)rng_next(&R) >> rng_below(&R, 32);
+	c->numa_maxnode = maxnode;
+	nwords = maxnode / 64 + !!(maxnode % 64);
+	if (nwords > (uint32_t)ps / 8)
+		nwords = ps / 8;
+	switch (rng_below(&R, 12)) {
+	case 0: c->numa_nodes = 0; return;
+	case 1: c->numa_nodes = (uintptr_t)guard; return;
+	case 2: c->numa_nodes = 0xffffffff81000000ULL; return;
+	case 3:		/* the mask runs into the unmapped page */
+		*words_readable = nwords ? rng_below(&R, nwords) : 0;
+		break;
+	default:
+		*words_readable = nwords;
+		break;
+	}
+	mask = (uint64_t *)(page_b + ps) - *words_readable;
+	c->numa_nodes = (uintptr_t)mask;
+	for (uint64_t i = 0; i < *words_readable; i++)
+		mask[i] = 0;
+	if (!*words_readable)
+		return;
+	switch (rng_below(&R, 8)) {
+	case 0: mask[0] = 0; break;
+	case 1: mask[0] = rng_next(&R); break;
+	case 2: mask[0] = 1ULL << rng_below(&R, 64); break;
+	case 3: mask[0] = mem_nodes & -mem_nodes; break;
+	default: mask[0] = mem_nodes & (rng_next(&R) | (mem_nodes & -mem_nodes)); break;
+	}
+	if (*words_readable > 1 && rng_pct(&R, 15))
+		mask[rng_below(&R, *words_readable)] |= 1ULL << rng_below(&R, 64);
+}
+
+/*
+ * The errors the NUMA fields of @c may get, with @readable of the mask's
+ * words readable: README's EINVAL and EFAULT.
+ */
+static void numa_expect(const struct gmem_create *c, uint64_t readable,
+			struct expect *e)
+{
+	const uint64_t *mask = (const uint64_t *)(uintptr_t)c->numa_nodes;
+	uint32_t maxnode = c->numa_maxnode;
+	uint64_t nwords = maxnode / 64 + !!(maxnode % 64), nodes = 0;
+	bool invalid = false;
+
+	if (c->numa_mode > GMEM_NUMA_INTERLEAVE) {
+		allow(e, EINVAL);
+		return;
+	}
+	if (c->numa_mode == GMEM_NUMA_DEFAULT) {
+		if (maxnode || c->numa_nodes)
+			allow(e, EINVAL);
+		return;
+	}
+	if (!maxnode || !c->numa_nodes) {
+		/* no mask: empty, or (NULL) unreadable */
+		allow(e, EINVAL);
+		if (maxnode)
+			allow(e, EFAULT);
+		return;
+	}
+	/* longer than mbind() takes: the module may refuse it outright */
+	if (maxnode > 8 * (uint64_t)ps)
+		allow(e, EINVAL);
+	if (readable < nwords) {
+		allow(e, EFAULT);
+		/* what it could read may be wrong already */
+		allow(e, EINVAL);
+		return;
+	}
+	for (uint64_t w = 0; w < nwords; w++) {
+		uint64_t bits = mask[w];
+
+		if (w == nwords - 1 && maxnode % 64)
+			bits &= (1ULL << (maxnode % 64)) - 1;
+		for (; bits; bits &= bits - 1) {
+			uint64_t n = w * 64 + __builtin_ctzll(bits);
+
+			if (n >= (uint64_t)possible_nodes || n >= 64 ||
+			    !(mem_nodes & 1ULL << n))
+				invalid = true;
+			else
+				nodes |= 1ULL << n;
+		}
+	}
+	if (invalid || !nodes ||
+	    (c->numa_mode == GMEM_NUMA_PREFERRED && (nodes & (nodes - 1))))
+		allow(e, EINVAL);
+}
+
+/* The nodes of a valid mask (its first word, as nodes are below 64). */
+static uint64_t numa_mask_of(const struct gmem_create *c)
+{
+	uint64_t m;
+
+	if (c->numa_mode == GMEM_NUMA_DEFAULT)
+		return 0;
+	m = *(const uint64_t *)(uintptr_t)c->numa_nodes;
+	if (c->numa_maxnode < 64)
+		m &= (1ULL << c->numa_maxnode) - 1;
+	return m;
+}
+
 static void call_create(void)
 {
 	struct { struct gmem_create c; unsigned char tail[2 * 4096]; } s;
 	enum ptr_kind pk = gen_ptr_kind();
+	struct gmem_create eff;
 	struct expect e = { 0 };
 	size_t readable, structlen;
+	uint64_t mask_words = 0;
 	uint32_t size;
 	void *p;
 	int fd, err;
 
 	memset(&s, 0, sizeof(s));
-	switch (rng_below(&R, 10)) {
+	switch (rng_below(&R, 12)) {
 	case 0: size = rng_below(&R, 32); break;
 	case 1: size = 33 + rng_below(&R, 64); break;
 	case 2: size = ps - rng_below(&R, 2); break;
 	case 3: size = ps + 1 + rng_below(&R, 64); break;
 	case 4: size = rng_pct(&R, 50) ? UINT32_MAX : (uint32_t)rng_next(&R); break;
+	case 5: size = GMEM_CREATE_SIZE_VER0; break;
 	default: size = sizeof(s.c); break;
 	}
 	s.c.size = size;
-	s.c.flags = rng_pct(&R, 80) ? rng_below(&R, 4) :
+	s.c.flags = rng_pct(&R, 80) ? rng_below(&R, 8) :
 		    (uint32_t)rng_next(&R) >> rng_below(&R, 32);
 	if (rng_pct(&R, 60)) {
 		uint64_t n = rng_pct(&R, 80) ? rng_range(&R, 1, 64) :
@@ -807,6 +1164,7 @@ static void call_create(void)
 	}
 	if (rng_pct(&R, 8))
 		s.c.reserved[rng_below(&R, 2)] = rng_next(&R) | 1;
+	gen_numa_args(&s.c, &mask_words);
 	structlen = size <= sizeof(s) ? size : sizeof(s);
 	if (structlen < sizeof(s.c))
 		structlen = sizeof(s.c);
@@ -815,10 +1173,19 @@ static void call_create(void)
 			rng_below(&R, 255) + 1;
 	if (structlen > 2 * (size_t)ps)
 		structlen = 2 * ps;
-	describe("GMEM_CREATE size %u flags %#x length %#llx reserved %#llx %#llx, %s pointer",
+	/* a size that cuts the pointer: no pointer (not a random address) */
+	if (size > offsetof(struct gmem_create, numa_nodes) && size < sizeof(s.c))
+		s.c.numa_nodes = 0;
+	/* what the module sees: the fields past @size read as zero */
+	eff = s.c;
+	if (size < sizeof(eff))
+		memset((unsigned char *)&eff + size, 0, sizeof(eff) - size);
+	describe("GMEM_CREATE size %u flags %#x length %#llx reserved %#llx %#llx numa mode %u maxnode %u nodes %#llx (%llu words readable), %s pointer",
 		 size, s.c.flags, (unsigned long long)s.c.length,
 		 (unsigned long long)s.c.reserved[0],
-		 (unsigned long long)s.c.reserved[1], ptr_names[pk]);
+		 (unsigned long long)s.c.reserved[1], s.c.numa_mode,
+		 s.c.numa_maxnode, (unsigned long long)s.c.numa_nodes,
+		 (unsigned long long)mask_words, ptr_names[pk]);
 	p = place(pk, &s, structlen, &readable);
 
 	if (readable < 4) {
@@ -836,13 +1203,14 @@ static void call_create(void)
 			allow(&e, E2BIG);
 		if (readable < size)
 			allow(&e, EFAULT);
-		if (readable >= sizeof(s.c)) {
-			if (s.c.flags & ~GMEM_CREATE_FLAGS_ALL ||
-			    s.c.reserved[0] || s.c.reserved[1] || !s.c.length ||
-			    s.c.length % ps)
+		if (readable >= (size < sizeof(eff) ? size : sizeof(eff))) {
+			if (eff.flags & ~GMEM_CREATE_FLAGS_ALL ||
+			    eff.reserved[0] || eff.reserved[1] || !eff.length ||
+			    eff.length % ps)
 				allow(&e, EINVAL);
-			if (s.c.length > max_size)
+			if (eff.length > max_size)
 				allow(&e, EFBIG);
+			numa_expect(&eff, mask_words, &e);
 		}
 	}
 	e.ok = e.n == 0;
@@ -860,19 +1228,24 @@ static void call_create(void)
 	{
 		int gi = new_slot_in_pool();
 
-		if (gi < 0) {
+		/* a huge fd the model cannot resync (no mmap) is not pooled */
+		if (gi < 0 || ((eff.flags & GMEM_CREATE_HUGE) &&
+			       !(eff.flags & GMEM_CREATE_MMAP))) {
 			/* Pool full: check it and let it go. */
 			struct gmem_info info;
 
-			if (ioctl(fd, GMEM_INFO, &info) || info.size != s.c.length ||
-			    info.flags != s.c.flags || info.allocated ||
-			    info.shared_bytes != (s.c.flags & GMEM_CREATE_SHARED ?
-						  s.c.length : 0))
+			if (ioctl(fd, GMEM_INFO, &info) || info.size != eff.length ||
+			    info.flags != eff.flags || info.allocated ||
+			    info.numa_mode != eff.numa_mode ||
+			    info.shared_bytes != (eff.flags & GMEM_CREATE_SHARED ?
+						  eff.length : 0))
 				bad("the new fd's GMEM_INFO does not match its creation");
 			close(fd);
 			return;
 		}
-		model_init(&fds[gi], fd, s.c.length, s.c.flags);
+		model_init(&fds[gi], fd, eff.length, eff.flags);
+		fds[gi].numa_mode = eff.numa_mode;
+		fds[gi].numa_mask = numa_mask_of(&eff);
 		check_fd_state(gi);
 	}
 }
@@ -1098,8 +1471,7 @@ static void call_populate(int gi)
 		if (n) {
 			if (fallocate(g->fd, PUNCH, a.offset, a.length))
 				bad("punch after populate: %s", errno_name(errno));
-			FOR_PAGES(g, a.offset / ps, a.offset / ps + n, q,
-				  { q->present = 0; q->hash = hash_zero; });
+			model_punch(g, a.offset / ps, a.offset / ps + n);
 		}
 		return;
 	}
@@ -1114,10 +1486,8 @@ static void call_populate(int gi)
 			    (unsigned long long)copied, (unsigned long long)a.length,
 			    (unsigned long long)expect_copied);
 		for (uint64_t i = 0; i < copied / ps; i++) {
-			struct pstate *q = pg(g, a.offset / ps + i);
-
-			q->present = 1;
-			q->hash = src_hash[i];
+			model_got_page(g, a.offset / ps + i);
+			pg(g, a.offset / ps + i)->hash = src_hash[i];
 		}
 	}
 }
@@ -1198,14 +1568,10 @@ static void call_fallocate(int gi)
 	err = errno;
 	if (!judge(ret, err, &e))
 		return;
-	FOR_PAGES(g, off / ps, (off + len) / ps, q, {
-		if (mode == PUNCH) {
-			q->present = 0;
-			q->hash = hash_zero;
-		} else {
-			q->present = 1;
-		}
-	});
+	if (mode == PUNCH)
+		model_punch(g, off / ps, (off + len) / ps);
+	else
+		model_alloc(g, off / ps, (off + len) / ps);
 }
 
 /* Touch a few pages of mapping @mi; check what must happen. */
@@ -1243,7 +1609,7 @@ static void touch_map(int mi, int count)
 				f = fault_read(addr, &v);
 				if (f.sig)
 					bad("reading a shared page: %s", fault_str(f));
-				q->present = 1;
+				model_got_page(g, idx);
 				if (q->hash != HASH_UNKNOWN && page_hash(addr) != q->hash)
 					bad("shared page %llu of fd %d does not hold what it should",
 					    (unsigned long long)idx, m->gi);
@@ -1258,7 +1624,7 @@ static void touch_map(int mi, int count)
 			    want_sig == SIGSEGV ? "SIGSEGV" : "no fault");
 		if (want_sig)
 			continue;
-		q->present = 1;
+		model_got_page(g, idx);
 		if (write)
 			q->hash = page_hash(addr);
 		else if (q->hash != HASH_UNKNOWN && page_hash(addr) != q->hash)
@@ -1382,10 +1748,134 @@ static void call_mmap(int gi)
 	touch_map(mi, rng_range(&R, 0, 3));
 }
 
+/* A node to migrate to: mostly one with memory, else anything. */
+static uint32_t gen_node(void)
+{
+	uint64_t m = mem_nodes;
+
+	if (rng_pct(&R, 85)) {
+		for (int n = rng_below(&R, __builtin_popcountll(m)); n; n--)
+			m &= m - 1;
+		return __builtin_ctzll(m);
+	}
+	switch (rng_below(&R, 6)) {
+	case 0: return possible_nodes;
+	case 1: return 64;
+	case 2: return UINT32_MAX;
+	case 3: return 0x80000000u;
+	case 4: return rng_below(&R, possible_nodes + 2);
+	default: return (uint32_t)rng_next(&R);
+	}
+}
+
+static bool node_valid(uint32_t node)
+{
+	return node < (uint32_t)possible_nodes && node < 64 &&
+	       (mem_nodes & 1ULL << node);
+}
+
+/* Bytes the model holds in pages [a, b). */
+static uint64_t present_bytes(struct gfd *g, uint64_t a, uint64_t b)
+{
+	uint64_t n = 0;
+
+	FOR_PAGES(g, a, b, q, n += q->present);
+	return n * ps;
+}
+
+static void call_migrate(int gi)
+{
+	struct gfd *g = &fds[gi];
+	struct gmem_migrate a = { 0 };
+	enum ptr_kind pk = gen_ptr_kind();
+	struct expect e = { 0 };
+	uint64_t lo, hi, bound = 0;
+	struct gmem_migrate *out;
+	size_t readable;
+	void *p;
+	long ret;
+	int err;
+
+	{
+		uint64_t o, l;
+
+		gen_range(g, &o, &l, g->npages, true);
+		a.offset = o;
+		a.length = l;
+	}
+	a.node = gen_node();
+	a.flags = rng_pct(&R, 92) ? 0 : (uint32_t)rng_next(&R) >> rng_below(&R, 32) | 1;
+	if (rng_pct(&R, 5))
+		a.reserved[rng_below(&R, 2)] = rng_next(&R) | 1;
+	a.moved = rng_next(&R);
+	a.error_offset = rng_next(&R);
+	describe("GMEM_MIGRATE fd %d [%#llx, +%#llx) to node %u flags %#x reserved %#llx %#llx, %s pointer",
+		 gi, (unsigned long long)a.offset, (unsigned long long)a.length,
+		 a.node, a.flags, (unsigned long long)a.reserved[0],
+		 (unsigned long long)a.reserved[1], ptr_names[pk]);
+	p = place(pk, &a, sizeof(a), &readable);
+	if (readable < sizeof(a))
+		allow(&e, EFAULT);
+	else if (a.flags || a.reserved[0] || a.reserved[1] ||
+		 !node_valid(a.node) || !range_valid(g, a.offset, a.length))
+		allow(&e, EINVAL);
+	e.ok = e.n == 0;
+	if (e.ok) {
+		/* no room on the node, max_total, a signal */
+		allow(&e, ENOMEM);
+		allow(&e, ENOSPC);
+		allow(&e, EINTR);
+		/* a page in use: only for a moment here (an LRU batch) */
+		allow(&e, EBUSY);
+		/* moved is written back whatever happened */
+		if (!writable(pk))
+			allow(&e, EFAULT);
+		/* folios move whole: a huge fd's blocks at the ends too */
+		lo = a.offset / ps;
+		hi = (a.offset + a.length) / ps;
+		if (is_huge(g)) {
+			lo -= lo % HUGE_PAGES;
+			hi = (hi + HUGE_PAGES - 1) / HUGE_PAGES * HUGE_PAGES;
+			if (hi > g->npages)
+				hi = g->npages;
+		}
+		bound = present_bytes(g, lo, hi);
+	}
+	ret = ioctl(g->fd, GMEM_MIGRATE, p);
+	err = errno;
+	out = p;
+	if (e.ok && (ret == 0 || err != EFAULT))
+		g->migrated |= !(g->numa_mask & 1ULL << a.node);
+	if (!judge(ret, err, &e)) {
+		if (!e.ok || !writable(pk))
+			return;
+		if (err == EBUSY &&
+		    (out->error_offset < lo * ps ||
+		     out->error_offset >= a.offset + a.length ||
+		     out->error_offset % ps))
+			bad("EBUSY with error_offset %#llx outside the range",
+			    (unsigned long long)out->error_offset);
+		if (err != EBUSY && out->error_offset != a.error_offset)
+			bad("GMEM_MIGRATE failing with %s wrote error_offset",
+			    errno_name(err));
+		if (out->moved % ps || out->moved > bound)
+			bad("GMEM_MIGRATE failing with %s moved %#llx bytes, at most %#llx are there",
+			    errno_name(err), (unsigned long long)out->moved,
+			    (unsigned long long)bound);
+		return;
+	}
+	if (out->error_offset != a.error_offset)
+		bad("a successful GMEM_MIGRATE changed error_offset");
+	if (out->moved % ps || out->moved > bound)
+		bad("GMEM_MIGRATE moved %#llx bytes, at most %#llx are there",
+		    (unsigned long long)out->moved, (unsigned long long)bound);
+}
+
 static void call_ioctl_other(int gi)
 {
 	static const unsigned int ours[] = {
 		GMEM_CREATE, GMEM_CONVERT, GMEM_POPULATE, GMEM_INFO,
+		GMEM_MIGRATE,
 	};
 	bool on_dev = rng_pct(&R, 30);
 	int fd = on_dev ? dev_fd : fds[gi].fd;
@@ -1396,14 +1886,14 @@ static void call_ioctl_other(int gi)
 	for (;;) {
 		switch (rng_below(&R, 4)) {
 		case 0:		/* ours, with another direction or size */
-			cmd = ours[rng_below(&R, 4)] ^ (1U << rng_range(&R, 16, 31));
+			cmd = ours[rng_below(&R, 5)] ^ (1U << rng_range(&R, 16, 31));
 			break;
 		case 1:		/* ours, on the wrong fd */
-			cmd = on_dev ? ours[rng_range(&R, 1, 3)] : GMEM_CREATE;
+			cmd = on_dev ? ours[rng_range(&R, 1, 4)] : GMEM_CREATE;
 			break;
 		case 2:		/* gmem's type, another number */
 			cmd = _IOC(rng_below(&R, 4), GMEM_IOCTL_TYPE,
-				   rng_range(&R, 4, 255), rng_below(&R, 1 << 14));
+				   rng_range(&R, 5, 255), rng_below(&R, 1 << 14));
 			break;
 		default:
 			cmd = (unsigned int)rng_next(&R);
@@ -1740,17 +2230,29 @@ static void call_resolve(void)
 			if (ioctl(ct, GMEM_TEST_RESOLVE, &again))
 				bad("resolving again: %s", errno_name(errno));
 			if (!again.err)
-				pg(&fds[slots[r.slot].gi], r.index)->present = 1;
+				model_got_page(&fds[slots[r.slot].gi], r.index);
 		}
 		return;
 	}
 	r = *(struct gmem_test_resolve *)p;
 	check_err(r.err, &ee, "gmem_get_pfn");
 	if (!r.err) {
-		if (!r.pfn || r.max_order < 0 || r.max_order > 18)
-			bad("resolved to pfn %#llx, max_order %d",
-			    (unsigned long long)r.pfn, r.max_order);
-		pg(&fds[slots[r.slot].gi], r.index)->present = 1;
+		struct gfd *g = &fds[slots[r.slot].gi];
+
+		/* a 4 KiB folio maps at order 0; a 2 MiB one up to its order */
+		if (!r.pfn || r.max_order < 0 || r.node < 0 ||
+		    r.folio_order < 0 || r.max_order > r.folio_order ||
+		    r.folio_order > (is_huge(g) ? 9 : 0))
+			bad("resolved to pfn %#llx, max_order %d, folio order %d, node %d",
+			    (unsigned long long)r.pfn, r.max_order,
+			    r.folio_order, r.node);
+		/* BIND and INTERLEAVE place only on their nodes */
+		if (!g->migrated && (g->numa_mode == GMEM_NUMA_BIND ||
+				     g->numa_mode == GMEM_NUMA_INTERLEAVE) &&
+		    (r.node >= 64 || !(g->numa_mask & 1ULL << r.node)))
+			bad("resolved a page on node %d, outside the fd's nodes %#llx",
+			    r.node, (unsigned long long)g->numa_mask);
+		model_got_page(g, r.index);
 	}
 }
 
@@ -1829,7 +2331,7 @@ static void call_rw(void)
 	if (q && a.write && q->hash != HASH_UNKNOWN) {
 		if (ct_read_page(a.slot, a.index, page_b))
 			bad("consumer read before the write failed");
-		q->present = 1;
+		model_got_page(&fds[slots[a.slot].gi], a.index);
 		if (page_hash(page_b) != q->hash)
 			bad("private page %llu does not hold what it should (before the write)",
 			    (unsigned long long)a.index);
@@ -1843,7 +2345,7 @@ static void call_rw(void)
 		return;
 	if (ret == 0 && ((struct gmem_test_rw *)p)->err)
 		return;		/* out of memory: nothing changed */
-	q->present = 1;
+	model_got_page(&fds[slots[a.slot].gi], a.index);
 	if (!a.write) {
 		if (ret == 0 && full_ok && a.offset == 0 && a.len == (uint64_t)ps &&
 		    q->hash != HASH_UNKNOWN && page_hash(page_a) != q->hash)
@@ -2043,6 +2545,39 @@ static void usage(void)
 	exit(2);
 }
 
+/*
+ * A node list of /sys/devices/system/node ("0-1", "0,2"): the nodes below
+ * 64 as a mask, and the highest one in *@highest (-1 if none).
+ */
+static uint64_t node_list(const char *name, int *highest)
+{
+	char path[96], buf[256], *q = buf;
+	uint64_t mask = 0;
+	FILE *f;
+
+	*highest = -1;
+	snprintf(path, sizeof(path), "/sys/devices/system/node/%s", name);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	while (*q >= '0' && *q <= '9') {
+		long lo = strtol(q, &q, 10), hi = lo;
+
+		if (*q == '-')
+			hi = strtol(q + 1, &q, 10);
+		for (long n = lo; n <= hi && n < 64; n++)
+			mask |= 1ULL << n;
+		if (hi > *highest)
+			*highest = hi;
+		if (*q == ',')
+			q++;
+	}
+	return mask;
+}
+
 static void setup(void)
 {
 	unsigned char *region;
@@ -2054,6 +2589,19 @@ static void setup(void)
 		exit(1);
 	}
 	max_size = v;
+	{
+		int highest;
+
+		mem_nodes = node_list("has_memory", &highest);
+		node_list("possible", &highest);
+		possible_nodes = highest + 1;
+		if (!mem_nodes || possible_nodes < 1) {
+			mem_nodes = 1;		/* no NUMA: node 0 */
+			possible_nodes = 1;
+		}
+		printf("# NUMA: %d possible nodes, with memory %#llx\n",
+		       possible_nodes, (unsigned long long)mem_nodes);
+	}
 	dev_fd = open("/dev/gmem", O_RDWR | O_CLOEXEC);
 	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (dev_fd < 0 || null_fd < 0) {
@@ -2169,8 +2717,10 @@ int main(int argc, char **argv)
 					bad("munmap: %s", errno_name(errno));
 				maps[mi].used = false;
 			}
-		} else if (r < 72)
+		} else if (r < 69)
 			kind = 8, call_ioctl_other(gi);
+		else if (r < 72)
+			kind = 17, call_migrate(gi);
 		else if (r < 77)
 			kind = 9, call_file_ops(gi);
 		else if (r < 78)
