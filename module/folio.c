@@ -248,16 +248,24 @@ static unsigned int gmem_order_at(struct inode *inode, pgoff_t index,
 	return GMEM_HUGE_ORDER;
 }
 
-/* A large folio when it can be had, else a page. */
+/*
+ * The folio of @order around @index when it can be had, else the page at
+ * @index alone.
+ */
 static struct folio *gmem_new_folio(struct inode *inode, pgoff_t index,
 				    unsigned int order)
 {
 	struct folio *folio;
 
 	if (order) {
-		folio = gmem_add_folio(inode, index, order);
-		/* -EEXIST: a racing fault filled part of the block. */
-		if (!IS_ERR(folio) || PTR_ERR(folio) == -ENOSPC)
+		folio = gmem_add_folio(inode, round_down(index, 1UL << order),
+				       order);
+		/*
+		 * No 2 MiB free, the memory cgroup or max_total too close to
+		 * its limit for one, or a racing fault filled part of the
+		 * block: a page may still do.
+		 */
+		if (!IS_ERR(folio))
 			return folio;
 	}
 	return gmem_add_folio(inode, index, 0);
@@ -287,7 +295,7 @@ struct folio *gmem_get_folio(struct inode *inode, pgoff_t index)
 			return folio;
 
 		order = gmem_order_at(inode, block, gmem_nr_pages(inode));
-		folio = gmem_new_folio(inode, order ? block : index, order);
+		folio = gmem_new_folio(inode, index, order);
 		if (!IS_ERR(folio)) {
 			gmem_update_blocks(inode);
 			return folio;
