@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * gmem-bench: the memory fds compared, each created the way a VMM would
- * for guest memory it maps: gmem (all shared, mmap()able), memfd (shmem)
+ * for guest memory it maps: gmem (all shared, mmap()able) with its default
+ * 4 KiB folios and with GMEM_CREATE_HUGE's 2 MiB ones, memfd (shmem)
  * with and without transparent huge pages, memfd on hugetlbfs's 2 MiB
  * pages, and upstream KVM's guest_memfd on a default VM with
  * GUEST_MEMFD_FLAG_MMAP | GUEST_MEMFD_FLAG_INIT_SHARED.
@@ -48,8 +49,11 @@ struct kvm_create_guest_memfd {
 /* 6.14+: per-size knobs; "inherit" follows THP_SHMEM. */
 #define THP_SHMEM_PMD	"/sys/kernel/mm/transparent_hugepage/hugepages-2048kB/shmem_enabled"
 
+#define GMEM_HUGE_PARAM	"/sys/module/gmem/parameters/huge"
+
 const char *const backend_name[NR_BACKENDS] = {
 	[BE_GMEM]		= "gmem",
+	[BE_GMEM_HUGE]		= "gmem-huge",
 	[BE_MEMFD]		= "memfd",
 	[BE_MEMFD_THP]		= "memfd-thp",
 	[BE_HUGETLB]		= "hugetlbfs",
@@ -97,8 +101,10 @@ void backend_probe(uint64_t size)
 	long long huge_kb = meminfo_kb("Hugepagesize");
 
 	probed = true;
+	/* "gmem" is the default, 4 KiB folios: huge=Y would make it huge too. */
+	write_file(GMEM_HUGE_PARAM, "N");
 	if (access("/dev/gmem", R_OK | W_OK))
-		why_not[BE_GMEM] = "no /dev/gmem";
+		why_not[BE_GMEM] = why_not[BE_GMEM_HUGE] = "no /dev/gmem";
 	if (set_shmem_thp(false))
 		why_not[BE_MEMFD_THP] = "cannot set " THP_SHMEM;
 	if (huge_kb != 2048)
@@ -115,10 +121,13 @@ const char *backend_unavailable(enum backend be)
 	return why_not[be];
 }
 
-int gmem_create(uint64_t size, unsigned int flags)
+static int gmem_create_numa(uint64_t size, unsigned int flags,
+			    unsigned int mode, const __u64 *mask)
 {
 	struct gmem_create c = {
 		.size = sizeof(c), .flags = flags, .length = size,
+		.numa_mode = mode, .numa_maxnode = mask ? 64 : 0,
+		.numa_nodes = (uintptr_t)mask,
 	};
 	int dev, fd;
 
@@ -131,6 +140,29 @@ int gmem_create(uint64_t size, unsigned int flags)
 		    strerror(errno));
 	close(dev);
 	return fd;
+}
+
+int gmem_create(uint64_t size, unsigned int flags)
+{
+	return gmem_create_numa(size, flags, GMEM_NUMA_DEFAULT, NULL);
+}
+
+int gmem_create_on(uint64_t size, unsigned int flags, int node)
+{
+	__u64 mask = 1ULL << node;
+
+	if (node < 0 || node >= 64)
+		die("node %d: gmem-bench handles nodes 0 to 63", node);
+	return gmem_create_numa(size, flags, GMEM_NUMA_BIND, &mask);
+}
+
+struct gmem_info gmem_info(int fd)
+{
+	struct gmem_info info;
+
+	if (ioctl(fd, GMEM_INFO, &info))
+		die("GMEM_INFO: %s", strerror(errno));
+	return info;
 }
 
 static int memfd_sized(unsigned int flags, uint64_t size)
@@ -157,6 +189,10 @@ int backend_create(enum backend be, uint64_t size)
 	case BE_GMEM:
 		fd = gmem_create(size, GMEM_CREATE_MMAP | GMEM_CREATE_SHARED);
 		break;
+	case BE_GMEM_HUGE:
+		fd = gmem_create(size, GMEM_CREATE_MMAP | GMEM_CREATE_SHARED |
+				 GMEM_CREATE_HUGE);
+		break;
 	case BE_MEMFD:
 	case BE_MEMFD_THP:
 		/* shmem decides per allocation, so the mode is set each time. */
@@ -178,6 +214,20 @@ int backend_create(enum backend be, uint64_t size)
 	return fd;
 }
 
+/* The first line of a sysfs file, or "?" (a static buffer). */
+static const char *param_value(const char *path)
+{
+	static char buf[64];
+	FILE *f = fopen(path, "re");
+
+	if (!f || !fgets(buf, sizeof(buf), f))
+		snprintf(buf, sizeof(buf), "?");
+	if (f)
+		fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf;
+}
+
 void backend_describe(void)
 {
 	struct utsname u;
@@ -189,6 +239,8 @@ void backend_describe(void)
 	     meminfo_kb("MemTotal") / 1024, meminfo_kb("HugePages_Free"));
 	info("guest_memfd: KVM_CAP_GUEST_MEMFD_FLAGS 0x%llx, created with 0x%llx",
 	     gmemfd_flags, (unsigned long long)GUEST_MEMFD_FLAGS);
+	info("NUMA nodes with memory: %d; gmem's huge parameter: %s",
+	     nodes_with_memory(), param_value(GMEM_HUGE_PARAM));
 	for (be = 0; be < NR_BACKENDS; be++)
 		if (why_not[be])
 			info("%s not measured: %s", backend_name[be], why_not[be]);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <linux/gmem.h>
 
 #define KiB	1024ULL
 #define MiB	(1024 * KiB)
@@ -40,6 +41,10 @@ struct slab_total slab_total(void);
 void slab_shrink_all(void);
 /* The first kernel log line containing @what, or "" (a static buffer). */
 const char *kmsg_find(const char *what);
+/* The number after "@key:" in /proc/self/fdinfo/@fd, or -1 if absent. */
+long long fdinfo_value(int fd, const char *key);
+/* How many NUMA nodes have memory (/sys/devices/system/node/has_memory). */
+int nodes_with_memory(void);
 
 /*
  * All free memory in kB: MemFree plus the per-CPU free lists
@@ -64,14 +69,24 @@ long long free_kb(void);
 #define B_CONV_CALL	"convert, per call"
 #define V_STEP_4K	"4 KiB steps"
 #define V_STEP_2M	"2 MiB steps"
+#define V_STEP_4K_HUGE	"4 KiB steps, huge"
+#define V_STEP_2M_HUGE	"2 MiB steps, huge"
 #define B_RESOLVE_1G	"resolve, 1 GiB fd"
 #define B_RESOLVE_16G	"resolve, 16 GiB fd"
+#define B_RESOLVE_1G_HUGE	"resolve, 1 GiB huge fd"
+#define B_RESOLVE_16G_HUGE	"resolve, 16 GiB huge fd"
 #define V_GET_PFN	"gmem_get_pfn"
 #define V_LOOKUP	"page-cache lookup"
+#define B_LARGE_ALLOC	"large folios after allocate"
+#define B_LARGE_TOUCH	"large folios after first touch"
+#define B_MIGRATE	"migrate, node 0 to 1"
+#define V_MBIND		"memfd, mbind"
+#define V_MBIND_THP	"memfd-thp, mbind"
 
 /* backends.c: the kinds of memory fd compared. */
 enum backend {
-	BE_GMEM,
+	BE_GMEM,		/* 4 KiB folios, the default */
+	BE_GMEM_HUGE,		/* GMEM_CREATE_HUGE: 2 MiB folios */
 	BE_MEMFD,		/* shmem, huge pages off */
 	BE_MEMFD_THP,		/* shmem with shmem_enabled=always */
 	BE_HUGETLB,		/* memfd MFD_HUGETLB, 2 MiB pages */
@@ -93,8 +108,18 @@ int backend_create(enum backend be, uint64_t size);
 /* What the probe found (kernel, THP, KVM flags), for the report header. */
 void backend_describe(void);
 
+/* Whether @be is one of the gmem variants. */
+static inline bool backend_is_gmem(int be)
+{
+	return be == BE_GMEM || be == BE_GMEM_HUGE;
+}
+
 /* gmem fds and the test consumer, for the gmem-only benchmarks. */
 int gmem_create(uint64_t size, unsigned int flags);
+/* The same, every page on NUMA node @node (GMEM_NUMA_BIND). */
+int gmem_create_on(uint64_t size, unsigned int flags, int node);
+/* GMEM_INFO; dies on failure. */
+struct gmem_info gmem_info(int fd);
 int gmem_test_open(void);
 unsigned int gmem_test_bind(int dev, int fd, uint64_t start, uint64_t nr);
 void gmem_test_unbind(int dev, unsigned int slot);

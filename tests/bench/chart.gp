@@ -21,7 +21,7 @@ set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set key outside right top
-plot for [i=2:6] dat index 0 using i:xtic(1) title columnheader(i), \
+plot for [i=2:7] dat index 0 using i:xtic(1) title columnheader(i), \
 	1 with lines dt 2 lc "black" title "floor"
 
 unset style

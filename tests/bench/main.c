@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * gmem-bench: gmem against memfd, shmem THP, hugetlbfs and upstream
- * guest_memfd, and against the cost of zeroing memory, in one guest boot.
+ * gmem-bench: gmem, with 4 KiB and with 2 MiB folios (GMEM_CREATE_HUGE),
+ * against memfd, shmem THP, hugetlbfs and upstream guest_memfd, and
+ * against the cost of zeroing memory, in one guest boot; and GMEM_MIGRATE
+ * between the guest's two NUMA nodes against core MM's mbind() of a memfd.
  *
  * Runs as root inside the benchmark guest (tests/bench/init), with gmem.ko
  * and gmem_test.ko loaded and, for guest_memfd, kvm_amd.  Every
@@ -11,7 +13,8 @@
  *
  * Environment (from the guest's kernel command line): BENCH_REPS
  * (default 5), BENCH_SIZE_MB (default 1024; a multiple of 4), BENCH_ONLY
- * (comma-separated parts: ops,threads,floor,convert,resolve,metadata).
+ * (comma-separated parts: ops,threads,floor,convert,resolve,metadata,
+ * migrate).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +25,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/falloc.h>
 #include <linux/gmem.h>
@@ -35,11 +39,16 @@
 /* A conversion may meet a page in a per-CPU LRU batch (README). */
 #define CONVERT_TRIES	1000
 
+/* mbind(2) and move_pages(2), without libnuma's header. */
+#define MPOL_BIND_	2
+#define MPOL_MF_MOVE_	(1 << 1)
+
 static uint64_t size = GiB;
 static int reps = 5;
 static const char *only;
 static int test_dev;
 static unsigned long convert_retries;
+static unsigned long migrate_retries;
 
 static double secs(uint64_t ns)
 {
@@ -105,6 +114,9 @@ static void bench_ops(enum backend be)
 	t = now_ns();
 	xfallocate(fd, ALLOC, 0, size);
 	record(B_ALLOC, name, "s", secs(now_ns() - t));
+	/* How much of it 2 MiB folios hold (the rest fell back to 4 KiB). */
+	if (be == BE_GMEM_HUGE)
+		record(B_LARGE_ALLOC, name, "folios", gmem_info(fd).large_folios);
 
 	t = now_ns();
 	xfallocate(fd, PUNCH, 0, size);
@@ -114,6 +126,8 @@ static void bench_ops(enum backend be)
 	t = now_ns();
 	touch(p, size);
 	record(B_TOUCH, name, "s", secs(now_ns() - t));
+	if (be == BE_GMEM_HUGE)
+		record(B_LARGE_TOUCH, name, "folios", gmem_info(fd).large_folios);
 	munmap(p, size);
 	close(fd);
 }
@@ -234,31 +248,44 @@ static uint64_t convert_steps(int fd, uint32_t to, uint64_t step)
 
 /*
  * Allocated memory, mapped and touched as a VMM's shared memory is, made
- * private and shared again in 4 KiB and in 2 MiB steps.
+ * private and shared again in 4 KiB and in 2 MiB steps; on a huge fd the
+ * 2 MiB folios stay whole throughout (conversions are tracked per page).
  */
-static void bench_convert(void)
+static void bench_convert(bool huge, bool first)
 {
 	static const struct {
 		uint64_t step;
-		const char *name;
-	} steps[] = { { PAGE, V_STEP_4K }, { HUGE, V_STEP_2M } };
-	uint64_t tp, ts;
+		const char *name[2];
+	} steps[] = {
+		{ PAGE, { V_STEP_4K, V_STEP_4K_HUGE } },
+		{ HUGE, { V_STEP_2M, V_STEP_2M_HUGE } },
+	};
+	uint64_t tp, ts, large = 0;
+	const char *name;
 	unsigned int i;
 	char *p;
 	int fd;
 
-	fd = gmem_create(size, GMEM_CREATE_MMAP | GMEM_CREATE_SHARED);
+	fd = gmem_create(size, GMEM_CREATE_MMAP | GMEM_CREATE_SHARED |
+			 (huge ? GMEM_CREATE_HUGE : 0));
 	xfallocate(fd, ALLOC, 0, size);
+	if (huge)
+		large = gmem_info(fd).large_folios;
 	p = xmmap(fd, size);
 	for (i = 0; i < 2; i++) {
+		name = steps[i].name[huge];
 		touch(p, size);
 		tp = convert_steps(fd, GMEM_PRIVATE, steps[i].step);
 		ts = convert_steps(fd, GMEM_SHARED, steps[i].step);
-		record(B_CONV_PRIV, steps[i].name, "s", secs(tp));
-		record(B_CONV_SHARED, steps[i].name, "s", secs(ts));
-		record(B_CONV_CALL, steps[i].name, "us",
+		record(B_CONV_PRIV, name, "s", secs(tp));
+		record(B_CONV_SHARED, name, "s", secs(ts));
+		record(B_CONV_CALL, name, "us",
 		       (tp + ts) / 1e3 / (2.0 * size / steps[i].step));
 	}
+	if (huge && first)
+		info("gmem-huge conversion: %llu large folios before, %llu after",
+		     (unsigned long long)large,
+		     (unsigned long long)gmem_info(fd).large_folios);
 	munmap(p, size);
 	close(fd);
 }
@@ -268,7 +295,8 @@ static void bench_convert(void)
  * @fd_size bytes populated, spread evenly over it, and every page of them
  * resolved through the consumer API and looked up bare in the page cache.
  */
-static void bench_resolve(uint64_t fd_size, const char *bench, bool first)
+static void bench_resolve(uint64_t fd_size, const char *bench, bool huge,
+			  bool first)
 {
 	const uint64_t per_chunk = HUGE / PAGE, nr = RESOLVE_CHUNKS * per_chunk;
 	const uint64_t stride = fd_size / RESOLVE_CHUNKS;
@@ -279,7 +307,7 @@ static void bench_resolve(uint64_t fd_size, const char *bench, bool first)
 	idx = malloc(nr * sizeof(*idx));
 	if (!idx)
 		die("out of memory");
-	fd = gmem_create(fd_size, 0);
+	fd = gmem_create(fd_size, huge ? GMEM_CREATE_HUGE : 0);
 	for (c = 0; c < RESOLVE_CHUNKS; c++) {
 		xfallocate(fd, ALLOC, c * stride, HUGE);
 		for (i = 0; i < per_chunk; i++)
@@ -295,8 +323,8 @@ static void bench_resolve(uint64_t fd_size, const char *bench, bool first)
 
 		if (ioctl(test_dev, GMEM_TEST_RESOLVE, &r) || r.err)
 			die("GMEM_TEST_RESOLVE: %s / %d", strerror(errno), r.err);
-		info("gmem: a page allocated by a 2 MiB fallocate() resolves with max_order %d",
-		     r.max_order);
+		info("%s: a page allocated by a 2 MiB fallocate() resolves with max_order %d (folio order %d)",
+		     huge ? "gmem-huge" : "gmem", r.max_order, r.folio_order);
 	}
 	/* One round to warm the caches, then the measured ones. */
 	b.rounds = 1;
@@ -311,6 +339,151 @@ static void bench_resolve(uint64_t fd_size, const char *bench, bool first)
 	gmem_test_unbind(test_dev, b.slot);
 	close(fd);
 	free(idx);
+}
+
+/*
+ * One GMEM_MIGRATE of the whole fd to @node, EBUSY retried as conversions
+ * retry EAGAIN; nanoseconds, or 0 after saying why it failed (the other
+ * benchmarks' results are worth keeping).
+ */
+static uint64_t migrate_all(const char *name, int fd, int node)
+{
+	struct gmem_migrate m;
+	uint64_t moved = 0, t = now_ns();
+	int tries;
+
+	for (tries = 0;; tries++) {
+		m = (struct gmem_migrate){ .offset = 0, .length = size, .node = node };
+		if (!ioctl(fd, GMEM_MIGRATE, &m))
+			break;
+		moved += m.moved;
+		if ((errno != EBUSY && errno != EINTR) || tries == CONVERT_TRIES) {
+			info("%s: GMEM_MIGRATE to node %d failed: %s (moved %llu, error_offset %llu)",
+			     name, node, strerror(errno),
+			     (unsigned long long)moved,
+			     (unsigned long long)m.error_offset);
+			return 0;
+		}
+		migrate_retries++;
+		usleep(1000);
+	}
+	t = now_ns() - t;
+	moved += m.moved;
+	if (moved != size) {
+		info("%s: GMEM_MIGRATE moved %llu bytes of %llu", name,
+		     (unsigned long long)moved, (unsigned long long)size);
+		return 0;
+	}
+	return t;
+}
+
+/*
+ * GMEM_MIGRATE of a private fd, allocated on node 0 (GMEM_NUMA_BIND), to
+ * node 1: copying every folio, under the invalidate_lock.
+ */
+static void bench_migrate_gmem(bool huge, bool first)
+{
+	const char *name = huge ? "gmem-huge" : "gmem";
+	long long on0, on1;
+	uint64_t t, large;
+	int fd;
+
+	fd = gmem_create_on(size, huge ? GMEM_CREATE_HUGE : 0, 0);
+	xfallocate(fd, ALLOC, 0, size);
+	on0 = fdinfo_value(fd, "gmem-node0");
+	large = gmem_info(fd).large_folios;
+	t = migrate_all(name, fd, 1);
+	on1 = fdinfo_value(fd, "gmem-node1");
+	if (t && on1 != (long long)size) {
+		info("%s: after GMEM_MIGRATE, fdinfo says %lld bytes on node 1, not %llu",
+		     name, on1, (unsigned long long)size);
+		t = 0;
+	}
+	if (t)
+		record(B_MIGRATE, name, "s", secs(t));
+	if (first)
+		info("%s migrate: %lld MiB on node 0 before, %lld MiB on node 1 after; large folios %llu before, %llu after",
+		     name, on0 / (long long)MiB, on1 / (long long)MiB,
+		     (unsigned long long)large,
+		     (unsigned long long)gmem_info(fd).large_folios);
+	close(fd);
+}
+
+static long xmbind(void *p, uint64_t len, int node, unsigned int flags)
+{
+	unsigned long mask = 1UL << node;
+
+	return syscall(SYS_mbind, p, len, MPOL_BIND_, &mask,
+		       8 * sizeof(mask), flags);
+}
+
+/* Pages of @p (one per 2 MiB) that move_pages() finds on @node. */
+static int sampled_on(char *p, uint64_t len, int node)
+{
+	int n = len / HUGE, i, on = 0;
+	void **pages = calloc(n, sizeof(*pages));
+	int *status = calloc(n, sizeof(*status));
+
+	if (!pages || !status)
+		die("out of memory");
+	for (i = 0; i < n; i++)
+		pages[i] = p + (uint64_t)i * HUGE;
+	if (syscall(SYS_move_pages, 0, n, pages, NULL, status, 0))
+		die("move_pages: %s", strerror(errno));
+	for (i = 0; i < n; i++)
+		on += status[i] == node;
+	free(pages);
+	free(status);
+	return on;
+}
+
+/*
+ * For reference, what core MM does for shmem: a memfd mapped, bound to
+ * node 0 and touched, then mbind(MPOL_BIND node 1, MPOL_MF_MOVE).
+ */
+static void bench_migrate_mbind(enum backend be, bool first)
+{
+	const char *name = be == BE_MEMFD_THP ? V_MBIND_THP : V_MBIND;
+	int fd = backend_create(be, size), on0, on1;
+	uint64_t t;
+	char *p;
+
+	p = xmmap(fd, size);
+	if (xmbind(p, size, 0, 0))
+		die("mbind node 0: %s", strerror(errno));
+	touch(p, size);
+	on0 = sampled_on(p, size, 0);
+	t = now_ns();
+	if (xmbind(p, size, 1, MPOL_MF_MOVE_)) {
+		info("%s: mbind to node 1 with MPOL_MF_MOVE failed: %s", name,
+		     strerror(errno));
+		t = 0;
+	} else {
+		t = now_ns() - t;
+	}
+	on1 = sampled_on(p, size, 1);
+	if (first)
+		info("%s: %d of %llu sampled pages on node 0 before, %d on node 1 after",
+		     name, on0, (unsigned long long)(size / HUGE), on1);
+	if (t)
+		record(B_MIGRATE, name, "s", secs(t));
+	munmap(p, size);
+	close(fd);
+}
+
+static void bench_migrate(bool first)
+{
+	if (nodes_with_memory() < 2) {
+		if (first)
+			info("migrate not measured: fewer than 2 NUMA nodes with memory");
+		return;
+	}
+	bench_migrate_gmem(false, first);
+	bench_migrate_gmem(true, first);
+	if (!backend_unavailable(BE_MEMFD))
+		bench_migrate_mbind(BE_MEMFD, first);
+	if (!backend_unavailable(BE_MEMFD_THP))
+		bench_migrate_mbind(BE_MEMFD_THP, first);
 }
 
 /*
@@ -412,16 +585,24 @@ int main(void)
 		}
 		if (wanted("floor"))
 			bench_floor();
-		if (wanted("convert"))
-			bench_convert();
-		if (wanted("resolve")) {
-			bench_resolve(GiB, B_RESOLVE_1G, rep == 0);
-			bench_resolve(16 * GiB, B_RESOLVE_16G, false);
+		if (wanted("convert")) {
+			bench_convert(false, rep == 0);
+			bench_convert(true, rep == 0);
 		}
+		if (wanted("resolve")) {
+			bench_resolve(GiB, B_RESOLVE_1G, false, rep == 0);
+			bench_resolve(16 * GiB, B_RESOLVE_16G, false, false);
+			bench_resolve(GiB, B_RESOLVE_1G_HUGE, true, rep == 0);
+			bench_resolve(16 * GiB, B_RESOLVE_16G_HUGE, true, false);
+		}
+		if (wanted("migrate"))
+			bench_migrate(rep == 0);
 	}
 	if (convert_retries)
 		info("conversion: %lu EAGAIN retries (page in a per-CPU LRU batch)",
 		     convert_retries);
+	if (migrate_retries)
+		info("migrate: %lu EBUSY/EINTR retries", migrate_retries);
 
 	report(size, reps);
 	return 0;

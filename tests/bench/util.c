@@ -170,3 +170,51 @@ const char *kmsg_find(const char *what)
 	close(fd);
 	return "";
 }
+
+long long fdinfo_value(int fd, const char *key)
+{
+	size_t len = strlen(key);
+	long long v = -1;
+	char path[64], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, len) && line[len] == ':') {
+			v = strtoll(line + len + 1, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return v;
+}
+
+int nodes_with_memory(void)
+{
+	char buf[256], *p = buf, *end;
+	long a, b;
+	int n = 0;
+	FILE *f;
+
+	f = fopen("/sys/devices/system/node/has_memory", "re");
+	if (!f)
+		return 1;	/* no NUMA: one node */
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	/* A list like "0-1,3". */
+	while (*p && *p != '\n') {
+		a = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		b = a;
+		if (*end == '-')
+			b = strtol(end + 1, &end, 10);
+		n += b - a + 1;
+		p = *end == ',' ? end + 1 : end;
+	}
+	return n;
+}
