@@ -1472,6 +1472,15 @@ static void call_populate(int gi)
 			if (fallocate(g->fd, PUNCH, a.offset, a.length))
 				bad("punch after populate: %s", errno_name(errno));
 			model_punch(g, a.offset / ps, a.offset / ps + n);
+			/*
+			 * In a huge fd the copy may have allocated whole blocks
+			 * around the range, and the punch split them.
+			 */
+			if (is_huge(g)) {
+				resync_present(gi, a.offset / ps,
+					       a.offset / ps + n);
+				g->large_unknown = true;
+			}
 		}
 		return;
 	}
@@ -1844,7 +1853,8 @@ static void call_migrate(int gi)
 	ret = ioctl(g->fd, GMEM_MIGRATE, p);
 	err = errno;
 	out = p;
-	if (e.ok && (ret == 0 || err != EFAULT))
+	/* whatever the result, some pages may have moved (EFAULT: after) */
+	if (e.ok)
 		g->migrated |= !(g->numa_mask & 1ULL << a.node);
 	if (!judge(ret, err, &e)) {
 		if (!e.ok || !writable(pk))
