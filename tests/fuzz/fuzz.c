@@ -191,6 +191,7 @@ static struct gfd fds[NFD];
 static struct mapping maps[NMAP];
 static struct slot slots[GMEM_TEST_SLOTS];
 static unsigned long long stat_ok, stat_err, stat_calls[32];
+static unsigned long long stat_big, stat_moved;	/* 2 MiB folios made, bytes migrated */
 static double stat_time[32];
 
 static const char *const call_names[] = {
@@ -404,6 +405,7 @@ static void model_got_page(struct gfd *g, uint64_t i)
 		for (uint64_t j = b; j < b + HUGE_PAGES; j++)
 			pg(g, j)->present = 1;
 		pg(g, b)->big = 1;
+		stat_big++;
 		return;
 	}
 	q->present = 1;
@@ -453,8 +455,10 @@ static void model_alloc(struct gfd *g, uint64_t a, uint64_t b)
 	if (is_huge(g))
 		for (uint64_t blk = (a + HUGE_PAGES - 1) / HUGE_PAGES * HUGE_PAGES;
 		     blk + HUGE_PAGES <= b; blk += HUGE_PAGES)
-			if (block_empty(g, blk))
+			if (block_empty(g, blk)) {
 				pg(g, blk)->big = 1;
+				stat_big++;
+			}
 	FOR_PAGES(g, a, b, q, q->present = 1);
 }
 
@@ -1544,7 +1548,9 @@ static void call_fallocate(int gi)
 		       modes[rng_below(&R, sizeof(modes) / sizeof(modes[0]))];
 	else
 		mode = (int)(rng_next(&R) >> rng_below(&R, 64));
-	gen_range(g, &off, &len, mode == FALLOC_FL_KEEP_SIZE ? ALLOC_PAGES : g->npages,
+	/* a huge fd's blocks are allocated whole only by a range covering them */
+	gen_range(g, &off, &len, mode != FALLOC_FL_KEEP_SIZE ? g->npages :
+		  is_huge(g) && rng_pct(&R, 25) ? 2 * HUGE_PAGES : ALLOC_PAGES,
 		  mode != FALLOC_FL_KEEP_SIZE);
 	describe("fallocate fd %d mode %#x offset %lld len %lld", gi, mode,
 		 (long long)off, (long long)len);
@@ -1879,6 +1885,7 @@ static void call_migrate(int gi)
 	if (out->moved % ps || out->moved > bound)
 		bad("GMEM_MIGRATE moved %#llx bytes, at most %#llx are there",
 		    (unsigned long long)out->moved, (unsigned long long)bound);
+	stat_moved += out->moved;
 }
 
 static void call_ioctl_other(int gi)
@@ -2758,8 +2765,9 @@ int main(int argc, char **argv)
 					check_fd_state(i);
 		}
 	}
-	printf("# %llu calls in %.1f s: %llu succeeded, %llu failed as expected\n",
-	       ncalls, now_s() - start, stat_ok, stat_err);
+	printf("# %llu calls in %.1f s: %llu succeeded, %llu failed as expected; %llu 2 MiB folios made, %llu MiB migrated\n",
+	       ncalls, now_s() - start, stat_ok, stat_err, stat_big,
+	       stat_moved >> 20);
 	for (unsigned int k = 0; k < sizeof(call_names) / sizeof(call_names[0]); k++)
 		printf("#   %-12s %8llu calls %7.1f s\n", call_names[k], stat_calls[k],
 		       stat_time[k]);
