@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 #include <linux/falloc.h>
 #include <linux/gmem.h>
 
 #include "common.h"
+#include "gmem_test.h"
 
 static void fill32(uint8_t *p, size_t len, uint32_t v)
 {
@@ -96,6 +100,165 @@ void *gmem_map(int fd, uint64_t size)
 	return p;
 }
 
+void *gmem_map_aligned(int fd, uint64_t off, uint64_t len, uint64_t align)
+{
+	uint8_t *area, *at, *p;
+
+	/* Reserve room to slide into alignment, then map over it. */
+	area = mmap(NULL, len + align, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (area == MAP_FAILED)
+		FAIL("reserving %#llx bytes of address space: %s",
+		     (unsigned long long)(len + align), errno_name(errno));
+	at = (uint8_t *)(((uintptr_t)area + align - 1) & ~(uintptr_t)(align - 1));
+	p = mmap(at, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, off);
+	if (p == MAP_FAILED)
+		FAIL("mmap of the gmem fd at %p: %s", at, errno_name(errno));
+	if (at > area)
+		munmap(area, at - area);
+	munmap(at + len, area + align - at);
+	return p;
+}
+
+struct gmem_info gmem_get_info(int fd)
+{
+	struct gmem_info info;
+
+	memset(&info, 0, sizeof(info));
+	if (ioctl(fd, GMEM_INFO, &info))
+		FAIL("GMEM_INFO: %s", errno_name(errno));
+	return info;
+}
+
+int gmem_migrate(int fd, uint64_t off, uint64_t len, uint32_t node,
+		 uint64_t *moved)
+{
+	struct gmem_migrate m = { .offset = off, .length = len, .node = node };
+
+	*moved = 0;
+	for (int tries = 0; tries < 200; tries++) {
+		m.moved = 0;
+		if (!ioctl(fd, GMEM_MIGRATE, &m)) {
+			*moved += m.moved;
+			return 0;
+		}
+		*moved += m.moved;
+		if (errno != EBUSY)
+			return -errno;
+		usleep(10 * 1000);
+	}
+	return -EBUSY;
+}
+
+void gmem_node_bytes(int fd, uint64_t *bytes, int nr)
+{
+	char path[64], line[256];
+	unsigned long long v;
+	FILE *f;
+	int node;
+
+	memset(bytes, 0, nr * sizeof(*bytes));
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		FAIL("%s: %s", path, errno_name(errno));
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "gmem-node", 9))
+			continue;
+		if (sscanf(line, "gmem-node%d: %llu", &node, &v) != 2 ||
+		    node < 0 || node >= nr) {
+			fclose(f);
+			FAIL("%s: unexpected line '%s'", path, line);
+		}
+		bytes[node] = v;
+	}
+	fclose(f);
+}
+
+static long long buddy_huge_blocks(void)
+{
+	FILE *f = fopen("/proc/buddyinfo", "re");
+	long long blocks = 0, count;
+	char line[512], *p;
+	int order, n;
+
+	if (!f)
+		return -1;
+	/* "Node 0, zone   Normal   c0 c1 ... c10" */
+	while (fgets(line, sizeof(line), f)) {
+		p = strstr(line, "zone");
+		if (!p)
+			continue;
+		p += 4;
+		while (*p == ' ')
+			p++;
+		while (*p && *p != ' ')
+			p++;
+		for (order = 0; sscanf(p, "%lld%n", &count, &n) == 1; order++) {
+			if (order >= 9)
+				blocks += count << (order - 9);
+			p += n;
+		}
+	}
+	fclose(f);
+	return blocks;
+}
+
+long long huge_blocks_free(long long want)
+{
+	long long blocks = buddy_huge_blocks();
+
+	if (blocks >= 0 && blocks < want) {
+		write_str("/proc/sys/vm/compact_memory", "1");
+		blocks = buddy_huge_blocks();
+	}
+	return blocks;
+}
+
+unsigned long private_pfn(int fd, uint64_t off, int *folio_order)
+{
+	struct gmem_test_bind b = {
+		.fd = fd, .start = off / GUEST_PAGE, .nr_pages = 1,
+	};
+	struct gmem_test_resolve r = { .index = off / GUEST_PAGE };
+	int t = open("/dev/gmem_test", O_RDWR | O_CLOEXEC);
+
+	if (t < 0)
+		test_skip("no /dev/gmem_test (gmem_test.ko), which tells a private page's pfn");
+	ASSERT_SYS(ioctl(t, GMEM_TEST_BIND, &b));
+	r.slot = b.slot;
+	ASSERT_SYS(ioctl(t, GMEM_TEST_RESOLVE, &r));
+	if (r.err)
+		FAIL("gmem_get_pfn of offset %#llx: %s", (unsigned long long)off,
+		     errno_name(-r.err));
+	ASSERT_SYS(ioctl(t, GMEM_TEST_UNBIND, &b.slot));
+	close(t);
+	if (folio_order)
+		*folio_order = r.folio_order;
+	return r.pfn;
+}
+
+#define HWPOISON_DIR	"/sys/kernel/debug/hwpoison"
+
+void hwpoison_need(void)
+{
+	if (access(HWPOISON_DIR, F_OK))
+		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	if (access(HWPOISON_DIR "/corrupt-pfn", W_OK))
+		test_skip("no " HWPOISON_DIR "/corrupt-pfn (hwpoison_inject not loaded)");
+}
+
+void hwpoison_pfn(unsigned long pfn)
+{
+	char pfn_str[32];
+	int r;
+
+	snprintf(pfn_str, sizeof(pfn_str), "%lu", pfn);
+	r = write_str(HWPOISON_DIR "/corrupt-pfn", pfn_str);
+	if (r)
+		FAIL("corrupt-pfn %s: %s", pfn_str, errno_name(-r));
+}
+
 bool host_can_read(const void *addr)
 {
 	int fd = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
@@ -142,6 +305,17 @@ bool kvm_is_patched(void)
 	const char *f = kvm_flavour();
 
 	return f && !strcmp(f, "patched");
+}
+
+noreturn void no_gmem_kvm(const char *why)
+{
+	struct utsname u;
+
+	if (kvm_is_patched())
+		FAIL("%s, but gmem_kvm=patched says this KVM has the gmem series", why);
+	uname(&u);
+	test_skip("%s: this KVM (%s, Linux %s) has no gmem patch series applied",
+		  why, kvm_flavour() ?: "gmem_kvm unset", u.release);
 }
 
 uint32_t guest_do(const char *file, int line, struct vm *vm, uint32_t cmd,

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <linux/gmem.h>
 
 #include "check.h"
 #include "guest.h"
@@ -33,6 +34,37 @@ int gmem_populate(int fd, uint64_t off, const void *src, uint64_t len);
 int gmem_punch(int fd, uint64_t off, uint64_t len);
 /* mmap the whole fd, shared, read-write. */
 void *gmem_map(int fd, uint64_t size);
+/* mmap [@off, @off + @len) of the fd, shared, read-write, at an address
+ * that is a multiple of @align (a power of two); the test fails otherwise. */
+void *gmem_map_aligned(int fd, uint64_t off, uint64_t len, uint64_t align);
+/* GMEM_INFO; the test fails if the ioctl does. */
+struct gmem_info gmem_get_info(int fd);
+/* GMEM_MIGRATE [@off, @off + @len) to @node, retrying the transient EBUSY
+ * of a page in a per-CPU LRU batch; *@moved gets the bytes moved by every
+ * try together.  0 or -errno. */
+int gmem_migrate(int fd, uint64_t off, uint64_t len, uint32_t node,
+		 uint64_t *moved);
+/* The "gmem-node<N>:" lines of the fd's fdinfo: bytes on node N in
+ * @bytes[N] for N < @nr (0 without a line); the test fails for a line
+ * it cannot read or a node >= @nr. */
+void gmem_node_bytes(int fd, uint64_t *bytes, int nr);
+/* Free 2 MiB blocks (/proc/buddyinfo, order 9 and up), -1 if unknown;
+ * compacts memory first when fewer than @want are free. */
+long long huge_blocks_free(long long want);
+
+/*
+ * The pfn behind a private page, from gmem itself: the test consumer
+ * (gmem_test.ko) binds the page, resolves it and unbinds again (bindings
+ * may not overlap, so before KVM binds the fd); *@folio_order, if not
+ * NULL, gets the order of its folio.  Skips the test without gmem_test.
+ */
+unsigned long private_pfn(int fd, uint64_t off, int *folio_order);
+/* Skips the test unless hwpoison_inject's corrupt-pfn is there (mounts
+ * debugfs if need be). */
+void hwpoison_need(void);
+/* Memory failure on @pfn through hwpoison_inject; the test fails if the
+ * write does. */
+void hwpoison_pfn(unsigned long pfn);
 
 /* Whether the host can read @addr in its own address space (via
  * /proc/self/mem, so a private page's SIGBUS is an error instead). */
@@ -51,6 +83,9 @@ unsigned long long gmem_refcnt_wait(unsigned long long want);
  */
 const char *kvm_flavour(void);
 bool kvm_is_patched(void);
+/* For the tests of the patched KVM: @why it cannot take a gmem fd.  Skips
+ * the test, saying so, or fails it if gmem_kvm=patched. */
+noreturn void no_gmem_kvm(const char *why);
 
 /* Give the guest a command; the result, or the test fails saying what
  * happened instead. */

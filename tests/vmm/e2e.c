@@ -11,38 +11,21 @@
  * kernel command line) the same refusal fails them.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 #include <linux/gmem.h>
 
 #include "common.h"
-#include "gmem_test.h"
 #include "suites.h"
-
-#define HWPOISON_DIR	"/sys/kernel/debug/hwpoison"
 
 struct pvm {
 	struct vm vm;
 	int fd;
 	uint8_t *mem;
 };
-
-static void no_gmem_kvm(const char *why)
-{
-	struct utsname u;
-
-	if (kvm_is_patched())
-		FAIL("%s, but gmem_kvm=patched says this KVM has the gmem series", why);
-	uname(&u);
-	test_skip("%s: this KVM (%s, Linux %s) has no gmem patch series applied",
-		  why, kvm_flavour() ?: "gmem_kvm unset", u.release);
-}
 
 /* gmem's side: an all-private fd holding the image, the stub page shared. */
 static void pvm_gmem(struct pvm *p)
@@ -226,56 +209,21 @@ static void punch_private(void)
 	ASSERT_EQ(gmem_refcnt_wait(refs), refs);
 }
 
-/*
- * The pfn behind a private page, from gmem itself: the test consumer binds
- * the page, resolves it and unbinds again (bindings may not overlap, so
- * before KVM binds the fd).  gmem's pages never move, so the pfn holds.
- */
-static unsigned long private_pfn(int fd, uint64_t off)
-{
-	struct gmem_test_bind b = {
-		.fd = fd, .start = off / GUEST_PAGE, .nr_pages = 1,
-	};
-	struct gmem_test_resolve r = { .index = off / GUEST_PAGE };
-	int t = open("/dev/gmem_test", O_RDWR | O_CLOEXEC);
-
-	if (t < 0)
-		test_skip("no /dev/gmem_test (gmem_test.ko), which tells a private page's pfn");
-	ASSERT_SYS(ioctl(t, GMEM_TEST_BIND, &b));
-	r.slot = b.slot;
-	ASSERT_SYS(ioctl(t, GMEM_TEST_RESOLVE, &r));
-	if (r.err)
-		FAIL("gmem_get_pfn of offset %#llx: %s", (unsigned long long)off,
-		     errno_name(-r.err));
-	ASSERT_SYS(ioctl(t, GMEM_TEST_UNBIND, &b.slot));
-	close(t);
-	return r.pfn;
-}
-
 static void poison_private(void)
 {
 	unsigned long long refs = gmem_refcnt();
-	char pfn_str[32];
 	unsigned long pfn;
 	struct pvm p;
 	struct vexit x;
-	int r;
 
-	if (access(HWPOISON_DIR, F_OK))
-		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
-	if (access(HWPOISON_DIR "/corrupt-pfn", W_OK))
-		test_skip("no " HWPOISON_DIR "/corrupt-pfn (hwpoison_inject not loaded)");
-
+	hwpoison_need();
 	pvm_gmem(&p);
-	pfn = private_pfn(p.fd, GUEST_POISON_PAGE);
+	pfn = private_pfn(p.fd, GUEST_POISON_PAGE, NULL);
 	pvm_kvm(&p);
 	ASSERT_EQ(GUEST(&p.vm, CMD_READ, GUEST_POISON_PAGE), POISON_FILL);
 
 	test_diag("poisoning pfn %#lx, guest page %#x", pfn, GUEST_POISON_PAGE);
-	snprintf(pfn_str, sizeof(pfn_str), "%lu", pfn);
-	r = write_str(HWPOISON_DIR "/corrupt-pfn", pfn_str);
-	if (r)
-		FAIL("corrupt-pfn %s: %s", pfn_str, errno_name(-r));
+	hwpoison_pfn(pfn);
 
 	/* The next access stops at a memory fault exit for that page. */
 	GUEST_EXIT(&p.vm, &x, CMD_READ, GUEST_POISON_PAGE + 4);

@@ -10,6 +10,12 @@
  * an address would need a relocation, which the link refuses for 16-bit
  * fields outside the first 64 KiB).
  *
+ * The addresses the commands take are 32-bit: the data accesses use %esi
+ * and %edi (the assembler adds the address-size prefix), and the VMM gives
+ * DS and ES a 4 GiB limit (vm_add_vcpu(), "unreal" mode), so the huge-page
+ * tests reach the 2 MiB blocks above the first megabyte.  Code and stack
+ * stay below 64 KiB.
+ *
  * Page 1 (the interpreter) may be private memory.  Page 2 holds the two
  * instructions after which KVM must skip the instruction itself: without
  * the NRIP-save feature (QEMU's TCG does not offer it to the L1 guest) KVM
@@ -52,42 +58,42 @@ next_arg:				/* the next argument in %eax; clobbers %dx */
 
 do_sum:					/* addr, len */
 	call	next_arg
-	mov	%ax, %si
+	mov	%eax, %esi
 	call	next_arg
 	mov	%eax, %ecx
 	xor	%eax, %eax
 1:	jecxz	reply
 	roll	$5, %eax
-	movzbl	(%si), %ebx
+	movzbl	(%esi), %ebx
 	xorl	%ebx, %eax
-	inc	%si
+	inc	%esi
 	dec	%ecx
 	jmp	1b
 
 do_read:				/* addr */
 	call	next_arg
-	mov	%ax, %si
-	movl	(%si), %eax
+	mov	%eax, %esi
+	movl	(%esi), %eax
 	jmp	reply
 
 do_write:				/* addr, value */
 	call	next_arg
-	mov	%ax, %di
+	mov	%eax, %edi
 	call	next_arg
-	movl	%eax, (%di)
+	movl	%eax, (%edi)
 	xor	%eax, %eax
 	jmp	reply
 
 do_fill:				/* addr, len (bytes, a multiple of 4), value */
 	call	next_arg
-	mov	%ax, %di
+	mov	%eax, %edi
 	call	next_arg
 	mov	%eax, %ecx
 	shr	$2, %ecx
 	call	next_arg
 1:	jecxz	2f
-	movl	%eax, (%di)
-	add	$4, %di
+	movl	%eax, (%edi)
+	add	$4, %edi
 	dec	%ecx
 	jmp	1b
 2:	xor	%eax, %eax

@@ -5,10 +5,12 @@
  * Plain #defines, so the assembler can read this file too.
  *
  * The guest runs in 16-bit real mode with every segment base 0, so guest
- * physical addresses below 64 KiB are its addresses.  It is a little
- * command interpreter: it reads a command from PORT_CMD (32-bit IN), its
- * arguments from PORT_ARG, does it and writes one 32-bit result to
- * PORT_OUT, then waits for the next command.  Only IN and OUT of a
+ * physical addresses are its addresses: code and stack below 64 KiB, and
+ * with DS and ES given a 4 GiB limit the data commands take any 32-bit
+ * address (the huge-page tests use the 2 MiB block at 2 MiB).  It is a
+ * little command interpreter: it reads a command from PORT_CMD (32-bit
+ * IN), its arguments from PORT_ARG, does it and writes one 32-bit result
+ * to PORT_OUT, then waits for the next command.  Only IN and OUT of a
  * register are used for I/O: KVM completes those from the exit's own
  * information, without emulating (reading) the instruction, which it could
  * not do on private memory.

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -45,7 +46,7 @@ bool vm_type_supported(unsigned long type)
 int vm_create(struct vm *vm, unsigned long type)
 {
 	memset(vm, 0, sizeof(*vm));
-	vm->kvm = vm->fd = vm->vcpu = -1;
+	vm->kvm = vm->fd = vm->vcpu = vm->stats = -1;
 	vm->kvm = open_kvm();
 	if (vm->kvm < 0)
 		return vm->kvm;
@@ -127,6 +128,14 @@ static void real_mode_seg(struct kvm_segment *s)
 	s->selector = 0;
 }
 
+/* A data segment of "unreal" mode: real-mode base 0, a 4 GiB limit. */
+static void unreal_data_seg(struct kvm_segment *s)
+{
+	real_mode_seg(s);
+	s->limit = 0xffffffff;
+	s->g = 1;
+}
+
 int vm_add_vcpu(struct vm *vm)
 {
 	struct kvm_sregs sregs;
@@ -151,8 +160,8 @@ int vm_add_vcpu(struct vm *vm)
 	if (ioctl(vm->vcpu, KVM_GET_SREGS, &sregs))
 		return -errno;
 	real_mode_seg(&sregs.cs);
-	real_mode_seg(&sregs.ds);
-	real_mode_seg(&sregs.es);
+	unreal_data_seg(&sregs.ds);
+	unreal_data_seg(&sregs.es);
 	real_mode_seg(&sregs.fs);
 	real_mode_seg(&sregs.gs);
 	real_mode_seg(&sregs.ss);
@@ -169,6 +178,9 @@ int vm_add_vcpu(struct vm *vm)
 
 void vm_destroy(struct vm *vm)
 {
+	if (vm->stats >= 0)
+		close(vm->stats);
+	vm->stats = -1;
 	if (vm->run)
 		munmap(vm->run, vm->run_size);
 	if (vm->vcpu >= 0)
@@ -179,6 +191,43 @@ void vm_destroy(struct vm *vm)
 		close(vm->kvm);
 	vm->run = NULL;
 	vm->vcpu = vm->fd = vm->kvm = -1;
+}
+
+int vm_stat(struct vm *vm, const char *name, uint64_t *val)
+{
+	struct kvm_stats_header h;
+	struct kvm_stats_desc *d;
+	size_t dsize;
+	int r = -ENOENT;
+
+	if (vm->stats < 0) {
+		vm->stats = ioctl(vm->fd, KVM_GET_STATS_FD, NULL);
+		if (vm->stats < 0) {
+			vm->stats = -1;
+			return -errno;
+		}
+	}
+	if (pread(vm->stats, &h, sizeof(h), 0) != sizeof(h))
+		return -EIO;
+	dsize = sizeof(*d) + h.name_size;
+	d = malloc(dsize);
+	if (!d)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < h.num_desc; i++) {
+		if (pread(vm->stats, d, dsize, h.desc_offset + i * dsize) !=
+		    (ssize_t)dsize) {
+			r = -EIO;
+			break;
+		}
+		if (strncmp(d->name, name, h.name_size))
+			continue;
+		/* Every value is an array of d->size u64s; the first. */
+		r = pread(vm->stats, val, sizeof(*val),
+			  h.data_offset + d->offset) == sizeof(*val) ? 0 : -EIO;
+		break;
+	}
+	free(d);
+	return r;
 }
 
 static uint32_t io_value(struct kvm_run *run)

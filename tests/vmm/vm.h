@@ -88,6 +88,7 @@ struct vm {
 	int vcpu;
 	struct kvm_run *run;
 	size_t run_size;
+	int stats;		/* KVM_GET_STATS_FD, opened by vm_stat() */
 };
 
 /* Exits, as far as the tests care. */
@@ -132,6 +133,13 @@ int vm_set_private(struct vm *vm, uint64_t gpa, uint64_t size, bool private);
 int vm_enable_map_gpa_exit(struct vm *vm);
 /* The vCPU, in real mode at GUEST_CODE with all segments at 0. */
 int vm_add_vcpu(struct vm *vm);
+/*
+ * The VM statistic @name (KVM_GET_STATS_FD, the binary stats of Linux
+ * 5.14+; on x86 e.g. "pages_4k", "pages_2m": the leaf entries of KVM's
+ * page tables of each size) in *@val: 0, -ENOENT if KVM has none of that
+ * name, or another -errno.
+ */
+int vm_stat(struct vm *vm, const char *name, uint64_t *val);
 /* Closes whatever is open, vCPU first; safe on a partly set up VM. */
 void vm_destroy(struct vm *vm);
 
