@@ -9,6 +9,9 @@
  *   stock   a stock KVM: gmem's shared pages as an ordinary memslot
  *   e2e     the patched KVM: a gmem fd as a memslot's guest_memfd;
  *           skipped, with the reason, on a KVM without the series
+ *   e2e-huge  the same with a GMEM_CREATE_HUGE fd: 2 MiB folios mapped
+ *           by 2 MiB NPT entries, a page converted or punched inside
+ *           one, GMEM_MIGRATE under the VM
  *
  * Arguments (or GMEM_TESTS=a,b) select tests by "suite: name" substring.
  * The last line says how long the tests took.
@@ -26,6 +29,7 @@ int main(int argc, char **argv)
 		&kvm_suite,
 		&stock_suite,
 		&e2e_suite,
+		&e2e_huge_suite,
 		NULL,
 	};
 

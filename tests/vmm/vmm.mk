@@ -4,8 +4,8 @@
 # whose CC, CFLAGS, OBJ, BIN and objs it uses.  The nested guest's code
 # (vmm/guest.S, 16-bit) is assembled into the binary as data.
 
-VMM_SRCS := vmm/main.c vmm/stock.c vmm/e2e.c vmm/common.c vmm/vm.c \
-	    lib/harness.c lib/sys.c
+VMM_SRCS := vmm/main.c vmm/stock.c vmm/e2e.c vmm/huge.c vmm/common.c \
+	    vmm/vm.c lib/harness.c lib/sys.c lib/numa.c
 
 all: $(BIN)/gmem-vmm
 
