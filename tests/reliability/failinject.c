@@ -45,6 +45,7 @@
 #include "gmem_test.h"
 #include "gmemfd.h"
 #include "modctl.h"
+#include "numa.h"
 #include "suites.h"
 
 #define DEBUGFS		"/sys/kernel/debug"
@@ -639,6 +640,167 @@ static int op_teardown(struct fx *x)
 	return 0;
 }
 
+/* GMEM_CREATE with an interleave policy over nodes 0 and 1. */
+static int op_create_numa(struct fx *x)
+{
+	int fd;
+
+	(void)x;
+	numa_need_two();
+	fd = gmem_create_numa_raw(64 * page_size(),
+				  GMEM_CREATE_MMAP | GMEM_CREATE_SHARED,
+				  GMEM_NUMA_INTERLEAVE, 3);
+	created_fd = fd;
+	created_len = 64 * page_size();
+	return fd < 0 ? errno : 0;
+}
+
+/*
+ * GMEM_MIGRATE: every page first on node 0 (unarmed), then the whole fd
+ * to node 1 armed.  On ENOMEM the folios moved so far stay moved, the
+ * rest stay where they were, and contents are kept either way
+ * (fx_verify); on success nothing is left on node 0.  A transient EBUSY
+ * (a new page still in a per-CPU LRU batch, README) is retried.
+ */
+static uint64_t migrate_armed(int fd, uint64_t len, uint32_t node, int *err)
+{
+	uint64_t moved, eo, total = 0;
+
+	for (int busy = 0;; busy++) {
+		int ret = gmem_migrate_raw(fd, 0, len, node, &moved, &eo);
+
+		*err = ret ? errno : 0;
+		if (moved == GMEM_UNTOUCHED)
+			FAIL("GMEM_MIGRATE (%s) did not write moved",
+			     errno_name(*err));
+		total += moved;
+		if (*err != EBUSY || busy >= 100)
+			break;
+		usleep(1000);
+	}
+	return total;
+}
+
+static int prep_node0(struct fx *x)
+{
+	numa_need_two();
+	MIGRATE(x->fd, 0, NPAGES * page_size(), 0);
+	return 0;
+}
+
+/* What the armed GMEM_MIGRATE did, for its check once disarmed. */
+static int migrate_err;
+static uint64_t migrate_moved;
+
+static int op_migrate(struct fx *x)
+{
+	migrate_moved = migrate_armed(x->fd, NPAGES * page_size(), 1,
+				      &migrate_err);
+	return migrate_err;
+}
+
+/*
+ * fdinfo's node lines (read disarmed: without memory for them fdinfo
+ * leaves them out) account for every allocated byte; after a success,
+ * none on node 0.
+ */
+static void check_moved(int fd, uint64_t len, uint64_t unit)
+{
+	uint64_t bytes[2], allocated = gmem_info(fd).allocated;
+
+	gmem_fdinfo_nodes(fd, bytes, 2);
+	if (migrate_moved > len || migrate_moved % unit ||
+	    bytes[0] + bytes[1] != allocated || (!migrate_err && bytes[0]))
+		FAIL("GMEM_MIGRATE to node 1 (%s): moved %llu of %llu; fdinfo node0 %llu node1 %llu, allocated %llu",
+		     migrate_err ? errno_name(migrate_err) : "worked",
+		     (unsigned long long)migrate_moved, (unsigned long long)len,
+		     (unsigned long long)bytes[0], (unsigned long long)bytes[1],
+		     (unsigned long long)allocated);
+}
+
+static int after_migrate(struct fx *x)
+{
+	check_moved(x->fd, NPAGES * page_size(), page_size());
+	return 0;
+}
+
+/*
+ * A huge fd (GMEM_CREATE_HUGE, two 2 MiB blocks), made by @prep and
+ * checked and closed by @after with the injection disarmed: whatever
+ * failed, GMEM_INFO agrees with st_blocks, every page reads zero and
+ * keeps what is written.
+ */
+#define HUGE_LEN	(4 * MiB)
+
+static int prep_huge(struct fx *x)
+{
+	x->fd = gmem_new_flags(HUGE_LEN, GMEM_CREATE_HUGE | GMEM_CREATE_MMAP |
+				       GMEM_CREATE_SHARED);
+	return 0;
+}
+
+static int prep_huge_node0(struct fx *x)
+{
+	numa_need_two();
+	x->fd = gmem_new_numa(HUGE_LEN, GMEM_CREATE_HUGE | GMEM_CREATE_MMAP |
+				     GMEM_CREATE_SHARED, GMEM_NUMA_BIND, 1);
+	ASSERT_SYS(fallocate(x->fd, FALLOC_FL_KEEP_SIZE, 0, HUGE_LEN));
+	/* the memory written before the move must be there after it */
+	x->map = gmem_map(x->fd, HUGE_LEN);
+	fill_pattern(x->map, HUGE_LEN, 31);
+	x->seed[0] = 31;
+	return 0;
+}
+
+static int after_huge(struct fx *x)
+{
+	struct gmem_info info = gmem_info(x->fd);
+	unsigned char *m = x->map ? x->map : gmem_map(x->fd, HUGE_LEN);
+	long long bad;
+
+	if (info.allocated != (uint64_t)gmem_blocks(x->fd) * 512)
+		FAIL("huge fd: GMEM_INFO allocated %llu, st_blocks %lld",
+		     (unsigned long long)info.allocated, gmem_blocks(x->fd));
+	bad = x->seed[0] ? pattern_mismatch(m, HUGE_LEN, x->seed[0]) :
+			   nonzero_at(m, HUGE_LEN);
+	if (bad >= 0)
+		FAIL("huge fd: byte %lld is not what was there", bad);
+	fill_pattern(m, HUGE_LEN, 32);
+	EXPECT_EQ(pattern_mismatch(m, HUGE_LEN, 32), -1);
+	EXPECT_EQ(gmem_info(x->fd).allocated, HUGE_LEN);
+	munmap(m, HUGE_LEN);
+	x->map = NULL;
+	close(x->fd);
+	x->fd = -1;
+	return 0;
+}
+
+/*
+ * fallocate of both blocks: a 2 MiB folio that cannot be had is made of
+ * smaller ones (README), so failures are absorbed or end in ENOMEM with
+ * nothing kept.
+ */
+static int op_huge_allocate(struct fx *x)
+{
+	int err = fallocate(x->fd, FALLOC_FL_KEEP_SIZE, 0, HUGE_LEN) ? errno : 0;
+
+	ASSERT_EQ(gmem_blocks(x->fd), err ? 0 : HUGE_LEN / 512);
+	return err;
+}
+
+/* GMEM_MIGRATE of 2 MiB folios from node 0 to node 1. */
+static int op_huge_migrate(struct fx *x)
+{
+	migrate_moved = migrate_armed(x->fd, HUGE_LEN, 1, &migrate_err);
+	return migrate_err;
+}
+
+static int after_huge_migrate(struct fx *x)
+{
+	check_moved(x->fd, HUGE_LEN, 2 * MiB);
+	return after_huge(x);
+}
+
 /*
  * Memory failure, with the one allocation gmem makes there (its poison
  * bookkeeping) failing: whatever gmem_error_folio() does then, the page
@@ -746,6 +908,29 @@ static void t_op_create_private(void)
 	sweep("GMEM_CREATE (private)", NULL, op_create_private, after_create, false);
 }
 
+static void t_op_create_numa(void)
+{
+	sweep("GMEM_CREATE with an interleave policy", NULL, op_create_numa,
+	      after_create, false);
+}
+
+static void t_op_huge_allocate(void)
+{
+	sweep("fallocate of a huge fd", prep_huge, op_huge_allocate, after_huge,
+	      false);
+}
+
+static void t_op_huge_migrate(void)
+{
+	sweep("GMEM_MIGRATE of 2 MiB folios", prep_huge_node0, op_huge_migrate,
+	      after_huge_migrate, false);
+}
+
+static void t_op_migrate(void)
+{
+	sweep("GMEM_MIGRATE", prep_node0, op_migrate, after_migrate, true);
+}
+
 FI_TEST("fallocate over holes and pages", NULL, op_allocate, true)
 FI_TEST("punch", NULL, op_punch, true)
 FI_TEST("GMEM_CONVERT to shared", NULL, op_convert_shared, true)
@@ -774,6 +959,10 @@ static const struct test tests[] = {
 	T("consumer resolve of a hole", op_resolve),
 	T("GMEM_INFO and fdinfo", op_fdinfo),
 	T("unbind, munmap and close: release", op_teardown),
+	T("GMEM_CREATE with an interleave policy", op_create_numa),
+	T("GMEM_MIGRATE", op_migrate),
+	T("fallocate of a huge fd", op_huge_allocate),
+	T("GMEM_MIGRATE of 2 MiB folios", op_huge_migrate),
 	TEST("memory failure whose poison bookkeeping cannot allocate: the page stays poisoned",
 	     t_poison, .timeout = 120, .cleanup = fi_cleanup,
 	     .kmsg_allow = "hardware memory corruption"),

@@ -10,7 +10,8 @@
 
 RELIABILITY_SRCS := reliability/main.c reliability/memcg.c \
 		    reliability/failinject.c \
-		    lib/harness.c lib/sys.c lib/gmemfd.c lib/modctl.c lib/fault.c
+		    lib/harness.c lib/sys.c lib/gmemfd.c lib/modctl.c lib/fault.c \
+		    lib/numa.c
 STRESS_SRCS := stress/stress.c lib/harness.c lib/sys.c lib/fault.c
 FUZZ_SRCS := fuzz/fuzz.c lib/harness.c lib/sys.c lib/fault.c
 
