@@ -30,27 +30,40 @@ static const char *ct_ko(void)
 	return path;
 }
 
+static void ct_load(void)
+{
+	int ret = modctl_load(ct_ko(), NULL);
+
+	if (ret)
+		FAIL("loading %s: %s", ct_ko(), errno_name(-ret));
+	ASSERT_TRUE(modctl_is_live(CT_NAME));
+}
+
 int ct_open(void)
 {
-	if (!modctl_is_live(CT_NAME)) {
-		int ret = modctl_load(ct_ko(), NULL);
-
-		if (ret)
-			FAIL("loading %s: %s", ct_ko(), errno_name(-ret));
-	}
+	if (!modctl_is_live(CT_NAME))
+		ct_load();
 	return ASSERT_SYS(open(CT_DEV, O_RDWR | O_CLOEXEC));
 }
 
-void ct_cleanup(void)
+int ct_unload(void)
 {
 	double end = now_s() + 5;
 	int ret;
 
+	/* fds of the test may still be closing */
+	while ((ret = modctl_unload(CT_NAME)) == -EWOULDBLOCK &&
+	       now_s() < end)
+		usleep(10 * 1000);
+	return ret;
+}
+
+void ct_cleanup(void)
+{
+	int ret;
+
 	if (modctl_is_live(CT_NAME) || modctl_refcnt(CT_NAME) >= 0) {
-		/* fds of the test may still be closing */
-		while ((ret = modctl_unload(CT_NAME)) == -EWOULDBLOCK &&
-		       now_s() < end)
-			usleep(10 * 1000);
+		ret = ct_unload();
 		if (ret)
 			FAIL("unloading %s after the test: %s", CT_NAME,
 			     errno_name(-ret));
@@ -59,21 +72,31 @@ void ct_cleanup(void)
 		FAIL("gmem is not loaded after the test");
 }
 
-uint32_t ct_bind_at(const char *file, int line, int ct, int fd,
-		    uint64_t start, uint64_t nr)
+int ct_bind_raw(int ct, int fd, uint64_t start, uint64_t nr, uint32_t *slot)
 {
 	struct gmem_test_bind args = {
 		.fd = fd, .start = start, .nr_pages = nr, .slot = UINT32_MAX,
 	};
+	int ret = ioctl(ct, GMEM_TEST_BIND, &args);
 
-	if (ioctl(ct, GMEM_TEST_BIND, &args)) {
+	if (slot)
+		*slot = args.slot;
+	return ret;
+}
+
+uint32_t ct_bind_at(const char *file, int line, int ct, int fd,
+		    uint64_t start, uint64_t nr)
+{
+	uint32_t slot;
+
+	if (ct_bind_raw(ct, fd, start, nr, &slot)) {
 		test_fail_at(file, line, "binding pages [%llu, %llu) of fd %d: %s",
 			     (unsigned long long)start,
 			     (unsigned long long)(start + nr), fd,
 			     errno_name(errno));
 		test_end();
 	}
-	return args.slot;
+	return slot;
 }
 
 void ct_unbind(int ct, uint32_t slot)
@@ -100,6 +123,15 @@ struct gmem_test_resolve ct_resolve(int ct, uint32_t slot, uint64_t index)
 	return args;
 }
 
+int ct_resolve_pfn(int ct, uint32_t slot, uint64_t index, uint64_t *pfn)
+{
+	struct gmem_test_resolve r = ct_resolve(ct, slot, index);
+
+	if (!r.err && pfn)
+		*pfn = r.pfn;
+	return r.err;
+}
+
 int ct_rw(int ct, uint32_t slot, uint64_t index, void *buf, bool write)
 {
 	struct gmem_test_rw args = {
@@ -124,5 +156,10 @@ unsigned int ct_events(int ct, struct gmem_test_event *out)
 	if (args.dropped)
 		FAIL("%llu events were dropped",
 		     (unsigned long long)args.dropped);
+	for (unsigned int i = 1; i < args.count; i++)
+		if (out[i].seq <= out[i - 1].seq)
+			FAIL("event seq %llu after %llu",
+			     (unsigned long long)out[i].seq,
+			     (unsigned long long)out[i - 1].seq);
 	return args.count;
 }

@@ -240,6 +240,29 @@ int gmem_fdinfo_nodes(int fd, uint64_t *bytes, int nr)
 	return lines;
 }
 
+void gmem_node_bytes_at(const char *file, int line, int fd, uint64_t n0,
+			uint64_t n1, bool sum_is_allocated)
+{
+	uint64_t bytes[GMEM_MAX_NODES], sum = 0, allocated = 0;
+
+	if (sum_is_allocated)
+		allocated = gmem_info(fd).allocated;
+	gmem_fdinfo_nodes(fd, bytes, GMEM_MAX_NODES);
+	for (int i = 0; i < GMEM_MAX_NODES; i++)
+		sum += bytes[i];
+	if (bytes[0] != n0 || bytes[1] != n1)
+		test_fail_at(file, line,
+			     "fdinfo: gmem-node0 %llu, gmem-node1 %llu; expected %llu, %llu",
+			     (unsigned long long)bytes[0],
+			     (unsigned long long)bytes[1],
+			     (unsigned long long)n0, (unsigned long long)n1);
+	if (sum_is_allocated && sum != allocated)
+		test_fail_at(file, line,
+			     "fdinfo: the gmem-node lines add up to %llu, allocated is %llu",
+			     (unsigned long long)sum,
+			     (unsigned long long)allocated);
+}
+
 struct gmem_stats gmem_stats(void)
 {
 	static const char *const names[] = {
@@ -521,6 +544,24 @@ void fill_pattern(void *buf, size_t len, unsigned int seed)
 
 	for (size_t i = 0; i < len; i++)
 		p[i] = pattern_byte(i, seed);
+}
+
+void *xmalloc(size_t len)
+{
+	void *p = malloc(len);
+
+	ASSERT_TRUE(p != NULL);
+	return p;
+}
+
+unsigned char *pattern_pages(size_t len, unsigned int seed)
+{
+	unsigned char *p = xmalloc(len);
+	long pg = page_size();
+
+	for (size_t i = 0; i < len / pg; i++)
+		fill_pattern(p + i * pg, pg, seed + i);
+	return p;
 }
 
 long long pattern_mismatch(const void *buf, size_t len, unsigned int seed)

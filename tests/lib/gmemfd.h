@@ -81,6 +81,15 @@ struct gmem_info gmem_fdinfo(int fd);
 int gmem_fdinfo_nodes(int fd, uint64_t *bytes, int nr);
 
 /*
+ * fdinfo's gmem-node0 and gmem-node1 lines say @n0 and @n1 bytes; with
+ * @sum_is_allocated, the gmem-node<N> lines of all nodes also add up to
+ * GMEM_INFO's allocated.  Otherwise the test fails at @file:@line and
+ * goes on.
+ */
+void gmem_node_bytes_at(const char *file, int line, int fd, uint64_t n0,
+			uint64_t n1, bool sum_is_allocated);
+
+/*
  * The module-wide statistics in GMEM_STATS_DIR: what all open gmem files
  * hold together.
  */
@@ -181,6 +190,10 @@ void *gmem_map_aligned(int fd, size_t len, size_t align);
  * so pages of different seeds differ everywhere and none is all zeroes.
  */
 void fill_pattern(void *buf, size_t len, unsigned int seed);
+/* malloc() that fails the test when it cannot. */
+void *xmalloc(size_t len);
+/* A new buffer (xmalloc) of @len bytes, page i holding pattern @seed + i. */
+unsigned char *pattern_pages(size_t len, unsigned int seed);
 /* The offset of the first byte of @buf that differs from the pattern, or -1. */
 long long pattern_mismatch(const void *buf, size_t len, unsigned int seed);
 /* The offset of the first non-zero byte of @buf, or -1. */

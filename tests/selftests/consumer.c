@@ -27,13 +27,12 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "ct.h"
 #include "fault.h"
 #include "gmem_test.h"
 #include "gmemfd.h"
 #include "modctl.h"
 
-#define CT_NAME		"gmem_test"
-#define CT_DEV		"/dev/gmem_test"
 #define GMEM_NAME	"gmem"
 #define PUNCH		(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)
 #define IN_PAGE		123
@@ -51,141 +50,8 @@
 
 /* ---- gmem_test.ko ---- */
 
-static const char *ct_ko(void)
-{
-	static char path[PATH_MAX];
-	const char *env = getenv("GMEM_TEST_KO"), *ko, *slash;
-
-	if (env && *env)
-		return env;
-	ko = getenv("GMEM_KO");
-	if (!ko || !*ko)
-		test_skip("neither GMEM_TEST_KO nor GMEM_KO is set: cannot find gmem_test.ko");
-	slash = strrchr(ko, '/');
-	snprintf(path, sizeof(path), "%.*s/%s.ko",
-		 slash ? (int)(slash - ko) : 1, slash ? ko : ".", CT_NAME);
-	if (access(path, R_OK))
-		FAIL("%s: %s (the test consumer is built with gmem)", path,
-		     errno_name(errno));
-	return path;
-}
-
-static void ct_load(void)
-{
-	int ret = modctl_load(ct_ko(), NULL);
-
-	if (ret)
-		FAIL("loading %s: %s", ct_ko(), errno_name(-ret));
-	ASSERT_TRUE(modctl_is_live(CT_NAME));
-}
-
-/* Unloads gmem_test, waiting a moment for fds still being closed. */
-static int ct_unload(void)
-{
-	double end = now_s() + 5;
-	int ret;
-
-	while ((ret = modctl_unload(CT_NAME)) == -EWOULDBLOCK &&
-	       now_s() < end)
-		usleep(10 * 1000);
-	return ret;
-}
-
-/* gmem_test loaded (if it was not) and /dev/gmem_test open. */
-static int ct_open(void)
-{
-	if (!modctl_is_live(CT_NAME))
-		ct_load();
-	return ASSERT_SYS(open(CT_DEV, O_RDWR | O_CLOEXEC));
-}
-
-/* Cleanup of every test: gmem_test gone, gmem still there. */
-static void ct_cleanup(void)
-{
-	int ret;
-
-	if (modctl_is_live(CT_NAME) || modctl_refcnt(CT_NAME) >= 0) {
-		ret = ct_unload();
-		if (ret)
-			FAIL("unloading %s after the test: %s", CT_NAME,
-			     errno_name(-ret));
-	}
-	if (!modctl_is_live(GMEM_NAME))
-		FAIL("gmem is not loaded after the test");
-}
-
-static int ct_bind_raw(int ct, int fd, uint64_t start, uint64_t nr,
-		       uint32_t *slot)
-{
-	struct gmem_test_bind args = {
-		.fd = fd, .start = start, .nr_pages = nr, .slot = UINT32_MAX,
-	};
-	int ret = ioctl(ct, GMEM_TEST_BIND, &args);
-
-	if (slot)
-		*slot = args.slot;
-	return ret;
-}
-
-static uint32_t ct_bind_at(const char *file, int line, int ct, int fd,
-			   uint64_t start, uint64_t nr)
-{
-	uint32_t slot;
-
-	if (ct_bind_raw(ct, fd, start, nr, &slot)) {
-		test_fail_at(file, line, "binding pages [%llu, %llu) of fd %d: %s",
-			     (unsigned long long)start,
-			     (unsigned long long)(start + nr), fd,
-			     errno_name(errno));
-		test_end();
-	}
-	return slot;
-}
-
-#define BIND(ct, fd, start, nr)	ct_bind_at(__FILE__, __LINE__, ct, fd, start, nr)
-
-static void ct_unbind(int ct, uint32_t slot)
-{
-	if (ioctl(ct, GMEM_TEST_UNBIND, &slot))
-		FAIL("unbinding slot %u: %s", slot, errno_name(errno));
-}
-
-/* gmem_get_pfn() of @index through @slot: 0 or -errno; *@pfn if 0. */
-static int ct_resolve(int ct, uint32_t slot, uint64_t index, uint64_t *pfn)
-{
-	struct gmem_test_resolve args = {
-		.slot = slot, .index = index, .err = 1,
-	};
-
-	if (ioctl(ct, GMEM_TEST_RESOLVE, &args))
-		FAIL("GMEM_TEST_RESOLVE of slot %u index %llu: %s", slot,
-		     (unsigned long long)index, errno_name(errno));
-	if (!args.err && pfn)
-		*pfn = args.pfn;
-	if (!args.err && (!args.pfn || args.max_order < 0))
-		FAIL("resolve of %llu: pfn %#llx, max_order %d",
-		     (unsigned long long)index, (unsigned long long)args.pfn,
-		     args.max_order);
-	return args.err;
-}
-
-/* A page-sized read or write through the consumer; the resolve's result. */
-static int ct_rw(int ct, uint32_t slot, uint64_t index, void *buf,
-		 bool write)
-{
-	struct gmem_test_rw args = {
-		.slot = slot, .write = write, .index = index,
-		.len = page_size(), .uaddr = (uintptr_t)buf, .err = 1,
-	};
-
-	if (ioctl(ct, GMEM_TEST_RW, &args))
-		FAIL("GMEM_TEST_RW of slot %u index %llu: %s", slot,
-		     (unsigned long long)index, errno_name(errno));
-	return args.err;
-}
-
 #define EXPECT_RESOLVE(ct, slot, index, err)				\
-	EXPECT_EQ(ct_resolve(ct, slot, index, NULL), err)
+	EXPECT_EQ(ct_resolve_pfn(ct, slot, index, NULL), err)
 
 /* ---- events ---- */
 
@@ -203,25 +69,6 @@ struct ev {
 #define PAIR(slot, s, e)	{ BEGIN, slot, s, e }, { END, slot, s, e }
 
 #define MAX_EVENTS	GMEM_TEST_MAX_EVENTS
-
-/* Takes every recorded event; fails on a lost one or a seq out of order. */
-static unsigned int ct_events(int ct, struct gmem_test_event *out)
-{
-	struct gmem_test_events args = {
-		.uaddr = (uintptr_t)out, .max = MAX_EVENTS,
-	};
-
-	if (ioctl(ct, GMEM_TEST_EVENTS, &args))
-		FAIL("GMEM_TEST_EVENTS: %s", errno_name(errno));
-	if (args.dropped)
-		FAIL("%llu events were dropped", (unsigned long long)args.dropped);
-	for (unsigned int i = 1; i < args.count; i++)
-		if (out[i].seq <= out[i - 1].seq)
-			FAIL("event seq %llu after %llu",
-			     (unsigned long long)out[i].seq,
-			     (unsigned long long)out[i - 1].seq);
-	return args.count;
-}
 
 static const char *ev_type(uint32_t type)
 {
@@ -302,10 +149,7 @@ static void drain_events(int ct)
 
 static unsigned char *page_buf(void)
 {
-	unsigned char *p = malloc(page_size());
-
-	ASSERT_TRUE(p != NULL);
-	return p;
+	return xmalloc(page_size());
 }
 
 static void dirty_free_memory(size_t len)
@@ -353,7 +197,7 @@ static void resolve_contents(void)
 	POPULATE(fd, 4 * pg, pg, img);
 	fill_pattern(img, pg, 5);
 	POPULATE(fd, 5 * pg, pg, img);
-	slot = BIND(ct, fd, 0, 16);
+	slot = CT_BIND(ct, fd, 0, 16);
 	EXPECT_EQ(gmem_info(fd).allocated, 2 * pg);
 
 	/* new memory: zeroed */
@@ -370,9 +214,9 @@ static void resolve_contents(void)
 	EXPECT_EQ(gmem_info(fd).allocated, 4 * pg);
 
 	/* a page resolves to the same frame every time, pages to their own */
-	EXPECT_EQ(ct_resolve(ct, slot, 0, &pfn0), 0);
-	EXPECT_EQ(ct_resolve(ct, slot, 0, &pfn0b), 0);
-	EXPECT_EQ(ct_resolve(ct, slot, 1, &pfn1), 0);
+	EXPECT_EQ(ct_resolve_pfn(ct, slot, 0, &pfn0), 0);
+	EXPECT_EQ(ct_resolve_pfn(ct, slot, 0, &pfn0b), 0);
+	EXPECT_EQ(ct_resolve_pfn(ct, slot, 1, &pfn1), 0);
 	EXPECT_EQ(pfn0, pfn0b);
 	EXPECT_NE(pfn0, pfn1);
 	EXPECT_EQ(gmem_info(fd).allocated, 5 * pg);
@@ -385,7 +229,7 @@ static void writes_survive_conversion(void)
 	int ct = ct_open();
 	int fd = gmem_new_flags(4 * pg, GMEM_CREATE_MMAP);
 	unsigned char *buf = page_buf(), *a;
-	uint32_t slot = BIND(ct, fd, 0, 4);
+	uint32_t slot = CT_BIND(ct, fd, 0, 4);
 
 	for (int i = 0; i < 4; i++) {
 		fill_pattern(buf, pg, 10 + i);
@@ -425,7 +269,7 @@ static void resolve_errors(void)
 	CONVERT(fd, 3 * pg, pg, GMEM_SHARED);
 	a = gmem_map(fd, 8 * pg);
 	fill_pattern(a + 3 * pg, pg, 30);
-	slot = BIND(ct, fd, 2, 4);	/* pages [2, 6) */
+	slot = CT_BIND(ct, fd, 2, 4);	/* pages [2, 6) */
 
 	EXPECT_RESOLVE(ct, slot, 3, -EACCES);
 	EXPECT_RESOLVE(ct, slot, 2, 0);
@@ -460,9 +304,9 @@ static void notifications(void)
 	uint32_t a, b, c;
 
 	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 32 * pg));
-	a = BIND(ct, fd, 8, 8);		/* [8, 16) */
-	b = BIND(ct, fd, 20, 4);	/* [20, 24) */
-	c = BIND(ct, fd2, 0, 8);	/* [0, 8) of another fd */
+	a = CT_BIND(ct, fd, 8, 8);	/* [8, 16) */
+	b = CT_BIND(ct, fd, 20, 4);	/* [20, 24) */
+	c = CT_BIND(ct, fd2, 0, 8);	/* [0, 8) of another fd */
 	EXPECT_NE(a, b);
 	EXPECT_NE(b, c);
 	EXPECT_NO_EVENTS(ct);
@@ -526,8 +370,8 @@ static void overlapping_bind(void)
 		{ 4, 8 }, { 7, 1 }, { 0, 1 }, { 0, 32 }, { 15, 2 }, { 8, 8 },
 	};
 
-	a = BIND(ct, fd, 0, 8);
-	b = BIND(ct, fd, 8, 8);		/* adjacent is not overlapping */
+	a = CT_BIND(ct, fd, 0, 8);
+	b = CT_BIND(ct, fd, 8, 8);	/* adjacent is not overlapping */
 	for (unsigned int i = 0; i < ARRAY_SIZE(overlaps); i++) {
 		test_diag("[%llu, +%llu)", (unsigned long long)overlaps[i].start,
 			  (unsigned long long)overlaps[i].nr);
@@ -542,21 +386,21 @@ static void overlapping_bind(void)
 		     EINVAL);
 	EXPECT_ERRNO(ct_bind_raw(ct, fd, 16, UINT64_MAX, NULL), EINVAL);
 	/* the same range of another fd is another range */
-	c = BIND(ct, fd2, 0, 8);
+	c = CT_BIND(ct, fd2, 0, 8);
 
-	EXPECT_EQ(ct_resolve(ct, a, 0, &pfn_a), 0);
-	EXPECT_EQ(ct_resolve(ct, b, 8, &pfn_b), 0);
+	EXPECT_EQ(ct_resolve_pfn(ct, a, 0, &pfn_a), 0);
+	EXPECT_EQ(ct_resolve_pfn(ct, b, 8, &pfn_b), 0);
 	EXPECT_NE(pfn_a, pfn_b);
 	EXPECT_RESOLVE(ct, b, 15, 0);
 	EXPECT_RESOLVE(ct, a, 8, -ERANGE);
 	EXPECT_RESOLVE(ct, b, 7, -ERANGE);
-	EXPECT_EQ(ct_resolve(ct, c, 0, &pfn_b), 0);
+	EXPECT_EQ(ct_resolve_pfn(ct, c, 0, &pfn_b), 0);
 	EXPECT_NE(pfn_a, pfn_b);
 
 	/* the refused binds left nothing behind: after unbinding a, [0, 8) binds */
 	ct_unbind(ct, a);
 	EXPECT_ERRNO(ct_bind_raw(ct, fd, 4, 8, NULL), EBUSY);
-	a = BIND(ct, fd, 0, 8);
+	a = CT_BIND(ct, fd, 0, 8);
 	EXPECT_RESOLVE(ct, a, 0, 0);
 	EXPECT_RESOLVE(ct, b, 8, 0);
 }
@@ -585,7 +429,7 @@ static void bind_bad_fd(void)
 	EXPECT_ERRNO(ct_bind_raw(ct, INT_MAX, 0, 1, NULL), EBADF);
 	/* the control: a gmem fd binds */
 	fd = gmem_new_flags(MiB, 0);
-	BIND(ct, fd, 0, 1);
+	CT_BIND(ct, fd, 0, 1);
 }
 
 static void unbind_then_punch(void)
@@ -593,7 +437,7 @@ static void unbind_then_punch(void)
 	long pg = page_size();
 	int ct = ct_open();
 	int fd = gmem_new_flags(16 * pg, GMEM_CREATE_MMAP);
-	uint32_t slot = BIND(ct, fd, 0, 16);
+	uint32_t slot = CT_BIND(ct, fd, 0, 16);
 	struct gmem_test_resolve gone;
 
 	for (int i = 0; i < 4; i++)
@@ -610,7 +454,7 @@ static void unbind_then_punch(void)
 	EXPECT_ERRNO(ioctl(ct, GMEM_TEST_RESOLVE, &gone), ENOENT);
 	/* the fd is fine, and binds again */
 	CONVERT(fd, 0, 16 * pg, GMEM_PRIVATE);
-	slot = BIND(ct, fd, 0, 16);
+	slot = CT_BIND(ct, fd, 0, 16);
 	EXPECT_RESOLVE(ct, slot, 5, 0);
 }
 
@@ -629,7 +473,7 @@ static void close_fd_keep_resolving(void)
 	fill_pattern(buf, pg, 40);
 	POPULATE(fd, 0, pg, buf);
 	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, len));
-	slot = BIND(ct, fd, 0, nr);
+	slot = CT_BIND(ct, fd, 0, nr);
 	ASSERT_SYS(close(fd));
 
 	/* the binding keeps the memory: contents, and resolves of any page */
@@ -670,8 +514,8 @@ static void unload_consumer_while_bound(void)
 	before = free_kb();
 	fd = gmem_new_flags(len, 0);
 	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, len));
-	BIND(ct, fd, 0, nr / 2);
-	BIND(ct, fd, nr / 2, nr / 2);
+	CT_BIND(ct, fd, 0, nr / 2);
+	CT_BIND(ct, fd, nr / 2, nr / 2);
 	ASSERT_SYS(close(ct));
 
 	/* the module's exit unbinds what is left */
@@ -684,7 +528,7 @@ static void unload_consumer_while_bound(void)
 
 	/* reload works, and finds the whole fd free to bind */
 	ct = ct_open();
-	slot = BIND(ct, fd, 0, nr);
+	slot = CT_BIND(ct, fd, 0, nr);
 	EXPECT_RESOLVE(ct, slot, nr - 1, 0);
 	ASSERT_SYS(close(ct));
 	ret = ct_unload();
@@ -718,7 +562,7 @@ static void unload_gmem_refused(void)
 	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, MiB));
 	/* and the same with a binding */
 	ct = ct_open();
-	slot = BIND(ct, fd, 0, 16);
+	slot = CT_BIND(ct, fd, 0, 16);
 	ASSERT_SYS(close(fd));
 	EXPECT_EQ(-modctl_unload(GMEM_NAME), EWOULDBLOCK);
 	EXPECT_TRUE(modctl_is_live(GMEM_NAME));
@@ -801,7 +645,7 @@ static void hwpoison_shared(void)
 	long pg = page_size();
 	int ct = ct_open();
 	int fd = gmem_new_flags(16 * pg, GMEM_CREATE_MMAP);
-	uint32_t slot = BIND(ct, fd, 0, 16);
+	uint32_t slot = CT_BIND(ct, fd, 0, 16);
 	unsigned char *a, *b, *buf = page_buf();
 	struct fault f;
 	int status;
@@ -926,8 +770,8 @@ static void hwpoison_private(void)
 	hwpoison_inject_ready();
 	fill_pattern(img, 3 * pg, 60);
 	POPULATE(fd, 2 * pg, 3 * pg, img);		/* pages 2, 3, 4 */
-	slot = BIND(ct, fd, 0, 8);
-	ASSERT_EQ(ct_resolve(ct, slot, 3, &pfn), 0);
+	slot = CT_BIND(ct, fd, 0, 8);
+	ASSERT_EQ(ct_resolve_pfn(ct, slot, 3, &pfn), 0);
 	EXPECT_EQ(gmem_info(fd).allocated, 3 * pg);
 	drain_events(ct);
 
@@ -969,7 +813,7 @@ static void hwpoison_private(void)
 	memset(buf, 0xee, pg);
 	EXPECT_EQ(ct_rw(ct, slot, 3, buf, false), 0);
 	EXPECT_EQ(nonzero_at(buf, pg), -1);
-	EXPECT_EQ(ct_resolve(ct, slot, 3, &pfn), 0);
+	EXPECT_EQ(ct_resolve_pfn(ct, slot, 3, &pfn), 0);
 	EXPECT_EQ(gmem_info(fd).allocated, 8 * pg);
 }
 
@@ -1058,9 +902,9 @@ static void compaction_refused(void)
 	ASSERT_TRUE(pfn != NULL);
 	fd = gmem_new_flags(len, 0);
 	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, len));
-	slot = BIND(ct, fd, 0, nr);
+	slot = CT_BIND(ct, fd, 0, nr);
 	for (uint64_t i = 0; i < nr; i++)
-		ASSERT_EQ(ct_resolve(ct, slot, i, &pfn[i]), 0);
+		ASSERT_EQ(ct_resolve_pfn(ct, slot, i, &pfn[i]), 0);
 	for (uint64_t i = 0; i < nr; i += 256) {
 		fill_pattern(buf, pg, i / 256);
 		ASSERT_EQ(ct_rw(ct, slot, i, buf, true), 0);
@@ -1083,7 +927,7 @@ static void compaction_refused(void)
 		  vmstat_get("pgmigrate_fail") - fail0);
 
 	for (uint64_t i = 0; i < nr; i++) {
-		ASSERT_EQ(ct_resolve(ct, slot, i, &now), 0);
+		ASSERT_EQ(ct_resolve_pfn(ct, slot, i, &now), 0);
 		if (now != pfn[i] && moved++ < 5)
 			test_fail_at(__FILE__, __LINE__,
 				     "page %llu moved from pfn %#llx to %#llx",
@@ -1109,7 +953,7 @@ static void stress_vs_punch_convert(void)
 	int ct = ct_open();
 	int fd = gmem_new_flags(nr * pg, 0), status;
 	struct gmem_test_stress *st;
-	uint32_t slot = BIND(ct, fd, 0, nr);
+	uint32_t slot = CT_BIND(ct, fd, 0, nr);
 	long rounds = 0, again = 0;
 	pid_t pid;
 

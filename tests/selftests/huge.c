@@ -35,25 +35,6 @@
 
 /* ---- helpers ---- */
 
-static void *xmalloc(size_t len)
-{
-	void *p = malloc(len);
-
-	ASSERT_TRUE(p != NULL);
-	return p;
-}
-
-/* A buffer of @len bytes, page i holding pattern @seed + i. */
-static unsigned char *pattern_buf(size_t len, unsigned int seed)
-{
-	unsigned char *p = xmalloc(len);
-	long pg = page_size();
-
-	for (size_t i = 0; i < len / pg; i++)
-		fill_pattern(p + i * pg, pg, seed + i);
-	return p;
-}
-
 /* The first page of [0, @n) at which @a and @b differ, or -1. */
 static long long page_diff(const unsigned char *a, const unsigned char *b,
 			   size_t n)
@@ -209,7 +190,7 @@ static void fault_maps_block(void)
 {
 	long pg = page_size();
 	int fd, small;
-	unsigned char *a, *b, *ref = pattern_buf(HUGE, 10);
+	unsigned char *a, *b, *ref = pattern_pages(HUGE, 10);
 	long first, faults, wfaults, control;
 	unsigned char *warm;
 	long long pmd;
@@ -275,7 +256,7 @@ static void fault_maps_block(void)
 static void mixed_folio(void)
 {
 	long pg = page_size();
-	unsigned char *a, *b, *ref = pattern_buf(HUGE, 20), *buf = xmalloc(pg);
+	unsigned char *a, *b, *ref = pattern_pages(HUGE, 20), *buf = xmalloc(pg);
 	const uint64_t priv = 100;
 	struct gmem_test_resolve r;
 	struct gmem_info info;
@@ -340,7 +321,7 @@ static void mixed_folio(void)
 static void punch_inside(void)
 {
 	long pg = page_size();
-	unsigned char *a, *ref = pattern_buf(HUGE, 30);
+	unsigned char *a, *ref = pattern_pages(HUGE, 30);
 	const uint64_t hole = 7;
 	struct gmem_info info;
 	int fd;
@@ -387,7 +368,7 @@ static void convert_keeps_contents(void)
 {
 	long pg = page_size();
 	size_t len = 2 * HUGE;
-	unsigned char *a, *ref = pattern_buf(len, 40);
+	unsigned char *a, *ref = pattern_pages(len, 40);
 	int fd;
 
 	gmem_need_huge_blocks(4);
@@ -430,7 +411,7 @@ static void convert_keeps_contents(void)
 static void convert_zero_subrange(void)
 {
 	long pg = page_size();
-	unsigned char *a, *ref = pattern_buf(HUGE, 50);
+	unsigned char *a, *ref = pattern_pages(HUGE, 50);
 	int fd;
 
 	gmem_need_huge_blocks(2);
@@ -465,7 +446,7 @@ static void populate_huge(void)
 {
 	long pg = page_size();
 	size_t len = 2 * HUGE;
-	unsigned char *a, *ref = pattern_buf(len, 60);
+	unsigned char *a, *ref = pattern_pages(len, 60);
 	struct gmem_info info;
 	int fd;
 

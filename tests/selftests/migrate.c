@@ -29,25 +29,6 @@
 #define HUGE_PAGES	GMEM_HUGE_PAGES
 #define MMAP_SHARED_FD	(GMEM_CREATE_MMAP | GMEM_CREATE_SHARED)
 
-static void *xmalloc(size_t len)
-{
-	void *p = malloc(len);
-
-	ASSERT_TRUE(p != NULL);
-	return p;
-}
-
-/* A buffer of @len bytes, page i holding pattern @seed + i. */
-static unsigned char *pattern_buf(size_t len, unsigned int seed)
-{
-	unsigned char *p = xmalloc(len);
-	long pg = page_size();
-
-	for (size_t i = 0; i < len / pg; i++)
-		fill_pattern(p + i * pg, pg, seed + i);
-	return p;
-}
-
 /* Touches and checks that pages [@first, @first + @n) of @a are on @node. */
 static void on_node_at(const char *file, int line, unsigned char *a,
 		       uint64_t first, uint64_t n, int node)
@@ -72,21 +53,8 @@ static void on_node_at(const char *file, int line, unsigned char *a,
 	on_node_at(__FILE__, __LINE__, a, first, n, node)
 
 /* fdinfo's bytes on node 0 and node 1. */
-static void node_bytes_at(const char *file, int line, int fd, uint64_t n0,
-			  uint64_t n1)
-{
-	uint64_t bytes[GMEM_MAX_NODES];
-
-	gmem_fdinfo_nodes(fd, bytes, GMEM_MAX_NODES);
-	if (bytes[0] != n0 || bytes[1] != n1)
-		test_fail_at(file, line,
-			     "fdinfo: gmem-node0 %llu, gmem-node1 %llu; expected %llu, %llu",
-			     (unsigned long long)bytes[0],
-			     (unsigned long long)bytes[1],
-			     (unsigned long long)n0, (unsigned long long)n1);
-}
-
-#define NODE_BYTES(fd, n0, n1)	node_bytes_at(__FILE__, __LINE__, fd, n0, n1)
+#define NODE_BYTES(fd, n0, n1)						\
+	gmem_node_bytes_at(__FILE__, __LINE__, fd, n0, n1, false)
 
 /*
  * The events since the last call: for @slot, BEGIN/END pairs (each END
@@ -158,7 +126,7 @@ static void private_pages(void)
 {
 	long pg = page_size();
 	const uint64_t n = 32, full = 16;
-	unsigned char *ref = pattern_buf(full * pg, 10), *buf = xmalloc(pg), *a;
+	unsigned char *ref = pattern_pages(full * pg, 10), *buf = xmalloc(pg), *a;
 	struct gmem_test_resolve r;
 	uint64_t pfn[16];
 	uint32_t slot;
@@ -221,7 +189,7 @@ static void shared_pages(void)
 {
 	long pg = page_size();
 	const uint64_t n = 16;
-	unsigned char *ref = pattern_buf(n * pg, 20), *a, *b;
+	unsigned char *ref = pattern_pages(n * pg, 20), *a, *b;
 	int fd;
 
 	numa_need_two();
@@ -260,7 +228,7 @@ static void pinned_page(void)
 {
 	long pg = page_size();
 	const uint64_t n = 8, pinned = 5;
-	unsigned char *ref = pattern_buf(n * pg, 30), *a, *buf = xmalloc(pg);
+	unsigned char *ref = pattern_pages(n * pg, 30), *a, *buf = xmalloc(pg);
 	uint64_t moved, error_offset;
 	struct iovec iov;
 	int fd, p[2];
@@ -303,7 +271,7 @@ static void huge_whole(void)
 {
 	long pg = page_size();
 	size_t len = 2 * HUGE;
-	unsigned char *ref = pattern_buf(len, 40), *a;
+	unsigned char *ref = pattern_pages(len, 40), *a;
 	struct gmem_test_resolve r;
 	uint32_t slot;
 	int ct, fd;
@@ -388,7 +356,7 @@ static void bad_arguments(void)
 	int possible = numa_possible(), fd, dev;
 	uint64_t mem = numa_mem_mask();
 	uint32_t target;
-	unsigned char *ref = pattern_buf(len, 50), *a, *ro;
+	unsigned char *ref = pattern_pages(len, 50), *a, *ro;
 	struct gmem_migrate args;
 	struct gmem_info before;
 	int node0 = __builtin_ctzll(mem);
@@ -491,7 +459,7 @@ static void same_node(void)
 	long pg = page_size();
 	const uint64_t n = 8;
 	int node0 = __builtin_ctzll(numa_mem_mask());
-	unsigned char *ref = pattern_buf(n * pg, 60), *a;
+	unsigned char *ref = pattern_pages(n * pg, 60), *a;
 	int fd;
 
 	fd = gmem_new_numa(n * pg, MMAP_SHARED_FD, GMEM_NUMA_BIND,

@@ -26,14 +26,6 @@
 /* Some offset inside a page, so that si_addr is checked to the byte. */
 #define IN_PAGE		123
 
-static void *xmalloc(size_t len)
-{
-	void *p = malloc(len);
-
-	ASSERT_TRUE(p != NULL);
-	return p;
-}
-
 static void round_trip_shared(void)
 {
 	long pg = page_size();

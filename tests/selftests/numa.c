@@ -83,30 +83,12 @@ static int node_interleave(uint64_t index, void *arg)
 	nodes_are_at(__FILE__, __LINE__, a, off, len, node_interleave,	\
 		     &(uint64_t){ unit })
 
-/* fdinfo's gmem-node<N> lines say @n0 bytes on node0 and @n1 on node1. */
-static void node_bytes_at(const char *file, int line, int fd, uint64_t n0,
-			  uint64_t n1)
-{
-	uint64_t bytes[GMEM_MAX_NODES], sum = 0;
-	struct gmem_info info = gmem_info(fd);
-
-	gmem_fdinfo_nodes(fd, bytes, GMEM_MAX_NODES);
-	for (int i = 0; i < GMEM_MAX_NODES; i++)
-		sum += bytes[i];
-	if (bytes[0] != n0 || bytes[1] != n1)
-		test_fail_at(file, line,
-			     "fdinfo: gmem-node0 %llu, gmem-node1 %llu; expected %llu, %llu",
-			     (unsigned long long)bytes[0],
-			     (unsigned long long)bytes[1],
-			     (unsigned long long)n0, (unsigned long long)n1);
-	if (sum != info.allocated)
-		test_fail_at(file, line,
-			     "fdinfo: the gmem-node lines add up to %llu, allocated is %llu",
-			     (unsigned long long)sum,
-			     (unsigned long long)info.allocated);
-}
-
-#define NODE_BYTES(fd, n0, n1)	node_bytes_at(__FILE__, __LINE__, fd, n0, n1)
+/*
+ * fdinfo's gmem-node<N> lines say @n0 bytes on node0 and @n1 on node1,
+ * and add up to allocated.
+ */
+#define NODE_BYTES(fd, n0, n1)						\
+	gmem_node_bytes_at(__FILE__, __LINE__, fd, n0, n1, true)
 
 static void mode_is_at(const char *file, int line, int fd, unsigned int mode)
 {

@@ -361,3 +361,108 @@ void guest_exit(const char *file, int line, struct vm *vm, struct vexit *x,
 		test_end();
 	}
 }
+
+void need_protected_vm(void)
+{
+	if (!vm_type_supported(KVM_X86_SW_PROTECTED_VM))
+		no_gmem_kvm("KVM offers no KVM_X86_SW_PROTECTED_VM");
+}
+
+void protected_vm_create(struct vm *vm, void *mem, uint64_t size, int fd,
+			 uint64_t off)
+{
+	int r;
+
+	need_protected_vm();
+	ASSERT_OK(vm_create(vm, KVM_X86_SW_PROTECTED_VM));
+	r = vm_set_region2(vm, mem, size, fd, off);
+	if (r == -EINVAL)
+		no_gmem_kvm("KVM refuses a gmem fd as a memslot's guest_memfd (EINVAL)");
+	ASSERT_OK(r);
+	ASSERT_OK(vm_set_private(vm, 0, size, true));
+	ASSERT_OK(vm_set_private(vm, GUEST_STUBS, GUEST_PAGE, false));
+	ASSERT_OK(vm_enable_map_gpa_exit(vm));
+	ASSERT_OK(vm_add_vcpu(vm));
+}
+
+void handle_map_gpa(struct vm *vm, int fd, uint64_t off,
+		    const struct vexit *x)
+{
+	struct kvm_run *run = vm->run;
+	uint64_t gpa, len;
+	bool private;
+
+	if (x->kind != VX_HYPERCALL)
+		FAIL("expected a KVM_HC_MAP_GPA_RANGE exit, got %s", vexit_str(x));
+	ASSERT_EQ(run->hypercall.nr, GUEST_HC_MAP_GPA_RANGE);
+	gpa = run->hypercall.args[0];
+	len = run->hypercall.args[1] * GUEST_PAGE;
+	private = run->hypercall.args[2] & KVM_MAP_GPA_RANGE_ENCRYPTED;
+	test_diag("guest: KVM_HC_MAP_GPA_RANGE %#llx, %llu page(s), to %s (fd offset %#llx)",
+		  (unsigned long long)gpa, (unsigned long long)run->hypercall.args[1],
+		  private ? "private" : "shared",
+		  (unsigned long long)(off + gpa));
+	if (private) {
+		ASSERT_OK(vm_set_private(vm, gpa, len, true));
+		ASSERT_OK(gmem_convert(fd, off + gpa, len, GMEM_PRIVATE));
+	} else {
+		ASSERT_OK(gmem_convert(fd, off + gpa, len, GMEM_SHARED));
+		ASSERT_OK(vm_set_private(vm, gpa, len, false));
+	}
+	run->hypercall.ret = 0;
+}
+
+void guest_map_gpa(const char *file, int line, struct vm *vm, int fd,
+		   uint64_t off, uint32_t gpa, uint32_t pages, uint32_t attrs)
+{
+	struct vexit x;
+	uint32_t res;
+
+	guest_exit(file, line, vm, &x, CMD_MAP_GPA,
+		   (const uint32_t[]){ gpa, pages, attrs }, 3);
+	handle_map_gpa(vm, fd, off, &x);
+	res = guest_done(file, line, vm);
+	if (res) {
+		test_fail_at(file, line, "CMD_MAP_GPA of %#x: result %#x, expected 0",
+			     gpa, res);
+		test_end();
+	}
+}
+
+void host_sees_fill(const char *file, int line, const uint8_t *page,
+		    uint32_t v)
+{
+	uint32_t got;
+
+	if (!host_can_read(page)) {
+		test_fail_at(file, line, "the host cannot read the shared page at %p",
+			     (const void *)page);
+		test_end();
+	}
+	for (unsigned int i = 0; i < GUEST_PAGE; i += 4) {
+		memcpy(&got, page + i, 4);
+		if (got != v) {
+			test_fail_at(file, line, "shared page, offset %#x: %#x, the guest wrote %#x",
+				     i, got, v);
+			test_end();
+		}
+	}
+}
+
+void guest_poison_exit(const char *file, int line, struct vm *vm,
+		       struct vexit *x, uint32_t gpa)
+{
+	guest_exit(file, line, vm, x, CMD_READ, (const uint32_t[]){ gpa + 4 }, 1);
+	test_diag("the guest's next read: %s", vexit_str(x));
+	if (x->kind != VX_MEMORY_FAULT) {
+		test_fail_at(file, line, "expected a memory fault exit, got %s",
+			     vexit_str(x));
+		test_end();
+	}
+	if (x->err != EHWPOISON)
+		test_fail_at(file, line, "memory fault exit with %s, expected EHWPOISON",
+			     errno_name(x->err));
+	if ((x->fault.gpa & ~(GUEST_PAGE - 1ULL)) != gpa)
+		test_fail_at(file, line, "memory fault exit at %#llx, expected the page %#x",
+			     (unsigned long long)x->fault.gpa, gpa);
+}

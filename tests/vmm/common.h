@@ -107,6 +107,49 @@ uint32_t guest_done(const char *file, int line, struct vm *vm);
 void guest_exit(const char *file, int line, struct vm *vm, struct vexit *x,
 		uint32_t cmd, const uint32_t *args, unsigned int nargs);
 
+/*
+ * The VMs of the patched KVM (the e2e suites): a KVM_X86_SW_PROTECTED_VM
+ * whose memslot is [0, @size) of guest memory at @mem, its private pages
+ * from gmem fd @fd starting at @off; all of it private but the stub page,
+ * the KVM_HC_MAP_GPA_RANGE exit on, the vCPU added.  A KVM without that VM
+ * type, or one that refuses the fd, skips the test (no_gmem_kvm()), as
+ * need_protected_vm() alone does for the first.
+ */
+void need_protected_vm(void);
+void protected_vm_create(struct vm *vm, void *mem, uint64_t size, int fd,
+			 uint64_t off);
+
+/*
+ * The VMM's half of KVM_HC_MAP_GPA_RANGE, exit @x of a memslot at @off in
+ * @fd: convert in gmem and in KVM's attributes, in the order that never
+ * lets KVM map a page in a state gmem has not got yet (gmem first when
+ * going shared, KVM's attributes first when going private).
+ */
+void handle_map_gpa(struct vm *vm, int fd, uint64_t off,
+		    const struct vexit *x);
+/* The guest's CMD_MAP_GPA of @pages pages at @gpa with @attrs
+ * (KVM_MAP_GPA_RANGE_ENCRYPTED: to private), served by handle_map_gpa(),
+ * to its result 0. */
+#define GUEST_MAP_GPA(vm, fd, off, gpa, pages, attrs)			\
+	guest_map_gpa(__FILE__, __LINE__, (vm), (fd), (off), (gpa),	\
+		      (pages), (attrs))
+void guest_map_gpa(const char *file, int line, struct vm *vm, int fd,
+		   uint64_t off, uint32_t gpa, uint32_t pages, uint32_t attrs);
+
+/* The host reads, through its mapping of a shared page at @page, what the
+ * guest filled it with: @v in every 32-bit word. */
+#define HOST_SEES_FILL(page, v)						\
+	host_sees_fill(__FILE__, __LINE__, (page), (v))
+void host_sees_fill(const char *file, int line, const uint8_t *page,
+		    uint32_t v);
+
+/* The guest's read of a poisoned page at @gpa: a memory fault exit (*@x)
+ * for that page with EHWPOISON.  The command stays pending. */
+#define GUEST_POISON_EXIT(vm, x, gpa)					\
+	guest_poison_exit(__FILE__, __LINE__, (vm), (x), (gpa))
+void guest_poison_exit(const char *file, int line, struct vm *vm,
+		       struct vexit *x, uint32_t gpa);
+
 /* The test fails unless @r (a vm.h/common.h return value) is 0. */
 #define ASSERT_OK(r)							\
 	do {								\

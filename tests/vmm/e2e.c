@@ -39,20 +39,7 @@ static void pvm_gmem(struct pvm *p)
 /* KVM's side: the VM, its memslot on the fd, attributes, the vCPU. */
 static void pvm_kvm(struct pvm *p)
 {
-	int r;
-
-	if (!vm_type_supported(KVM_X86_SW_PROTECTED_VM))
-		no_gmem_kvm("KVM offers no KVM_X86_SW_PROTECTED_VM");
-	r = vm_create(&p->vm, KVM_X86_SW_PROTECTED_VM);
-	ASSERT_OK(r);
-	r = vm_set_region2(&p->vm, p->mem, GUEST_MEM_SIZE, p->fd, 0);
-	if (r == -EINVAL)
-		no_gmem_kvm("KVM refuses a gmem fd as a memslot's guest_memfd (EINVAL)");
-	ASSERT_OK(r);
-	ASSERT_OK(vm_set_private(&p->vm, 0, GUEST_MEM_SIZE, true));
-	ASSERT_OK(vm_set_private(&p->vm, GUEST_STUBS, GUEST_PAGE, false));
-	ASSERT_OK(vm_enable_map_gpa_exit(&p->vm));
-	ASSERT_OK(vm_add_vcpu(&p->vm));
+	protected_vm_create(&p->vm, p->mem, GUEST_MEM_SIZE, p->fd, 0);
 }
 
 static void pvm_setup(struct pvm *p)
@@ -71,36 +58,6 @@ static void pvm_teardown(struct pvm *p)
 static uint32_t image_sum(uint32_t gpa, uint32_t len)
 {
 	return vmm_checksum(guest_image() + gpa, len);
-}
-
-/*
- * The VMM's half of KVM_HC_MAP_GPA_RANGE: convert in gmem and in KVM's
- * attributes, in the order that never lets KVM map a page in a state gmem
- * has not got yet.
- */
-static void handle_map_gpa(struct pvm *p, const struct vexit *x)
-{
-	struct kvm_run *run = p->vm.run;
-	uint64_t gpa, len;
-	bool private;
-
-	if (x->kind != VX_HYPERCALL)
-		FAIL("expected a KVM_HC_MAP_GPA_RANGE exit, got %s", vexit_str(x));
-	ASSERT_EQ(run->hypercall.nr, GUEST_HC_MAP_GPA_RANGE);
-	gpa = run->hypercall.args[0];
-	len = run->hypercall.args[1] * GUEST_PAGE;
-	private = run->hypercall.args[2] & KVM_MAP_GPA_RANGE_ENCRYPTED;
-	test_diag("guest: KVM_HC_MAP_GPA_RANGE %#llx, %llu page(s), to %s",
-		  (unsigned long long)gpa, (unsigned long long)run->hypercall.args[1],
-		  private ? "private" : "shared");
-	if (private) {
-		ASSERT_OK(vm_set_private(&p->vm, gpa, len, true));
-		ASSERT_OK(gmem_convert(p->fd, gpa, len, GMEM_PRIVATE));
-	} else {
-		ASSERT_OK(gmem_convert(p->fd, gpa, len, GMEM_SHARED));
-		ASSERT_OK(vm_set_private(&p->vm, gpa, len, false));
-	}
-	run->hypercall.ret = 0;
 }
 
 static void private_checksum(void)
@@ -141,7 +98,6 @@ static void map_gpa_range(void)
 	unsigned long long refs = gmem_refcnt();
 	uint8_t *page, want[GUEST_PAGE];
 	struct pvm p;
-	struct vexit x;
 	uint32_t v;
 
 	pvm_setup(&p);
@@ -150,17 +106,10 @@ static void map_gpa_range(void)
 	ASSERT_EQ(GUEST(&p.vm, CMD_FILL, GUEST_SHARE_PAGE, GUEST_PAGE, 0xc0ffee01), 0);
 	EXPECT_TRUE(!host_can_read(page));
 
-	GUEST_EXIT(&p.vm, &x, CMD_MAP_GPA, GUEST_SHARE_PAGE, 1, 0);
-	handle_map_gpa(&p, &x);
-	ASSERT_EQ(GUEST_DONE(&p.vm), 0);
+	GUEST_MAP_GPA(&p.vm, p.fd, 0, GUEST_SHARE_PAGE, 1, 0);
 
 	/* Shared in place: the host reads what the guest wrote... */
-	ASSERT_TRUE(host_can_read(page));
-	for (unsigned int i = 0; i < GUEST_PAGE; i += 4) {
-		memcpy(&v, page + i, 4);
-		if (v != 0xc0ffee01)
-			FAIL("shared page, offset %#x: %#x, the guest wrote 0xc0ffee01", i, v);
-	}
+	HOST_SEES_FILL(page, 0xc0ffee01);
 	/* ...and both sides see each other's writes through the shared page. */
 	ASSERT_EQ(GUEST(&p.vm, CMD_WRITE, GUEST_SHARE_PAGE + 8, 0xc0ffee02), 0);
 	memcpy(&v, page + 8, 4);
@@ -171,10 +120,8 @@ static void map_gpa_range(void)
 	memcpy(want, page, GUEST_PAGE);
 
 	/* And back to private, contents kept, out of the host's reach. */
-	GUEST_EXIT(&p.vm, &x, CMD_MAP_GPA, GUEST_SHARE_PAGE, 1,
-		   KVM_MAP_GPA_RANGE_ENCRYPTED);
-	handle_map_gpa(&p, &x);
-	ASSERT_EQ(GUEST_DONE(&p.vm), 0);
+	GUEST_MAP_GPA(&p.vm, p.fd, 0, GUEST_SHARE_PAGE, 1,
+		      KVM_MAP_GPA_RANGE_ENCRYPTED);
 	EXPECT_TRUE(!host_can_read(page));
 	ASSERT_EQ(GUEST(&p.vm, CMD_READ, GUEST_SHARE_PAGE + 8), 0xc0ffee02);
 	ASSERT_EQ(GUEST(&p.vm, CMD_SUM, GUEST_SHARE_PAGE, GUEST_PAGE),
@@ -226,12 +173,7 @@ static void poison_private(void)
 	hwpoison_pfn(pfn);
 
 	/* The next access stops at a memory fault exit for that page. */
-	GUEST_EXIT(&p.vm, &x, CMD_READ, GUEST_POISON_PAGE + 4);
-	test_diag("the guest's next read: %s", vexit_str(&x));
-	if (x.kind != VX_MEMORY_FAULT)
-		FAIL("expected a memory fault exit, got %s", vexit_str(&x));
-	EXPECT_EQ(x.err, EHWPOISON);
-	EXPECT_EQ(x.fault.gpa & ~(GUEST_PAGE - 1ULL), GUEST_POISON_PAGE);
+	GUEST_POISON_EXIT(&p.vm, &x, GUEST_POISON_PAGE);
 	EXPECT_TRUE(x.fault.flags & KVM_MEMORY_EXIT_FLAG_PRIVATE);
 	/* Again on a retry: the page stays lost... */
 	ASSERT_TRUE(!guest_finish(&p.vm, &(uint32_t){ 0 }, &x));
@@ -338,8 +280,7 @@ static void kvm_guest_memfd(void)
 	uint32_t v;
 	int fd;
 
-	if (!vm_type_supported(KVM_X86_SW_PROTECTED_VM))
-		no_gmem_kvm("KVM offers no KVM_X86_SW_PROTECTED_VM");
+	need_protected_vm();
 	mem = mmap(NULL, GUEST_MEM_SIZE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_TRUE(mem != MAP_FAILED);

@@ -163,17 +163,7 @@ static void hvm_gmem(struct hvm *h, uint64_t off)
  */
 static void hvm_kvm(struct hvm *h)
 {
-	int r;
-
-	ASSERT_OK(vm_create(&h->vm, KVM_X86_SW_PROTECTED_VM));
-	r = vm_set_region2(&h->vm, h->mem, HVM_MEM, h->fd, h->off);
-	if (r == -EINVAL)
-		no_gmem_kvm("KVM refuses a gmem fd as a memslot's guest_memfd (EINVAL)");
-	ASSERT_OK(r);
-	ASSERT_OK(vm_set_private(&h->vm, 0, HVM_MEM, true));
-	ASSERT_OK(vm_set_private(&h->vm, GUEST_STUBS, GUEST_PAGE, false));
-	ASSERT_OK(vm_enable_map_gpa_exit(&h->vm));
-	ASSERT_OK(vm_add_vcpu(&h->vm));
+	protected_vm_create(&h->vm, h->mem, HVM_MEM, h->fd, h->off);
 	ASSERT_EQ(GUEST(&h->vm, CMD_SUM, GUEST_DATA, GUEST_DATA_LEN),
 		  vmm_checksum(guest_image() + GUEST_DATA, GUEST_DATA_LEN));
 }
@@ -181,8 +171,7 @@ static void hvm_kvm(struct hvm *h)
 static void hvm_setup_at(struct hvm *h, uint64_t off)
 {
 	/* Before anything is allocated: a stock KVM skips at once. */
-	if (!vm_type_supported(KVM_X86_SW_PROTECTED_VM))
-		no_gmem_kvm("KVM offers no KVM_X86_SW_PROTECTED_VM");
+	need_protected_vm();
 	hvm_gmem(h, off);
 	hvm_kvm(h);
 }
@@ -219,36 +208,10 @@ static struct npt hvm_touch_block(struct hvm *h, const char *when)
 	return n1;
 }
 
-/*
- * The VMM's half of KVM_HC_MAP_GPA_RANGE, as in the e2e suite but at the
- * memslot's offset in the fd: gmem first when going shared, KVM's
- * attributes first when going private.
- */
-static void hvm_map_gpa(struct hvm *h, const struct vexit *x)
-{
-	struct kvm_run *run = h->vm.run;
-	uint64_t gpa, len;
-	bool private;
-
-	if (x->kind != VX_HYPERCALL)
-		FAIL("expected a KVM_HC_MAP_GPA_RANGE exit, got %s", vexit_str(x));
-	ASSERT_EQ(run->hypercall.nr, GUEST_HC_MAP_GPA_RANGE);
-	gpa = run->hypercall.args[0];
-	len = run->hypercall.args[1] * GUEST_PAGE;
-	private = run->hypercall.args[2] & KVM_MAP_GPA_RANGE_ENCRYPTED;
-	test_diag("guest: KVM_HC_MAP_GPA_RANGE %#llx, %llu page(s), to %s (fd offset %#llx)",
-		  (unsigned long long)gpa, (unsigned long long)run->hypercall.args[1],
-		  private ? "private" : "shared",
-		  (unsigned long long)(h->off + gpa));
-	if (private) {
-		ASSERT_OK(vm_set_private(&h->vm, gpa, len, true));
-		ASSERT_OK(gmem_convert(h->fd, h->off + gpa, len, GMEM_PRIVATE));
-	} else {
-		ASSERT_OK(gmem_convert(h->fd, h->off + gpa, len, GMEM_SHARED));
-		ASSERT_OK(vm_set_private(&h->vm, gpa, len, false));
-	}
-	run->hypercall.ret = 0;
-}
+/* The guest's KVM_HC_MAP_GPA_RANGE of one page, at the memslot's offset
+ * in the fd. */
+#define HVM_MAP_GPA(h, gpa, attrs)					\
+	GUEST_MAP_GPA(&(h)->vm, (h)->fd, (h)->off, (gpa), 1, (attrs))
 
 static void diag_info(int fd, const char *when)
 {
@@ -311,7 +274,6 @@ static void huge_convert_page(void)
 	uint8_t *page, want[GUEST_PAGE];
 	struct npt n0, n1, n2, n3;
 	struct hvm h;
-	struct vexit x;
 	uint32_t v;
 
 	hvm_setup(&h);
@@ -323,9 +285,7 @@ static void huge_convert_page(void)
 	ASSERT_EQ(GUEST(&h.vm, CMD_FILL, HCONV_PAGE, GUEST_PAGE, 0xc0ffee11), 0);
 	EXPECT_TRUE(!host_can_read(page));
 
-	GUEST_EXIT(&h.vm, &x, CMD_MAP_GPA, HCONV_PAGE, 1, 0);
-	hvm_map_gpa(&h, &x);
-	ASSERT_EQ(GUEST_DONE(&h.vm), 0);
+	HVM_MAP_GPA(&h, HCONV_PAGE, 0);
 	/* The invalidation took the 2 MiB entry with it. */
 	n1 = npt_get(&h, "one page of block 1 shared");
 	if (n0.ok && n1.ok)
@@ -334,12 +294,7 @@ static void huge_convert_page(void)
 	EXPECT_EQ(gmem_get_info(h.fd).large_folios, large_folios);
 
 	/* Shared in place: the host reads what the guest wrote... */
-	ASSERT_TRUE(host_can_read(page));
-	for (unsigned int i = 0; i < GUEST_PAGE; i += 4) {
-		memcpy(&v, page + i, 4);
-		if (v != 0xc0ffee11)
-			FAIL("shared page, offset %#x: %#x, the guest wrote 0xc0ffee11", i, v);
-	}
+	HOST_SEES_FILL(page, 0xc0ffee11);
 	/* ...both sides see each other's writes... */
 	v = 0xc0ffee12;
 	memcpy(page + 8, &v, 4);
@@ -366,10 +321,7 @@ static void huge_convert_page(void)
 	}
 
 	/* And back to private, contents kept, out of the host's reach. */
-	GUEST_EXIT(&h.vm, &x, CMD_MAP_GPA, HCONV_PAGE, 1,
-		   KVM_MAP_GPA_RANGE_ENCRYPTED);
-	hvm_map_gpa(&h, &x);
-	ASSERT_EQ(GUEST_DONE(&h.vm), 0);
+	HVM_MAP_GPA(&h, HCONV_PAGE, KVM_MAP_GPA_RANGE_ENCRYPTED);
 	EXPECT_TRUE(!host_can_read(page));
 	ASSERT_EQ(GUEST(&h.vm, CMD_READ, HCONV_PAGE + 8), 0xc0ffee12);
 	ASSERT_EQ(GUEST(&h.vm, CMD_SUM, HCONV_PAGE, GUEST_PAGE),
@@ -400,7 +352,6 @@ static void huge_migrate(void)
 	uint64_t nodes[MAX_NODES], moved;
 	struct gmem_info info0, info;
 	uint32_t sum, code_sum, v;
-	struct vexit x;
 	struct hvm h;
 	struct npt n;
 
@@ -467,9 +418,7 @@ static void huge_migrate(void)
 	 * the new page in.  A stale mapping on either side would split the
 	 * page in two.
 	 */
-	GUEST_EXIT(&h.vm, &x, CMD_MAP_GPA, HCONV_PAGE, 1, 0);
-	hvm_map_gpa(&h, &x);
-	ASSERT_EQ(GUEST_DONE(&h.vm), 0);
+	HVM_MAP_GPA(&h, HCONV_PAGE, 0);
 	v = 0x3e6a0004;
 	memcpy(h.mem + HCONV_PAGE + 16, &v, 4);
 	memcpy(h.want + HCONV_PAGE - HBLOCK + 16, &v, 4);
@@ -485,10 +434,7 @@ static void huge_migrate(void)
 	ASSERT_EQ(v, 0x3e6a0005);
 	ASSERT_EQ(memcmp(h.mem + HCONV_PAGE, h.want + HCONV_PAGE - HBLOCK,
 			 GUEST_PAGE), 0);
-	GUEST_EXIT(&h.vm, &x, CMD_MAP_GPA, HCONV_PAGE, 1,
-		   KVM_MAP_GPA_RANGE_ENCRYPTED);
-	hvm_map_gpa(&h, &x);
-	ASSERT_EQ(GUEST_DONE(&h.vm), 0);
+	HVM_MAP_GPA(&h, HCONV_PAGE, KVM_MAP_GPA_RANGE_ENCRYPTED);
 	hvm_check_block(&h);
 	EXPECT_EQ(gmem_get_info(h.fd).large_folios, info0.large_folios);
 
@@ -609,8 +555,7 @@ static void huge_poison_page(void)
 	int order;
 
 	hwpoison_need();
-	if (!vm_type_supported(KVM_X86_SW_PROTECTED_VM))
-		no_gmem_kvm("KVM offers no KVM_X86_SW_PROTECTED_VM");
+	need_protected_vm();
 	hvm_gmem(&h, HVM_FD_OFF);
 	pfn = private_pfn(h.fd, h.off + HPOISON_PAGE, &order);
 	ASSERT_EQ(order, 9);
@@ -629,12 +574,7 @@ static void huge_poison_page(void)
 		EXPECT_EQ(n.m2, 0);
 
 	/* The next access to the page stops at a memory fault exit. */
-	GUEST_EXIT(&h.vm, &x, CMD_READ, HPOISON_PAGE + 4);
-	test_diag("the guest's next read: %s", vexit_str(&x));
-	if (x.kind != VX_MEMORY_FAULT)
-		FAIL("expected a memory fault exit, got %s", vexit_str(&x));
-	EXPECT_EQ(x.err, EHWPOISON);
-	EXPECT_EQ(x.fault.gpa & ~(GUEST_PAGE - 1ULL), HPOISON_PAGE);
+	GUEST_POISON_EXIT(&h.vm, &x, HPOISON_PAGE);
 	/* Only that page is lost. */
 	ASSERT_EQ(info.poisoned, GUEST_PAGE);
 	ASSERT_EQ(info.allocated, info0.allocated - GUEST_PAGE);
