@@ -54,15 +54,16 @@ static u64 gmem_folio_poisoned_pages(struct folio *folio, pgoff_t nr)
 }
 
 /**
- * gmem_stats_inode - count what @inode holds
+ * gmem_stats_count - count what @inode holds
  * @inode: a gmem inode
  * @st: out: the counts in pages (large_folios in folios); node_pages, if
  *	set, must have nr_node_ids zeroed entries and is added to
  *
- * Takes the invalidate_lock shared, so that no conversion moves pages
- * between the shared and private counts while they are counted.
+ * Every folio is counted once, as shared or private by the state of its
+ * pages when it is counted.  The caller decides whether conversions may
+ * run meanwhile.
  */
-void gmem_stats_inode(struct inode *inode, struct gmem_stats *st)
+static void gmem_stats_count(struct inode *inode, struct gmem_stats *st)
 {
 	struct address_space *mapping = inode->i_mapping;
 	XA_STATE(xas, &mapping->i_pages, 0);
@@ -78,7 +79,6 @@ void gmem_stats_inode(struct inode *inode, struct gmem_stats *st)
 	st->large_folios = 0;
 	st->poisoned = 0;
 
-	filemap_invalidate_lock_shared(mapping);
 	rcu_read_lock();
 	xas_for_each(&xas, folio, ULONG_MAX) {
 		if (xas_retry(&xas, folio) || xa_is_value(folio))
@@ -103,10 +103,30 @@ void gmem_stats_inode(struct inode *inode, struct gmem_stats *st)
 
 	xa_for_each(&gi->poison, index, entry)
 		st->poisoned++;
-	filemap_invalidate_unlock_shared(mapping);
 }
 
-/* The sum over every gmem fd, and how many there are. */
+/**
+ * gmem_stats_inode - count what @inode holds, for GMEM_INFO and fdinfo
+ * @inode: a gmem inode
+ * @st: as for gmem_stats_count()
+ *
+ * Takes the invalidate_lock shared, so that the fd's figures are a
+ * snapshot between two conversions, punches or migrations.
+ */
+void gmem_stats_inode(struct inode *inode, struct gmem_stats *st)
+{
+	filemap_invalidate_lock_shared(inode->i_mapping);
+	gmem_stats_count(inode, st);
+	filemap_invalidate_unlock_shared(inode->i_mapping);
+}
+
+/*
+ * The sum over every gmem fd, and how many there are.  The fds are counted
+ * without their invalidate_lock: a total must not wait for a long
+ * fallocate() on one fd while holding up GMEM_CREATE and every fd's
+ * release behind gmem_inodes_lock.  A folio a conversion is moving while
+ * it is counted lands in one of the two counts, never both.
+ */
 static void gmem_stats_all(struct gmem_stats *sum, u64 *fds)
 {
 	struct gmem_stats st = {};
@@ -116,7 +136,7 @@ static void gmem_stats_all(struct gmem_stats *sum, u64 *fds)
 	*fds = 0;
 	mutex_lock(&gmem_inodes_lock);
 	list_for_each_entry(gi, &gmem_inodes, node) {
-		gmem_stats_inode(gi->inode, &st);
+		gmem_stats_count(gi->inode, &st);
 		sum->allocated_private += st.allocated_private;
 		sum->allocated_shared += st.allocated_shared;
 		sum->large_folios += st.large_folios;
