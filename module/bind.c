@@ -218,12 +218,6 @@ int gmem_get_pfn(struct gmem_binding *binding, pgoff_t index,
 		err = PTR_ERR(folio);
 		goto out;
 	}
-	if (gmem_page_poisoned(folio, index)) {
-		folio_unlock(folio);
-		folio_put(folio);
-		err = -EHWPOISON;
-		goto out;
-	}
 	*page = folio_file_page(folio, index);
 	*pfn = page_to_pfn(*page);
 	*max_order = gmem_max_order(binding, folio, index);

@@ -280,7 +280,9 @@ static struct folio *gmem_new_folio(struct inode *inode, pgoff_t index,
  * it is inside the fd and empty.  The caller holds the invalidate_lock
  * (shared is enough).
  *
- * Return: the locked folio with a reference, or an ERR_PTR.
+ * Return: the locked folio with a reference, or an ERR_PTR: -EHWPOISON if
+ * the page at @index is marked poisoned but still in the page cache (see
+ * gmem_page_poisoned()), -ENOSPC, -ENOMEM.
  */
 struct folio *gmem_get_folio(struct inode *inode, pgoff_t index)
 {
@@ -291,8 +293,13 @@ struct folio *gmem_get_folio(struct inode *inode, pgoff_t index)
 	for (;;) {
 		/* NULL before 6.3, ERR_PTR(-ENOENT) after, when absent. */
 		folio = filemap_lock_folio(inode->i_mapping, index);
-		if (!IS_ERR_OR_NULL(folio))
-			return folio;
+		if (!IS_ERR_OR_NULL(folio)) {
+			if (!gmem_page_poisoned(folio, index))
+				return folio;
+			folio_unlock(folio);
+			folio_put(folio);
+			return ERR_PTR(-EHWPOISON);
+		}
 
 		order = gmem_order_at(inode, block, gmem_nr_pages(inode));
 		folio = gmem_new_folio(inode, index, order);

@@ -104,12 +104,9 @@ static vm_fault_t gmem_fault(struct vm_fault *vmf)
 		 * VM_FAULT_OOM would send the OOM killer after some process
 		 * that does not own this memory; gmem reports it instead.
 		 */
-		ret = VM_FAULT_SIGBUS;
+		ret = PTR_ERR(folio) == -EHWPOISON ? VM_FAULT_HWPOISON :
+						     VM_FAULT_SIGBUS;
 		goto out;
-	}
-	if (gmem_page_poisoned(folio, index)) {
-		ret = VM_FAULT_HWPOISON;
-		goto out_folio;
 	}
 	if (vmf->vma->vm_flags & VM_MIXEDMAP) {
 		ret = gmem_fault_insert(vmf, folio);

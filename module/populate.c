@@ -37,10 +37,7 @@ static int gmem_populate_page(struct inode *inode, pgoff_t index,
 		err = PTR_ERR(folio);
 		goto out;
 	}
-	if (gmem_page_poisoned(folio, index))
-		err = -EHWPOISON;
-	else
-		memcpy_to_page(folio_file_page(folio, index), 0, buf, PAGE_SIZE);
+	memcpy_to_page(folio_file_page(folio, index), 0, buf, PAGE_SIZE);
 	folio_unlock(folio);
 	folio_put(folio);
 out:
