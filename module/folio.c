@@ -224,13 +224,10 @@ err_uncharge:
  */
 static bool gmem_range_empty(struct inode *inode, pgoff_t index, pgoff_t nr)
 {
-	unsigned long first = index;
-
 	if (filemap_range_has_page(inode->i_mapping, (loff_t)index << PAGE_SHIFT,
 				   ((loff_t)(index + nr) << PAGE_SHIFT) - 1))
 		return false;
-	return !xa_find(&GMEM_I(inode)->poison, &first, index + nr - 1,
-			XA_PRESENT);
+	return !gmem_range_poisoned(GMEM_I(inode), index, nr);
 }
 
 /*
@@ -271,6 +268,19 @@ static struct folio *gmem_new_folio(struct inode *inode, pgoff_t index,
 	return gmem_add_folio(inode, index, 0);
 }
 
+/*
+ * Whether the page at @index of locked @folio may be handed out.  Memory
+ * failure records the index before it takes the old folio out, under that
+ * folio's lock, so a folio found or inserted after that sees the record:
+ * a caller's own check before gmem_get_folio() can be stale by then.
+ */
+static bool gmem_folio_index_lost(struct inode *inode, struct folio *folio,
+				  pgoff_t index)
+{
+	return gmem_is_poisoned(GMEM_I(inode), index) ||
+	       gmem_page_poisoned(folio, index);
+}
+
 /**
  * gmem_get_folio - find or allocate the folio holding @index, locked
  * @inode: a gmem inode
@@ -281,8 +291,8 @@ static struct folio *gmem_new_folio(struct inode *inode, pgoff_t index,
  * (shared is enough).
  *
  * Return: the locked folio with a reference, or an ERR_PTR: -EHWPOISON if
- * the page at @index is marked poisoned but still in the page cache (see
- * gmem_page_poisoned()), -ENOSPC, -ENOMEM.
+ * the page at @index was lost to memory failure (also when that happened
+ * while this call waited or allocated), -ENOSPC, -ENOMEM.
  */
 struct folio *gmem_get_folio(struct inode *inode, pgoff_t index)
 {
@@ -290,32 +300,57 @@ struct folio *gmem_get_folio(struct inode *inode, pgoff_t index)
 	struct folio *folio;
 	unsigned int order;
 
+	lockdep_assert_held(&inode->i_mapping->invalidate_lock);
 	for (;;) {
 		/* NULL before 6.3, ERR_PTR(-ENOENT) after, when absent. */
 		folio = filemap_lock_folio(inode->i_mapping, index);
 		if (!IS_ERR_OR_NULL(folio)) {
-			if (!gmem_page_poisoned(folio, index))
+			if (!gmem_folio_index_lost(inode, folio, index))
 				return folio;
 			folio_unlock(folio);
 			folio_put(folio);
 			return ERR_PTR(-EHWPOISON);
 		}
 
+		if (gmem_is_poisoned(GMEM_I(inode), index))
+			return ERR_PTR(-EHWPOISON);
 		order = gmem_order_at(inode, block, gmem_nr_pages(inode));
 		folio = gmem_new_folio(inode, index, order);
-		if (!IS_ERR(folio)) {
-			gmem_update_blocks(inode);
-			return folio;
-		}
+		if (!IS_ERR(folio))
+			break;
 		/* Lost a race with another fault: use the winner's folio. */
 		if (PTR_ERR(folio) != -EEXIST)
 			return folio;
 	}
+
+	/*
+	 * Memory failure may have taken the page that was here out while
+	 * this call waited for its lock, after the caller's check: the new
+	 * folio must not stand in for it.  It was never handed out.
+	 */
+	if (gmem_range_poisoned(GMEM_I(inode), folio->index,
+				folio_nr_pages(folio))) {
+		gmem_generic_error_remove(inode->i_mapping, folio);
+		folio_unlock(folio);
+		folio_put(folio);
+		gmem_update_blocks(inode);
+		return ERR_PTR(-EHWPOISON);
+	}
+	gmem_update_blocks(inode);
+	return folio;
 }
 
 bool gmem_is_poisoned(struct gmem_inode *gi, pgoff_t index)
 {
 	return xa_load(&gi->poison, index);
+}
+
+/* Whether any page of [@index, @index + @nr) was lost to memory failure. */
+bool gmem_range_poisoned(struct gmem_inode *gi, pgoff_t index, pgoff_t nr)
+{
+	unsigned long first = index;
+
+	return xa_find(&gi->poison, &first, index + nr - 1, XA_PRESENT);
 }
 
 /*

@@ -116,6 +116,7 @@ int gmem_allocate(struct inode *inode, pgoff_t start, pgoff_t end);
 void gmem_punch(struct inode *inode, pgoff_t start, pgoff_t end);
 void gmem_update_blocks(struct inode *inode);
 bool gmem_is_poisoned(struct gmem_inode *gi, pgoff_t index);
+bool gmem_range_poisoned(struct gmem_inode *gi, pgoff_t index, pgoff_t nr);
 bool gmem_page_poisoned(struct folio *folio, pgoff_t index);
 bool gmem_folio_in_use(struct folio *folio);
 

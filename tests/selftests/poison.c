@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Memory failure racing gmem's own users of a page: a fault (and through
+ * the same lookup, resolve and populate) that was already past its check
+ * of the poison record when memory failure took the page out must not get
+ * a fresh page at the poisoned index.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "fault.h"
+#include "gmemfd.h"
+#include "suites.h"
+
+#define PUNCH		(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)
+#define HWPOISON_KMSG	"hardware memory corruption"
+
+#define RACE_ROUNDS	300
+#define RACE_SECS	30.0
+
+/* What the parent is doing, as the reader in the child sees it. */
+enum phase {
+	PHASE_FILLING,		/* punched, the new page being written */
+	PHASE_POISONED,		/* MADV_HWPOISON succeeded, not punched yet */
+	PHASE_PUNCHING,
+	PHASE_STOP,
+};
+
+struct race {
+	volatile int phase;
+	/* counted by the reader */
+	volatile unsigned long reads;
+	volatile unsigned long read_while_poisoned;	/* the defect */
+	volatile unsigned long wrong_code;	/* SIGBUS, not BUS_MCEERR_AR */
+	volatile unsigned char last_seen;
+};
+
+/*
+ * The child: through a mapping of its own, drop its PTE and read the page
+ * again and again.  A read that completes entirely inside one POISONED
+ * phase found a page at a poisoned index.
+ */
+static noreturn void race_reader(int fd, struct race *r)
+{
+	unsigned char *p = mmap(NULL, page_size(), PROT_READ, MAP_SHARED,
+				fd, 0);
+
+	if (p == MAP_FAILED)
+		_exit(2);
+	fault_install();
+	while (r->phase != PHASE_STOP) {
+		int before = r->phase, after;
+		struct fault f;
+		unsigned char v = 0;
+
+		madvise(p, page_size(), MADV_DONTNEED);
+		f = fault_read(p, &v);
+		after = r->phase;
+		r->reads++;
+		if (before != PHASE_POISONED || after != PHASE_POISONED)
+			continue;
+		if (!f.sig) {
+			r->read_while_poisoned++;
+			r->last_seen = v;
+		} else if (f.sig != SIGBUS || f.code != BUS_MCEERR_AR) {
+			r->wrong_code++;
+		}
+	}
+	_exit(0);
+}
+
+/*
+ * In a child (the kernel may send the caller SIGBUS): MADV_HWPOISON the
+ * page at @p.  Exits 0 when it worked, with the errno otherwise.
+ */
+static int poison_in_child(unsigned char *p)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		signal(SIGBUS, SIG_DFL);
+		_exit(madvise(p, page_size(), MADV_HWPOISON) ? errno : 0);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return -errno;
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS)
+		return 0;	/* told of the loss: it worked */
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/*
+ * One page, poisoned and punched over and over while another process
+ * faults it in: once memory failure has recorded the page, every read
+ * raises SIGBUS (BUS_MCEERR_AR) and GMEM_INFO counts no allocated page
+ * at the poisoned index, until the punch.
+ */
+static void fault_races_memory_failure(void)
+{
+	const uint32_t flags = GMEM_CREATE_MMAP | GMEM_CREATE_SHARED;
+	long pg = page_size();
+	int fd = gmem_new_flags(pg, flags), status, round, err;
+	unsigned char *a = gmem_map(fd, pg);
+	unsigned long poisoned = 0, ebusy = 0, allocated_at_poison = 0;
+	struct race *r = mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE,
+			      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	double end = now_s() + RACE_SECS;
+	pid_t pid;
+
+	ASSERT_TRUE(r != MAP_FAILED);
+	memset((void *)r, 0, sizeof(*r));
+	pid = ASSERT_SYS(fork());
+	if (pid == 0)
+		race_reader(fd, r);
+
+	for (round = 0; round < RACE_ROUNDS && now_s() < end; round++) {
+		struct gmem_info info;
+
+		r->phase = PHASE_FILLING;
+		a[0] = 0x80 | (round & 0x7f);
+		err = poison_in_child(a);
+		if (err == EINVAL) {
+			r->phase = PHASE_STOP;
+			waitpid(pid, &status, 0);
+			test_skip("MADV_HWPOISON: EINVAL (no CONFIG_MEMORY_FAILURE)");
+		}
+		/* EBUSY: the reader's fault held a reference just then */
+		if (err == EBUSY)
+			ebusy++;
+		else if (err)
+			FAIL("MADV_HWPOISON: %s", err < 0 ? "child lost" :
+			     errno_name(err));
+		/* recorded either way: memory failure took the page out */
+		info = gmem_info(fd);
+		if (info.poisoned == (uint64_t)pg) {
+			poisoned++;
+			r->phase = PHASE_POISONED;
+			/* let the reader run into the poisoned index */
+			usleep(2000);
+			info = gmem_info(fd);
+			if (info.allocated) {
+				allocated_at_poison++;
+				test_diag("round %d: allocated %llu poisoned %llu",
+					  round,
+					  (unsigned long long)info.allocated,
+					  (unsigned long long)info.poisoned);
+			}
+		}
+		r->phase = PHASE_PUNCHING;
+		ASSERT_SYS(fallocate(fd, PUNCH, 0, pg));
+	}
+	r->phase = PHASE_STOP;
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+	test_diag("%d rounds: %lu poisoned (%lu of them EBUSY); reader: %lu reads, %lu completed on a poisoned index (last byte %#x), %lu other signals",
+		  round, poisoned, ebusy, r->reads, r->read_while_poisoned,
+		  r->last_seen, r->wrong_code);
+	EXPECT_EQ(r->read_while_poisoned, 0);
+	EXPECT_EQ(r->wrong_code, 0);
+	EXPECT_EQ(allocated_at_poison, 0);
+	/* The race must have been run, not dodged. */
+	EXPECT_EQ(poisoned, (unsigned long)round);
+	EXPECT_GT(r->reads, (unsigned long)round);
+	EXPECT_EQ(gmem_info(fd).allocated, 0);
+	ASSERT_SYS(close(fd));
+}
+
+static const struct test poison_tests[] = {
+	TEST("a fault racing memory failure never gets a page at the poisoned index",
+	     fault_races_memory_failure, .timeout = 120,
+	     .kmsg_allow = HWPOISON_KMSG),
+};
+
+DEFINE_SUITE(poison_suite, "poison", poison_tests);
