@@ -33,15 +33,15 @@ reliability_stage() {	# DIR SUITE
 		/^GMEM-DONE / { f = ""; next }
 		f != "" { print > f }'
 	for p in reliability stress fuzz; do
-		add_tap "$dir" "$r/parts/$p.tap" "gmem-$p on $KVER" || tap_failed=1
+		STAGE=reliability add_tap "$dir" "$r/parts/$p.tap" "gmem-$p on $KVER" || tap_failed=1
 	done
 	if [ $rc -eq 0 ] || [ $rc -eq 2 ]; then
-		verdict "$dir" pass "reliability guest $suite: console clean"
+		STAGE=reliability verdict "$dir" pass "reliability guest $suite: console clean"
 	else
-		verdict "$dir" fail "reliability guest $suite: console clean, GMEM-DONE reached ($r/guest/console.log)" \
+		STAGE=reliability verdict "$dir" fail "reliability guest $suite: console clean, GMEM-DONE reached ($r/guest/console.log)" \
 			"$r/verdict"
 	fi
 	if [ $rc -eq 2 ] && [ $tap_failed -eq 0 ]; then
-		verdict "$dir" fail "reliability guest $suite: init exit status" "$r/verdict"
+		STAGE=- verdict "$dir" fail "reliability guest $suite: init exit status" "$r/verdict"
 	fi
 }

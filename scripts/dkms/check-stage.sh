@@ -20,15 +20,23 @@
 # dkms-chroot (dkms-install, checks, make install, dkms-remove),
 # dkms-guest and dkms-guest-sig (each boot, start to power-off).
 
+# dkms_switches SUITE: "UPGRADE MAKE_INSTALL SIG", check-dkms's DKMS_*
+# switches for SUITE (also what scripts/lib/expected.sh counts on).
+dkms_switches() {
+	local first=0 last=0
+	[ "$1" != "${suites[0]}" ] || first=1
+	[ "$1" != "${suites[${#suites[@]} - 1]}" ] || last=1
+	echo "$first $last $last"
+}
+
 dkms_start() {	# DIR SUITE
-	local dir=$1 suite=$2 first=0 last=0
-	[ "$suite" != "${suites[0]}" ] || first=1
-	[ "$suite" != "${suites[${#suites[@]} - 1]}" ] || last=1
+	local dir=$1 suite=$2 upgrade install sig
+	read -r upgrade install sig <<<"$(dkms_switches "$suite")"
 	mkdir -p "$dir/dkms"
 	(
 		rc=0
 		timed "$dir" dkms env GUEST_LOCK="$run/guest.lock" \
-			DKMS_UPGRADE=$first DKMS_MAKE_INSTALL=$last DKMS_SIG=$last \
+			DKMS_UPGRADE=$upgrade DKMS_MAKE_INSTALL=$install DKMS_SIG=$sig \
 			"$scripts/dkms/check-dkms" "$suite" "$dir/dkms" \
 			>"$dir/dkms.out" 2>&1 || rc=$?
 		echo "$rc" >"$dir/dkms/rc"
@@ -48,10 +56,10 @@ dkms_stage() {	# DIR SUITE
 		chroot | guest | guest-sig) echo "dkms-$phase $took" >>"$dir/times" ;;
 		esac
 	done
-	add_tap "$dir" "$dir/dkms/dkms.tap" "DKMS on $(cat "$dir/kver" 2>/dev/null) ($dir/dkms)" ||
+	STAGE=dkms add_tap "$dir" "$dir/dkms/dkms.tap" "DKMS on $(cat "$dir/kver" 2>/dev/null) ($dir/dkms)" ||
 		tap_failed=1
 	# A failing exit status the TAP does not explain is a failure of its own.
 	if [ "$rc" -ne 0 ] && [ $tap_failed -eq 0 ]; then
-		verdict "$dir" fail "DKMS $suite: check-dkms exit status $rc ($dir/dkms.out)" "$dir/dkms.out"
+		STAGE=- verdict "$dir" fail "DKMS $suite: check-dkms exit status $rc ($dir/dkms.out)" "$dir/dkms.out"
 	fi
 }

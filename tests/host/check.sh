@@ -78,6 +78,14 @@ harness_matches() {
 }
 check "harness: reports every kind of outcome as it is" harness_matches
 
+# Every test a program lists is in expected/PROGRAM.list and the other way
+# round: a test that vanished (a table entry, a suite) fails here, and so
+# does one added without "sh tests/host/lists.sh update".
+for p in gmem-selftests gmem-reliability gmem-vmm; do
+	check "$p -l lists the tests of expected/$p.list, no more, no fewer" \
+		sh host/lists.sh check "$p"
+done
+
 if command -v busybox >/dev/null 2>&1; then
 	check "guest/init: busybox sh syntax" busybox sh -n guest/init
 else
