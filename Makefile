@@ -95,6 +95,10 @@ check-debug:
 bench:
 	scripts/bench $(BENCH_OUT)
 
+# Mutation testing (tests/README.md); long, not part of check.
+mutate:
+	scripts/mutate $(MUTATE_ARGS)
+
 .PHONY: bench
 
 .PHONY: all modules test-modules clean deps run check check-debug install \
