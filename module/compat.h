@@ -9,6 +9,8 @@
 
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/pagemap.h>
+#include <linux/vmstat.h>
 
 /* Newer kernels moved struct folio_batch out of pagevec.h into its own header. */
 #ifdef GMEM_HAVE_FOLIO_BATCH_H
@@ -53,6 +55,28 @@ static inline long gmem_folio_mapcount(struct folio *folio)
 	for (i = 0; i < folio_nr_pages(folio); i++)
 		mapcount += page_mapcount(folio_page(folio, i));
 	return mapcount;
+}
+#endif
+
+/*
+ * Swaps @new (locked, not in any page cache) in for @old (locked) in one
+ * xarray store.  6.1 has only the page version, which moves a single
+ * page's worth of NR_FILE_PAGES from one folio's node to the other's
+ * whatever the folio's size; the rest is moved here.
+ */
+#ifdef GMEM_HAVE_REPLACE_PAGE_CACHE_FOLIO
+#define gmem_replace_page_cache	replace_page_cache_folio
+#else
+static inline void gmem_replace_page_cache(struct folio *old,
+					   struct folio *new)
+{
+	long nr = folio_nr_pages(old);
+
+	replace_page_cache_page(&old->page, &new->page);
+	if (nr > 1) {
+		mod_lruvec_page_state(&old->page, NR_FILE_PAGES, 1 - nr);
+		mod_lruvec_page_state(&new->page, NR_FILE_PAGES, nr - 1);
+	}
 }
 #endif
 

@@ -7,7 +7,9 @@
  * to let go.  gmem can: with the invalidate_lock held exclusively it tells
  * every consumer to drop the range, zaps host mappings, and only then
  * copies each folio to a new one on the target node and swaps them in the
- * page cache.  Consumers resolve the new pages after invalidate_end.
+ * page cache in one step, so no lookup ever finds the index empty and no
+ * failure can lose the data.  Consumers resolve the new pages after
+ * invalidate_end.
  */
 #include <linux/fs.h>
 #include <linux/gfp.h>
@@ -30,56 +32,45 @@ static bool gmem_folio_has_poison(struct folio *folio)
 }
 
 /*
- * Copies @old into a new folio on @node and puts that in its place.  The
- * old folio goes out of the page cache before the new one goes in (both
- * cannot be there at once), so the insertion must not fail: the memory for
- * it is asked for with __GFP_NOFAIL, and the memory cgroup charge it makes
- * matches the one the old folio gives back.
+ * Copies @old into a new folio on @node and swaps that in, in one step
+ * that cannot fail: everything that can (the max_total charge, the
+ * allocation) happens while @old is still in place, so an error leaves
+ * the fd as it was.  The memory cgroup charge moves with the page cache
+ * entry, and @old's ->free_folio gives back its max_total charge.
  */
 static int gmem_move_folio(struct inode *inode, struct folio *old, int node)
 {
-	struct address_space *mapping = inode->i_mapping;
-	struct gmem_inode *gi = GMEM_I(inode);
 	unsigned int order = folio_order(old);
 	long i, nr = folio_nr_pages(old);
-	pgoff_t index = old->index;
-	struct mem_cgroup *memcg;
 	struct folio *new;
-	int err;
 
+	lockdep_assert_held_write(&inode->i_mapping->invalidate_lock);
 	if (!gmem_charge(nr))
 		return -ENOSPC;
 	new = gmem_alloc_folio_on(order, node);
 	if (!new) {
-		err = -ENOMEM;
-		goto err_uncharge;
+		gmem_uncharge(nr);
+		return -ENOMEM;
 	}
 
 	folio_lock(old);
 	for (i = 0; i < nr; i++)
 		copy_highpage(folio_page(new, i), folio_page(old, i));
-	folio_unlock(old);
+	__folio_set_locked(new);
 	__folio_mark_uptodate(new);
-
-	truncate_inode_pages_range(mapping, (loff_t)index << PAGE_SHIFT,
-				   ((loff_t)(index + nr) << PAGE_SHIFT) - 1);
-
-	memcg = set_active_memcg(gi->memcg);
-	err = filemap_add_folio(mapping, new, index, GFP_KERNEL | __GFP_NOFAIL);
-	set_active_memcg(memcg);
-	/* Only a folio already at @index could refuse it: none can be. */
-	if (WARN_ON_ONCE(err)) {
-		folio_put(new);
-		return err;
-	}
+	/*
+	 * The page cache holds a reference per page of a folio, and the
+	 * replacement moves only one of them.
+	 */
+	folio_ref_add(new, nr - 1);
+	gmem_replace_page_cache(old, new);
+	folio_put_refs(old, nr - 1);
 	folio_mark_dirty(new);
+	folio_add_lru(new);
 	folio_unlock(new);
 	folio_put(new);
+	folio_unlock(old);
 	return 0;
-
-err_uncharge:
-	gmem_uncharge(nr);
-	return err;
 }
 
 /**

@@ -25,6 +25,7 @@ int main(int argc, char **argv)
 		&numa_suite,
 		&migrate_suite,
 		&poison_suite,
+		&pagecache_suite,
 		&module_suite,
 		NULL,
 	};
