@@ -80,6 +80,21 @@ static inline void gmem_replace_page_cache(struct folio *old,
 }
 #endif
 
+/*
+ * 6.11 added AS_INACCESSIBLE (for guest_memfd): compaction skips such
+ * folios without isolating them, and truncation does not zero what it
+ * cannot free (gmem zeroes itself, see gmem_punch()).  Before, compaction
+ * isolates gmem's 4 KiB folios and ->migrate_folio refuses them; large
+ * folios it skips anyway.
+ */
+#ifdef GMEM_HAVE_MAPPING_INACCESSIBLE
+#define gmem_mapping_set_unmovable	mapping_set_inaccessible
+#else
+static inline void gmem_mapping_set_unmovable(struct address_space *mapping)
+{
+}
+#endif
+
 int gmem_error_folio(struct address_space *mapping, struct folio *folio);
 
 /*

@@ -10,7 +10,6 @@
  * let go through the invalidate hooks.
  */
 #include <linux/fs.h>
-#include <linux/highmem.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
@@ -42,38 +41,6 @@ static int gmem_range_idle(struct address_space *mapping, pgoff_t start,
 		cond_resched();
 	}
 	return err;
-}
-
-/*
- * Zeroes the pages of [@start, @end), and only those: a large folio may
- * reach past the range.  A page marked poisoned but still in the page
- * cache (memory failure could not take it out) is left alone; it must not
- * be touched at all, and it reads as lost until punched anyway.
- */
-static void gmem_zero_range(struct address_space *mapping, pgoff_t start,
-			    pgoff_t end)
-{
-	struct folio_batch fbatch;
-	pgoff_t index = start, i;
-	unsigned int n;
-
-	folio_batch_init(&fbatch);
-	while (filemap_get_folios(mapping, &index, end - 1, &fbatch)) {
-		for (n = 0; n < folio_batch_count(&fbatch); n++) {
-			struct folio *folio = fbatch.folios[n];
-			pgoff_t first = max(folio->index, start);
-			pgoff_t last = min(folio->index + folio_nr_pages(folio),
-					   end);
-
-			folio_lock(folio);
-			for (i = first; i < last; i++)
-				if (!gmem_page_poisoned(folio, i))
-					clear_highpage(folio_file_page(folio, i));
-			folio_unlock(folio);
-		}
-		folio_batch_release(&fbatch);
-		cond_resched();
-	}
 }
 
 /**

@@ -6,8 +6,10 @@
  */
 #include <linux/fs.h>
 #include <linux/gfp.h>
+#include <linux/highmem.h>
 #include <linux/memcontrol.h>
 #include <linux/migrate.h>
+#include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
 #include <linux/sched/mm.h>
@@ -495,6 +497,38 @@ int gmem_allocate(struct inode *inode, pgoff_t start, pgoff_t end)
 	return err;
 }
 
+/*
+ * Zeroes the pages of [@start, @end), and only those: a large folio may
+ * reach past the range.  A page marked poisoned but still in the page
+ * cache (memory failure could not take it out) is left alone; it must not
+ * be touched at all, and it reads as lost until punched anyway.
+ */
+void gmem_zero_range(struct address_space *mapping, pgoff_t start,
+			    pgoff_t end)
+{
+	struct folio_batch fbatch;
+	pgoff_t index = start, i;
+	unsigned int n;
+
+	folio_batch_init(&fbatch);
+	while (filemap_get_folios(mapping, &index, end - 1, &fbatch)) {
+		for (n = 0; n < folio_batch_count(&fbatch); n++) {
+			struct folio *folio = fbatch.folios[n];
+			pgoff_t first = max(folio->index, start);
+			pgoff_t last = min(folio->index + folio_nr_pages(folio),
+					   end);
+
+			folio_lock(folio);
+			for (i = first; i < last; i++)
+				if (!gmem_page_poisoned(folio, i))
+					clear_highpage(folio_file_page(folio, i));
+			folio_unlock(folio);
+		}
+		folio_batch_release(&fbatch);
+		cond_resched();
+	}
+}
+
 /**
  * gmem_punch - free pages [@start, @end) of @inode
  * @inode: a gmem inode
@@ -518,6 +552,12 @@ void gmem_punch(struct inode *inode, pgoff_t start, pgoff_t end)
 	unmap_mapping_pages(mapping, start, end - start, true);
 	truncate_inode_pages_range(mapping, (loff_t)start << PAGE_SHIFT,
 				   ((loff_t)end << PAGE_SHIFT) - 1);
+	/*
+	 * What is left of the range are pages of large folios that could
+	 * not be split; truncation zeroes them only where the mapping is
+	 * not marked inaccessible (gmem_mapping_set_unmovable()).
+	 */
+	gmem_zero_range(mapping, start, end);
 	gmem_unpoison(GMEM_I(inode), start, end);
 	gmem_update_blocks(inode);
 	gmem_invalidate_end(inode, start, end);

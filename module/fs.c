@@ -122,6 +122,14 @@ static struct inode *gmem_inode_create(struct super_block *sb, u64 length,
 	inode->i_mapping->a_ops = &gmem_aops;
 	/* Nothing may reclaim guest memory behind the VMM's back. */
 	mapping_set_unevictable(inode->i_mapping);
+	/*
+	 * Nor move it (see gmem_migrate_folio()): allocations are not
+	 * movable, and where the kernel can say so, compaction and
+	 * alloc_contig_range() are told to leave the folios alone instead
+	 * of isolating them only to be refused.
+	 */
+	mapping_set_gfp_mask(inode->i_mapping, GFP_HIGHUSER);
+	gmem_mapping_set_unmovable(inode->i_mapping);
 	if (flags & GMEM_CREATE_HUGE)
 		mapping_set_large_folios(inode->i_mapping);
 	/* The fd's memory is charged here, whoever allocates it later. */

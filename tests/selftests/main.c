@@ -26,6 +26,7 @@ int main(int argc, char **argv)
 		&migrate_suite,
 		&poison_suite,
 		&pagecache_suite,
+		&coremm_suite,
 		&module_suite,
 		NULL,
 	};

@@ -18,6 +18,7 @@ extern const struct suite numa_suite;		/* numa.c */
 extern const struct suite migrate_suite;	/* migrate.c */
 extern const struct suite poison_suite;		/* poison.c */
 extern const struct suite pagecache_suite;	/* pagecache.c */
+extern const struct suite coremm_suite;		/* coremm.c */
 extern const struct suite module_suite;		/* module.c: last, reloads */
 
 /*
