@@ -533,17 +533,95 @@ void *gmem_map_aligned(int fd, size_t len, size_t align)
 	return p;
 }
 
-static unsigned char pattern_byte(size_t i, unsigned int seed)
+/*
+ * Pattern bytes.  Position p of a pattern (its offset in the fd, or in the
+ * buffer) lies in the page at p - p % pg, whose key is a hash of the fd's
+ * id, that page's offset and the seed; byte p is byte p % 8 of the hash of
+ * the key and the word's index (p % pg) / 8.  So every word of a page
+ * depends on its fd, its offset and its seed, with no period.
+ */
+struct pattern_cursor {
+	uint64_t id, page_off, key, word_no, word;
+	unsigned int seed;
+	uint64_t pg;
+};
+
+static uint64_t pattern_mix(uint64_t z)
 {
-	return (unsigned char)(i * 131 + (i >> 12) * 7 + seed * 251 + 1);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static uint64_t pattern_key(uint64_t id, uint64_t page_off, unsigned int seed)
+{
+	uint64_t k = pattern_mix(id + 0x9e3779b97f4a7c15ULL);
+
+	k = pattern_mix(k ^ page_off);
+	return pattern_mix(k ^ seed);
+}
+
+static uint64_t pattern_word(uint64_t key, uint64_t word_no)
+{
+	return pattern_mix(key + (word_no + 1) * 0x9e3779b97f4a7c15ULL);
+}
+
+static void pattern_start(struct pattern_cursor *c, uint64_t id,
+			  unsigned int seed)
+{
+	*c = (struct pattern_cursor){
+		.id = id, .seed = seed, .pg = page_size(),
+		.page_off = UINT64_MAX, .word_no = UINT64_MAX,
+	};
+}
+
+static unsigned char pattern_byte(struct pattern_cursor *c, uint64_t p)
+{
+	uint64_t page_off = p - p % c->pg, word_no = p % c->pg / 8;
+
+	if (page_off != c->page_off) {
+		c->page_off = page_off;
+		c->key = pattern_key(c->id, page_off, c->seed);
+		c->word_no = UINT64_MAX;
+	}
+	if (word_no != c->word_no) {
+		c->word_no = word_no;
+		c->word = pattern_word(c->key, word_no);
+	}
+	return c->word >> (p % 8 * 8);
+}
+
+uint64_t gmem_fd_id(int fd)
+{
+	struct stat st;
+
+	if (fd < 0)
+		return 0;
+	ASSERT_SYS(fstat(fd, &st));
+	/* never 0, the id of a buffer's own pattern */
+	return (uint64_t)st.st_ino | 1ULL << 63;
+}
+
+void fill_pattern_id(void *buf, size_t len, uint64_t id, uint64_t off,
+		     unsigned int seed)
+{
+	struct pattern_cursor c;
+	unsigned char *b = buf;
+
+	pattern_start(&c, id, seed);
+	for (size_t i = 0; i < len; i++)
+		b[i] = pattern_byte(&c, off + i);
+}
+
+void fill_pattern_at(void *buf, size_t len, int fd, uint64_t off,
+		     unsigned int seed)
+{
+	fill_pattern_id(buf, len, gmem_fd_id(fd), off, seed);
 }
 
 void fill_pattern(void *buf, size_t len, unsigned int seed)
 {
-	unsigned char *p = buf;
-
-	for (size_t i = 0; i < len; i++)
-		p[i] = pattern_byte(i, seed);
+	fill_pattern_id(buf, len, 0, 0, seed);
 }
 
 void *xmalloc(size_t len)
@@ -564,14 +642,76 @@ unsigned char *pattern_pages(size_t len, unsigned int seed)
 	return p;
 }
 
-long long pattern_mismatch(const void *buf, size_t len, unsigned int seed)
+unsigned char *pattern_pages_at(int fd, uint64_t off, size_t len,
+				unsigned int seed)
+{
+	unsigned char *p = xmalloc(len);
+
+	fill_pattern_at(p, len, fd, off, seed);
+	return p;
+}
+
+/*
+ * What the page at @page (a whole page of a buffer that should hold the
+ * pattern of @id, @seed at @off) holds instead, as a diagnostic: zeroes,
+ * or the pattern page of another offset (a page moved or swapped) or of
+ * another id, if it is one of those nearby.
+ */
+static void pattern_describe(const unsigned char *page, uint64_t id,
+			     uint64_t off, unsigned int seed)
+{
+	uint64_t pg = page_size(), first, want = pattern_word(pattern_key(id, off, seed), 0);
+	const uint64_t span = 4096 * pg;
+
+	memcpy(&first, page, sizeof(first));
+	if (nonzero_at(page, pg) < 0) {
+		test_diag("pattern: the page at offset %#llx reads zeroes",
+			  (unsigned long long)off);
+		return;
+	}
+	for (uint64_t o = off > span ? off - span : 0; o <= off + span; o += pg) {
+		if (o == off || first != pattern_word(pattern_key(id, o, seed), 0))
+			continue;
+		test_diag("pattern: the page at offset %#llx holds the page of offset %#llx",
+			  (unsigned long long)off, (unsigned long long)o);
+		return;
+	}
+	test_diag("pattern: the page at offset %#llx holds something else (first word %#llx, expected %#llx)",
+		  (unsigned long long)off, (unsigned long long)first,
+		  (unsigned long long)want);
+}
+
+long long pattern_mismatch_id(const void *buf, size_t len, uint64_t id,
+			      uint64_t off, unsigned int seed)
 {
 	const unsigned char *p = buf;
+	struct pattern_cursor c;
+	uint64_t pg = page_size();
 
-	for (size_t i = 0; i < len; i++)
-		if (p[i] != pattern_byte(i, seed))
-			return i;
+	pattern_start(&c, id, seed);
+	for (size_t i = 0; i < len; i++) {
+		uint64_t at = off + i, start;
+
+		if (p[i] == pattern_byte(&c, at))
+			continue;
+		/* the whole page is in the buffer: say what it holds */
+		start = at - at % pg;
+		if (start >= off && start - off + pg <= len)
+			pattern_describe(p + (start - off), id, start, seed);
+		return i;
+	}
 	return -1;
+}
+
+long long pattern_mismatch_at(const void *buf, size_t len, int fd,
+			      uint64_t off, unsigned int seed)
+{
+	return pattern_mismatch_id(buf, len, gmem_fd_id(fd), off, seed);
+}
+
+long long pattern_mismatch(const void *buf, size_t len, unsigned int seed)
+{
+	return pattern_mismatch_id(buf, len, 0, 0, seed);
 }
 
 long long nonzero_at(const void *buf, size_t len)

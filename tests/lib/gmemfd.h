@@ -186,15 +186,39 @@ void gmem_need_huge_blocks(long long n);
 void *gmem_map_aligned(int fd, size_t len, size_t align);
 
 /*
- * Page-sized test patterns: byte i of pattern @seed is a function of both,
- * so pages of different seeds differ everywhere and none is all zeroes.
+ * Test patterns.  A pattern is keyed by an id (a gmem fd's, or 0 for a
+ * buffer's own), a position and a seed: every 8-byte word of a page is a
+ * hash of the id, the page's offset (the fd offset it is meant for, or its
+ * offset in the buffer) and the seed, so a page put at another offset, of
+ * another fd, or left over from an earlier seed differs from the one
+ * expected in every word, and no page is all zeroes.  A byte range of a
+ * pattern is the same whichever call writes or checks it.
  */
+/* The id of @fd's patterns: its inode's (one per gmem fd); 0 for fd < 0. */
+uint64_t gmem_fd_id(int fd);
+/* @buf gets the pattern of @fd's bytes [@off, @off + @len) for @seed. */
+void fill_pattern_at(void *buf, size_t len, int fd, uint64_t off,
+		     unsigned int seed);
+void fill_pattern_id(void *buf, size_t len, uint64_t id, uint64_t off,
+		     unsigned int seed);
+/* The buffer's own pattern: positions counted from @buf, id 0. */
 void fill_pattern(void *buf, size_t len, unsigned int seed);
 /* malloc() that fails the test when it cannot. */
 void *xmalloc(size_t len);
 /* A new buffer (xmalloc) of @len bytes, page i holding pattern @seed + i. */
 unsigned char *pattern_pages(size_t len, unsigned int seed);
-/* The offset of the first byte of @buf that differs from the pattern, or -1. */
+/* A new buffer holding fill_pattern_at(@fd, @off, @len, @seed). */
+unsigned char *pattern_pages_at(int fd, uint64_t off, size_t len,
+				unsigned int seed);
+/*
+ * The offset in @buf of the first byte that differs from the pattern, or
+ * -1; a test diagnostic says what the page there holds instead (zeroes,
+ * the pattern page of another offset, or neither).
+ */
+long long pattern_mismatch_at(const void *buf, size_t len, int fd,
+			      uint64_t off, unsigned int seed);
+long long pattern_mismatch_id(const void *buf, size_t len, uint64_t id,
+			      uint64_t off, unsigned int seed);
 long long pattern_mismatch(const void *buf, size_t len, unsigned int seed);
 /* The offset of the first non-zero byte of @buf, or -1. */
 long long nonzero_at(const void *buf, size_t len);

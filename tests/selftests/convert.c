@@ -29,9 +29,9 @@
 
 /*
  * The fixture of the invalid-argument tests: NR_PAGES pages, the first
- * half shared with pattern i in page i (written through the mapping), the
- * second half private with pattern i populated, so that any change of
- * state or contents shows.
+ * half shared with the fd's pattern (written through the mapping), the
+ * second half private with it populated, so that any change of state or
+ * contents, or a page moved, shows.
  */
 #define NR_PAGES	8
 
@@ -49,13 +49,13 @@ static struct fixture fixture(void)
 	ASSERT_TRUE(buf != NULL);
 	f.fd = gmem_new_flags(NR_PAGES * f.pg, GMEM_CREATE_MMAP);
 	for (int i = NR_PAGES / 2; i < NR_PAGES; i++) {
-		fill_pattern(buf, f.pg, i);
+		fill_pattern_at(buf, f.pg, f.fd, i * f.pg, 1);
 		POPULATE(f.fd, i * f.pg, f.pg, buf);
 	}
 	CONVERT(f.fd, 0, NR_PAGES / 2 * f.pg, GMEM_SHARED);
 	f.map = gmem_map(f.fd, NR_PAGES * f.pg);
 	for (int i = 0; i < NR_PAGES / 2; i++)
-		fill_pattern(f.map + i * f.pg, f.pg, i);
+		fill_pattern_at(f.map + i * f.pg, f.pg, f.fd, i * f.pg, 1);
 	free(buf);
 	return f;
 }
@@ -75,7 +75,8 @@ static void unchanged_at(const char *file, int line, struct fixture *f)
 			     (unsigned long long)info.private_bytes,
 			     (unsigned long long)info.allocated);
 	for (int i = 0; i < NR_PAGES / 2; i++) {
-		at = pattern_mismatch(f->map + i * f->pg, f->pg, i);
+		at = pattern_mismatch_at(f->map + i * f->pg, f->pg, f->fd,
+					 i * f->pg, 1);
 		if (at >= 0)
 			test_fail_at(file, line,
 				     "shared page %d changed at byte %lld", i,
@@ -91,7 +92,8 @@ static void contents_intact(struct fixture *f)
 {
 	CONVERT(f->fd, 0, NR_PAGES * f->pg, GMEM_SHARED);
 	for (int i = 0; i < NR_PAGES; i++) {
-		long long at = pattern_mismatch(f->map + i * f->pg, f->pg, i);
+		long long at = pattern_mismatch_at(f->map + i * f->pg, f->pg,
+						   f->fd, i * f->pg, 1);
 
 		if (at >= 0)
 			FAIL("page %d changed at byte %lld", i, at);
@@ -263,8 +265,8 @@ static void mixed_range(void)
 	info = gmem_info(f.fd);
 	EXPECT_EQ(info.shared_bytes, 4 * pg);
 	EXPECT_SIGBUS(f.map + 2 * pg + IN_PAGE, false);
-	EXPECT_EQ(pattern_mismatch(f.map + 3 * pg, pg, 3), -1);
-	EXPECT_EQ(pattern_mismatch(f.map + 4 * pg, pg, 4), -1);
+	EXPECT_EQ(pattern_mismatch_at(f.map + 3 * pg, pg, f.fd, 3 * pg, 1), -1);
+	EXPECT_EQ(pattern_mismatch_at(f.map + 4 * pg, pg, f.fd, 4 * pg, 1), -1);
 	EXPECT_SIGBUS(f.map + 5 * pg + IN_PAGE, false);
 	contents_intact(&f);
 }
@@ -276,23 +278,20 @@ static void contents_kept(void)
 	int fd = gmem_new_flags(len, GMEM_CREATE_MMAP | GMEM_CREATE_SHARED);
 	unsigned char *a = gmem_map(fd, len);
 
-	for (int i = 0; i < 16; i++)
-		fill_pattern(a + i * pg, pg, 20 + i);
+	fill_pattern_at(a, len, fd, 0, 20);
 	for (int round = 0; round < 3; round++) {
 		CONVERT(fd, 0, len, GMEM_PRIVATE);
 		EXPECT_EQ(gmem_info(fd).private_bytes, len);
 		EXPECT_SIGBUS(a + 7 * pg + IN_PAGE, false);
 		CONVERT(fd, 0, len, GMEM_SHARED);
-		for (int i = 0; i < 16; i++)
-			EXPECT_EQ(pattern_mismatch(a + i * pg, pg, 20 + i), -1);
+		EXPECT_EQ(pattern_mismatch_at(a, len, fd, 0, 20), -1);
 	}
 	/* part of it, while the rest stays mapped and written */
 	CONVERT(fd, 4 * pg, 4 * pg, GMEM_PRIVATE);
-	fill_pattern(a, pg, 50);
+	fill_pattern_at(a, pg, fd, 0, 50);
 	CONVERT(fd, 4 * pg, 4 * pg, GMEM_SHARED);
-	EXPECT_EQ(pattern_mismatch(a, pg, 50), -1);
-	for (int i = 1; i < 16; i++)
-		EXPECT_EQ(pattern_mismatch(a + i * pg, pg, 20 + i), -1);
+	EXPECT_EQ(pattern_mismatch_at(a, pg, fd, 0, 50), -1);
+	EXPECT_EQ(pattern_mismatch_at(a + pg, len - pg, fd, pg, 20), -1);
 	EXPECT_EQ(gmem_info(fd).allocated, len);
 }
 
@@ -305,18 +304,17 @@ static void convert_zero(void)
 
 	ASSERT_TRUE(buf != NULL);
 	/* shared -> private with ZERO: back to shared (no ZERO) reads zero */
-	fill_pattern(a, len, 60);
+	fill_pattern_at(a, len, fd, 0, 60);
 	CONVERT_FLAGS(fd, 2 * pg, 3 * pg, GMEM_PRIVATE, GMEM_CONVERT_ZERO);
 	CONVERT(fd, 2 * pg, 3 * pg, GMEM_SHARED);
 	EXPECT_EQ(nonzero_at(a + 2 * pg, 3 * pg), -1);
 	/* the pages around the range keep their contents */
-	EXPECT_EQ(pattern_mismatch(a, 2 * pg, 60), -1);
-	fill_pattern(buf, len, 60);
-	EXPECT_EQ(memcmp(a + 5 * pg, buf + 5 * pg, 3 * pg), 0);
+	EXPECT_EQ(pattern_mismatch_at(a, 2 * pg, fd, 0, 60), -1);
+	EXPECT_EQ(pattern_mismatch_at(a + 5 * pg, 3 * pg, fd, 5 * pg, 60), -1);
 
 	/* private -> shared with ZERO: populated contents are gone */
 	CONVERT(fd, 0, len, GMEM_PRIVATE);
-	fill_pattern(buf, len, 61);
+	fill_pattern_at(buf, len, fd, 0, 61);
 	POPULATE(fd, 0, len, buf);
 	CONVERT_FLAGS(fd, pg, 2 * pg, GMEM_SHARED, GMEM_CONVERT_ZERO);
 	EXPECT_EQ(nonzero_at(a + pg, 2 * pg), -1);
@@ -324,8 +322,8 @@ static void convert_zero(void)
 	EXPECT_SIGBUS(a + IN_PAGE, false);
 	EXPECT_SIGBUS(a + 3 * pg + IN_PAGE, false);
 	CONVERT(fd, 0, len, GMEM_SHARED);
-	EXPECT_EQ(pattern_mismatch(a, pg, 61), -1);
-	EXPECT_EQ(memcmp(a + 3 * pg, buf + 3 * pg, 5 * pg), 0);
+	EXPECT_EQ(pattern_mismatch_at(a, pg, fd, 0, 61), -1);
+	EXPECT_EQ(pattern_mismatch_at(a + 3 * pg, 5 * pg, fd, 3 * pg, 61), -1);
 	EXPECT_EQ(nonzero_at(a + pg, 2 * pg), -1);
 	free(buf);
 }

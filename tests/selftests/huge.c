@@ -190,13 +190,14 @@ static void fault_maps_block(void)
 {
 	long pg = page_size();
 	int fd, small;
-	unsigned char *a, *b, *ref = pattern_pages(HUGE, 10);
+	unsigned char *a, *b, *ref;
 	long first, faults, wfaults, control;
 	unsigned char *warm;
 	long long pmd;
 
 	gmem_need_huge_blocks(4);
 	fd = gmem_new_flags(2 * HUGE, HUGE_MMAP);
+	ref = pattern_pages_at(fd, 0, HUGE, 10);
 	a = gmem_map_aligned(fd, 2 * HUGE, HUGE);
 
 	/*
@@ -256,7 +257,7 @@ static void fault_maps_block(void)
 static void mixed_folio(void)
 {
 	long pg = page_size();
-	unsigned char *a, *b, *ref = pattern_pages(HUGE, 20), *buf = xmalloc(pg);
+	unsigned char *a, *b, *ref, *buf = xmalloc(pg);
 	const uint64_t priv = 100;
 	struct gmem_test_resolve r;
 	struct gmem_info info;
@@ -266,6 +267,7 @@ static void mixed_folio(void)
 	gmem_need_huge_blocks(2);
 	fault_install();
 	fd = gmem_new_flags(HUGE, HUGE_MMAP);
+	ref = pattern_pages_at(fd, 0, HUGE, 20);
 	a = gmem_map_aligned(fd, HUGE, HUGE);
 	memcpy(a, ref, HUGE);
 	FOLIOS_ARE(fd, HUGE, 1);
@@ -321,13 +323,14 @@ static void mixed_folio(void)
 static void punch_inside(void)
 {
 	long pg = page_size();
-	unsigned char *a, *ref = pattern_pages(HUGE, 30);
+	unsigned char *a, *ref;
 	const uint64_t hole = 7;
 	struct gmem_info info;
 	int fd;
 
 	gmem_need_huge_blocks(2);
 	fd = gmem_new_flags(HUGE, HUGE_MMAP);
+	ref = pattern_pages_at(fd, 0, HUGE, 30);
 	a = gmem_map_aligned(fd, HUGE, HUGE);
 	memcpy(a, ref, HUGE);
 	FOLIOS_ARE(fd, HUGE, 1);
@@ -368,12 +371,13 @@ static void convert_keeps_contents(void)
 {
 	long pg = page_size();
 	size_t len = 2 * HUGE;
-	unsigned char *a, *ref = pattern_pages(len, 40);
+	unsigned char *a, *ref;
 	int fd;
 
 	gmem_need_huge_blocks(4);
 	fault_install();
 	fd = gmem_new_flags(len, GMEM_CREATE_HUGE | GMEM_CREATE_MMAP);
+	ref = pattern_pages_at(fd, 0, len, 40);
 	POPULATE(fd, 0, len, ref);
 	FOLIOS_ARE(fd, len, 2);
 
@@ -411,11 +415,12 @@ static void convert_keeps_contents(void)
 static void convert_zero_subrange(void)
 {
 	long pg = page_size();
-	unsigned char *a, *ref = pattern_pages(HUGE, 50);
+	unsigned char *a, *ref;
 	int fd;
 
 	gmem_need_huge_blocks(2);
 	fd = gmem_new_flags(HUGE, HUGE_MMAP);
+	ref = pattern_pages_at(fd, 0, HUGE, 50);
 	a = gmem_map_aligned(fd, HUGE, HUGE);
 	memcpy(a, ref, HUGE);
 	FOLIOS_ARE(fd, HUGE, 1);
@@ -446,12 +451,13 @@ static void populate_huge(void)
 {
 	long pg = page_size();
 	size_t len = 2 * HUGE;
-	unsigned char *a, *ref = pattern_pages(len, 60);
+	unsigned char *a, *ref;
 	struct gmem_info info;
 	int fd;
 
 	gmem_need_huge_blocks(4);
 	fd = gmem_new_flags(len, GMEM_CREATE_HUGE | GMEM_CREATE_MMAP);
+	ref = pattern_pages_at(fd, 0, len, 60);
 	/* a whole block: one folio */
 	POPULATE(fd, 0, HUGE, ref);
 	FOLIOS_ARE(fd, HUGE, 1);

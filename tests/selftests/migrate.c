@@ -126,7 +126,7 @@ static void private_pages(void)
 {
 	long pg = page_size();
 	const uint64_t n = 32, full = 16;
-	unsigned char *ref = pattern_pages(full * pg, 10), *buf = xmalloc(pg), *a;
+	unsigned char *ref, *buf = xmalloc(pg), *a;
 	struct gmem_test_resolve r;
 	uint64_t pfn[16];
 	uint32_t slot;
@@ -136,6 +136,7 @@ static void private_pages(void)
 	ct = ct_open();
 	fd = gmem_new_numa(n * pg, GMEM_CREATE_MMAP, GMEM_NUMA_BIND,
 			   NODE_BIT(0));
+	ref = pattern_pages_at(fd, 0, full * pg, 10);
 	/* pages [0, 16) populated, [16, 32) holes */
 	POPULATE(fd, 0, full * pg, ref);
 	slot = CT_BIND(ct, fd, 0, n);
@@ -189,12 +190,13 @@ static void shared_pages(void)
 {
 	long pg = page_size();
 	const uint64_t n = 16;
-	unsigned char *ref = pattern_pages(n * pg, 20), *a, *b;
+	unsigned char *ref, *a, *b;
 	int fd;
 
 	numa_need_two();
 	fd = gmem_new_numa(n * pg, MMAP_SHARED_FD, GMEM_NUMA_BIND,
 			   NODE_BIT(0));
+	ref = pattern_pages_at(fd, 0, n * pg, 20);
 	a = gmem_map(fd, n * pg);
 	memcpy(a, ref, n * pg);
 	ON_NODE(a, 0, n, 0);
@@ -228,7 +230,7 @@ static void pinned_page(void)
 {
 	long pg = page_size();
 	const uint64_t n = 8, pinned = 5;
-	unsigned char *ref = pattern_pages(n * pg, 30), *a, *buf = xmalloc(pg);
+	unsigned char *ref, *a, *buf = xmalloc(pg);
 	uint64_t moved, error_offset;
 	struct iovec iov;
 	int fd, p[2];
@@ -236,6 +238,7 @@ static void pinned_page(void)
 	numa_need_two();
 	fd = gmem_new_numa(n * pg, MMAP_SHARED_FD, GMEM_NUMA_BIND,
 			   NODE_BIT(0));
+	ref = pattern_pages_at(fd, 0, n * pg, 30);
 	a = gmem_map(fd, n * pg);
 	memcpy(a, ref, n * pg);
 	ASSERT_SYS(pipe(p));
@@ -271,7 +274,7 @@ static void huge_whole(void)
 {
 	long pg = page_size();
 	size_t len = 2 * HUGE;
-	unsigned char *ref = pattern_pages(len, 40), *a;
+	unsigned char *ref, *a;
 	struct gmem_test_resolve r;
 	uint32_t slot;
 	int ct, fd;
@@ -280,6 +283,7 @@ static void huge_whole(void)
 	gmem_need_huge_blocks(8);
 	fd = gmem_new_numa(len, MMAP_SHARED_FD | GMEM_CREATE_HUGE,
 			   GMEM_NUMA_BIND, NODE_BIT(0));
+	ref = pattern_pages_at(fd, 0, len, 40);
 	a = gmem_map_aligned(fd, len, HUGE);
 	memcpy(a, ref, len);
 	EXPECT_EQ(gmem_info(fd).large_folios, 2);
@@ -356,12 +360,13 @@ static void bad_arguments(void)
 	int possible = numa_possible(), fd, dev;
 	uint64_t mem = numa_mem_mask();
 	uint32_t target;
-	unsigned char *ref = pattern_pages(len, 50), *a, *ro;
+	unsigned char *ref, *a, *ro;
 	struct gmem_migrate args;
 	struct gmem_info before;
 	int node0 = __builtin_ctzll(mem);
 
 	fd = gmem_new_numa(len, MMAP_SHARED_FD, GMEM_NUMA_BIND, NODE_BIT(node0));
+	ref = pattern_pages_at(fd, 0, len, 50);
 	a = gmem_map(fd, len);
 	memcpy(a, ref, len);
 	before = gmem_info(fd);
@@ -459,11 +464,12 @@ static void same_node(void)
 	long pg = page_size();
 	const uint64_t n = 8;
 	int node0 = __builtin_ctzll(numa_mem_mask());
-	unsigned char *ref = pattern_pages(n * pg, 60), *a;
+	unsigned char *ref, *a;
 	int fd;
 
 	fd = gmem_new_numa(n * pg, MMAP_SHARED_FD, GMEM_NUMA_BIND,
 			   NODE_BIT(node0));
+	ref = pattern_pages_at(fd, 0, n * pg, 60);
 	a = gmem_map(fd, n * pg);
 	memcpy(a, ref, n * pg);
 	EXPECT_EQ(MIGRATE(fd, 0, n * pg, node0), 0);
