@@ -41,24 +41,6 @@ static inline void gmem_vm_flags_set(struct vm_area_struct *vma,
 #endif
 
 /*
- * folio_mapcount() became inline in 6.3; before, it is out of line and not
- * exported.  gmem never maps a large folio with a PMD, so there the sum of
- * its pages' PTE mapcounts is the same figure.
- */
-#ifdef GMEM_HAVE_INLINE_FOLIO_MAPCOUNT
-#define gmem_folio_mapcount	folio_mapcount
-#else
-static inline long gmem_folio_mapcount(struct folio *folio)
-{
-	long i, mapcount = 0;
-
-	for (i = 0; i < folio_nr_pages(folio); i++)
-		mapcount += page_mapcount(folio_page(folio, i));
-	return mapcount;
-}
-#endif
-
-/*
  * Swaps @new (locked, not in any page cache) in for @old (locked) in one
  * xarray store.  6.1 has only the page version, which moves a single
  * page's worth of NR_FILE_PAGES from one folio's node to the other's

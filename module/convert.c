@@ -31,7 +31,7 @@ static int gmem_range_idle(struct address_space *mapping, pgoff_t start,
 		for (i = 0; i < folio_batch_count(&fbatch); i++) {
 			struct folio *folio = fbatch.folios[i];
 
-			if (gmem_folio_in_use(folio)) {
+			if (gmem_folio_in_use(mapping, folio)) {
 				*busy = max(folio->index, start);
 				err = -EAGAIN;
 				break;

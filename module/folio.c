@@ -377,56 +377,6 @@ static void gmem_unpoison(struct gmem_inode *gi, pgoff_t start, pgoff_t end)
 }
 
 /**
- * gmem_folio_in_use - whether anything but gmem holds @folio
- * @folio: a folio of a gmem page cache, with the caller's reference (as
- *	filemap_get_folios() takes) on top of the page cache's own
- *
- * The caller holds the invalidate_lock exclusively and has unmapped the
- * range.  Pages of a large folio outside the range may still be mapped;
- * their mappings hold references of their own, which are allowed for.  Any
- * other reference (a GUP pin, a pipe) is a user gmem cannot take the page
- * from, even one on a page outside the range: a reference does not say
- * which page of the folio it is for.
- *
- * Return: true if the folio is in use.
- */
-bool gmem_folio_in_use(struct folio *folio)
-{
-	long expected = folio_nr_pages(folio) + 1;
-	long refs = folio_ref_count(folio);
-
-	if (!folio_test_large(folio)) {
-		/*
-		 * A fault handed the page before the caller took the lock
-		 * holds a reference from then on and may map the page at any
-		 * moment; reading the count before the mapping state sees
-		 * it either way.
-		 */
-		smp_rmb();
-		if (folio_mapped(folio))
-			return true;
-	} else {
-		/*
-		 * Large folios are mapped only by gmem's own fault handler,
-		 * under the invalidate_lock (mmap.c), so no mapping is in
-		 * flight, and the caller has zapped those of the range.  Each
-		 * remaining mapping of another page holds a reference.
-		 */
-		expected += gmem_folio_mapcount(folio);
-	}
-	/*
-	 * A folio that is not on the LRU yet may sit in a per-CPU LRU batch,
-	 * which holds a reference of its own; modules cannot drain those
-	 * batches.  The count is read before the flag: a batch drained in
-	 * between can only make the folio look busier than it is.
-	 */
-	smp_rmb();
-	if (!folio_test_lru(folio))
-		expected++;
-	return refs > expected;
-}
-
-/**
  * gmem_allocate - back pages [@start, @end) of @inode with zeroed memory
  * @inode: a gmem inode
  * @start: first page index

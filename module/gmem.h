@@ -120,7 +120,9 @@ void gmem_update_blocks(struct inode *inode);
 bool gmem_is_poisoned(struct gmem_inode *gi, pgoff_t index);
 bool gmem_range_poisoned(struct gmem_inode *gi, pgoff_t index, pgoff_t nr);
 bool gmem_page_poisoned(struct folio *folio, pgoff_t index);
-bool gmem_folio_in_use(struct folio *folio);
+
+/* busy.c */
+bool gmem_folio_in_use(struct address_space *mapping, struct folio *folio);
 
 /* convert.c */
 int gmem_convert(struct inode *inode, pgoff_t start, pgoff_t end,

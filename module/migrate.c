@@ -114,7 +114,7 @@ int gmem_migrate(struct inode *inode, pgoff_t start, pgoff_t end, int node,
 			if (folio_nid(folio) == node ||
 			    gmem_folio_has_poison(folio))
 				continue;
-			if (gmem_folio_in_use(folio)) {
+			if (gmem_folio_in_use(mapping, folio)) {
 				*busy = max(first, start);
 				err = -EBUSY;
 				break;

@@ -27,6 +27,7 @@ int main(int argc, char **argv)
 		&poison_suite,
 		&pagecache_suite,
 		&coremm_suite,
+		&pin_suite,
 		&module_suite,
 		NULL,
 	};
