@@ -29,16 +29,14 @@ EXPECT_DKMS_SIG_GUEST=4		# scripts/dkms/guest-init, gmem_mode=dkms-sig
 # a patched KVM to build and test (scripts/kvm/build-kvm).
 EXPECT_PATCHED_KVM_FROM=6.8
 
-# expected_listed PROGRAM [FILTER]: how many tests PROGRAM (tests/out/bin)
-# runs with GMEM_TESTS=FILTER, or all of them; fails if it cannot say.
+# expected_listed PROGRAM [VAR=VALUE]...: how many tests PROGRAM
+# (tests/out/bin) runs with those variables (GMEM_TESTS=..., GMEM_ZEROING=1)
+# and no others of its own; fails if it cannot say.
 expected_listed() {
 	local bin=$GMEM_TOP/tests/out/bin/$1 out
+	shift
 	[ -x "$bin" ] || return 1
-	if [ -n "${2:-}" ]; then
-		out=$(GMEM_TESTS=$2 "$bin" -l) || return 1
-	else
-		out=$(env -u GMEM_TESTS "$bin" -l) || return 1
-	fi
+	out=$(env -u GMEM_TESTS -u GMEM_ZEROING "$@" "$bin" -l) || return 1
 	# (gmem-vmm adds a "# " line of its own)
 	grep -c '^[^#]' <<<"$out" || true
 }
@@ -73,7 +71,10 @@ expected_kernel() {
 	n=$(expected_listed gmem-selftests) && echo "selftests $((n + 1))" ||
 		echo "selftests ?"
 	# scripts/kvm/vmm-guest: the stock KVM runs "kvm,stock"
-	n=$(expected_listed gmem-vmm kvm,stock) && echo "vmm-stock $((n + 1))" ||
+	# the zeroing guest: its tests, console, the kernel zeroing nothing
+	n=$(expected_listed gmem-selftests GMEM_ZEROING=1) &&
+		echo "zeroing $((n + 2))" || echo "zeroing ?"
+	n=$(expected_listed gmem-vmm GMEM_TESTS=kvm,stock) && echo "vmm-stock $((n + 1))" ||
 		echo "vmm-stock ?"
 	if kver_at_least "$kver" "$EXPECT_PATCHED_KVM_FROM"; then
 		echo "kvm-build 1"
@@ -81,7 +82,7 @@ expected_kernel() {
 			echo "vmm-patched ?"
 	fi
 	# scripts/check-reliability.sh: memcg, stress, fuzz, the console
-	n=$(expected_listed gmem-reliability memcg) &&
+	n=$(expected_listed gmem-reliability GMEM_TESTS=memcg) &&
 		echo "reliability $((n + EXPECT_STRESS + EXPECT_FUZZ + 1))" ||
 		echo "reliability ?"
 	# scripts/dkms/check-dkms: in the chroot 2 to install (3 with the

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -45,6 +46,48 @@ struct buf {
 static struct shared_state *shared;
 static bool test_failed;		/* in the child */
 static int kmsg_fd = -1;
+static bool zeroing;			/* GMEM_ZEROING=1 */
+
+/* Left free after dirtying: the tests' own allocations need room. */
+#define DIRTY_KEEP_KB	(96 * 1024)
+#define DIRTY_BYTE	0xa5
+
+/*
+ * Fills what is free of memory with DIRTY_BYTE and frees it again, in a
+ * child that the OOM killer may take (the runner is shielded): with
+ * init_on_free=0 the pages stay dirty on the free lists, so a page gmem
+ * hands out without zeroing it shows DIRTY_BYTE.  Interleaved over the
+ * nodes with memory, where the kernel allows it.  Returns the MiB dirtied.
+ */
+static long long dirty_free_memory(void)
+{
+	long long kb = free_kb() - DIRTY_KEEP_KB;
+	unsigned long nodes = ~0UL;
+	int status = 0;
+	pid_t pid;
+
+	if (kb <= 0)
+		return 0;
+	pid = fork();
+	if (pid == 0) {
+		size_t len = (size_t)kb * 1024;
+		unsigned char *p;
+
+		write_str("/proc/self/oom_score_adj", "1000");
+		/* MPOL_INTERLEAVE = 3; nodes without memory are left out */
+		syscall(SYS_set_mempolicy, 3, &nodes, sizeof(nodes) * 8);
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			_exit(1);
+		memset(p, DIRTY_BYTE, len);
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		return -1;
+	return kb / 1024;
+}
 
 static void buf_add(struct buf *b, const char *s, size_t n)
 {
@@ -333,6 +376,15 @@ static enum outcome run_test(unsigned int nr, const char *suite,
 	char skip_reason[sizeof(shared->skip_reason)];
 	enum outcome res;
 
+	if (zeroing) {
+		long long mib = dirty_free_memory();
+
+		if (mib < 0)
+			buf_printf(&out, "runner: dirtying free memory failed\n");
+		else
+			buf_printf(&out, "runner: %lld MiB of free memory filled with %#x and freed first\n",
+				   mib, DIRTY_BYTE);
+	}
 	if (kmsg_fd >= 0)
 		lseek(kmsg_fd, 0, SEEK_END);
 	res = run_child(t->fn, timeout, &out);
@@ -378,6 +430,8 @@ static bool selected(const char *suite, const struct test *t, int argc,
 	char full[512], pat[256];
 	bool any = false;
 
+	if (zeroing && !t->zeroing)
+		return false;
 	snprintf(full, sizeof(full), "%s: %s", suite, t->name);
 	for (int i = 1; i < argc; i++) {
 		if (argv[i][0] == '-')
@@ -410,6 +464,8 @@ static void usage(const char *prog)
 	       "  (all without one) and prints TAP.  -l lists them.\n"
 	       "  GMEM_TESTS=PAT,PAT selects like PATTERNs when none is given;\n"
 	       "  GMEM_TIMEOUT_SCALE=N multiplies every timeout;\n"
+	       "  GMEM_ZEROING=1 runs only the tests of gmem's zeroing, each after\n"
+	       "  dirtying free memory, and needs a kernel booted with init_on_alloc=0;\n"
 	       "  GMEM_NO_KMSG=1 leaves the kernel log unchecked.\n", prog);
 }
 
@@ -417,7 +473,9 @@ int harness_main(const struct suite *const *suites, int argc, char **argv)
 {
 	unsigned int planned = 0, nr = 0, counts[3] = { 0 };
 	bool list = false;
+	const char *z = getenv("GMEM_ZEROING");
 
+	zeroing = z && !strcmp(z, "1");
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-l")) {
 			list = true;
@@ -457,6 +515,11 @@ int harness_main(const struct suite *const *suites, int argc, char **argv)
 	printf("1..%u\n", planned);
 	if (kmsg_fd < 0)
 		printf("# kernel log not checked\n");
+	if (zeroing && kernel_zeroes_allocations()) {
+		/* every zero read would pass whatever gmem does */
+		printf("Bail out! GMEM_ZEROING=1 on a kernel that zeroes every allocation (boot it with init_on_alloc=0 init_on_free=0)\n");
+		return 1;
+	}
 	for (const struct suite *const *s = suites; *s; s++)
 		for (unsigned int i = 0; i < (*s)->nr; i++)
 			if (selected((*s)->name, &(*s)->tests[i], argc, argv))

@@ -9,6 +9,7 @@
 #ifndef GMEM_TESTS_HARNESS_H
 #define GMEM_TESTS_HARNESS_H
 
+#include <stdbool.h>
 #include <stdnoreturn.h>
 
 #define TEST_TIMEOUT_DEFAULT	60	/* seconds; TCG guests are slow */
@@ -29,6 +30,14 @@ struct test {
 	 * purpose) and do not fail it; they are still shown if it fails.
 	 */
 	const char *kmsg_allow;
+	/*
+	 * It reads memory that gmem must have zeroed (new pages, punched
+	 * pages, what populate did not write): with GMEM_ZEROING=1 only
+	 * these run, each after free memory was filled with non-zero bytes,
+	 * in a guest booted with init_on_alloc=0 init_on_free=0, where the
+	 * kernel zeroes nothing for gmem.
+	 */
+	bool zeroing;
 };
 
 struct suite {
@@ -51,8 +60,9 @@ struct suite {
  * Runs the tests of @suites (NULL-terminated) whose "suite: name"
  * contains one of the non-option arguments, or all of them; without
  * arguments, the comma-separated patterns in $GMEM_TESTS (how a guest's
- * kernel command line selects tests).  Returns the exit status: 0 if none
- * failed.
+ * kernel command line selects tests); with GMEM_ZEROING=1, only those
+ * marked .zeroing (and the kernel must not zero allocations itself).
+ * Returns the exit status: 0 if none failed.
  */
 int harness_main(const struct suite *const *suites, int argc, char **argv);
 

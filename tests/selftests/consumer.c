@@ -1006,7 +1006,7 @@ static void stress_vs_punch_convert(void)
 
 static const struct test consumer_tests[] = {
 	CT_TEST("resolve: new memory zeroed, populated memory its bytes",
-		resolve_contents),
+		resolve_contents, .zeroing = true),
 	CT_TEST("consumer writes survive private -> shared, VMM writes shared -> private",
 		writes_survive_conversion),
 	CT_TEST("resolve: shared page -EACCES, outside the binding -ERANGE",

@@ -413,7 +413,7 @@ static const struct test mmap_tests[] = {
 	TEST("shared fd: mmap round trip, two mappings, outlives fd and mappings",
 	     round_trip_shared),
 	TEST("new shared pages read zero (fault, fallocate, conversion)",
-	     new_pages_zero),
+	     new_pages_zero, .zeroing = true),
 	TEST("pages converted to shared: round trip; private neighbours SIGBUS",
 	     round_trip_converted),
 	TEST("MAP_PRIVATE: EINVAL", map_private_einval),
@@ -426,7 +426,7 @@ static const struct test mmap_tests[] = {
 	TEST("/proc/self/mem and process_vm_readv/writev: private page unreachable",
 	     remote_access),
 	TEST("punch a mapped range: re-touch reads zero in every mapping",
-	     punch_mapped),
+	     punch_mapped, .zeroing = true),
 	TEST("shared -> private while mapped by parent and fork()ed child: both SIGBUS",
 	     to_private_while_mapped_twice),
 };

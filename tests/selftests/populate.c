@@ -371,7 +371,7 @@ static void source_is_same_fd(void)
 static const struct test populate_tests[] = {
 	TEST("populated bytes show when converted to shared", shows_when_shared),
 	TEST("part of the fd, from an unaligned source, over itself",
-	     partial_and_unaligned_source),
+	     partial_and_unaligned_source, .zeroing = true),
 	TEST("then GMEM_CONVERT_ZERO: zeroes instead", with_convert_zero),
 	TEST("flags, pad, reserved, range errors: EINVAL, nothing changed",
 	     invalid_args),
@@ -380,7 +380,7 @@ static const struct test populate_tests[] = {
 	TEST("unreadable uaddr: EFAULT, copied 0, nothing changed", bad_source),
 	TEST("unreadable or unwritable argument: EFAULT", bad_argument_pointer),
 	TEST("source's second page PROT_NONE: EFAULT, copied one page, no page half written",
-	     source_ends_early),
+	     source_ends_early, .zeroing = true),
 	TEST("allocated bytes grow by the pages populated", allocated_grows),
 	TEST("source is a shared mapping of the same fd", source_is_same_fd),
 };
