@@ -50,7 +50,7 @@
 /* Pages all gmem fds hold, against the max_total parameter. */
 static atomic_long_t gmem_nr_held = ATOMIC_LONG_INIT(0);
 
-bool gmem_charge(long nr)
+static bool gmem_charge_once(long nr)
 {
 	u64 max_total = READ_ONCE(gmem_max_total);
 	long max_pages = min_t(u64, max_total >> PAGE_SHIFT, LONG_MAX);
@@ -63,15 +63,31 @@ bool gmem_charge(long nr)
 	return true;
 }
 
+/*
+ * Charges @nr pages against max_total.  Pages kept only for somebody
+ * else's pin count too (pinned.c); those let go meanwhile are given back
+ * before a charge is refused.
+ */
+bool gmem_charge(long nr)
+{
+	if (gmem_charge_once(nr))
+		return true;
+	return gmem_pinned_reap() && gmem_charge_once(nr);
+}
+
 void gmem_uncharge(long nr)
 {
 	atomic_long_sub(nr, &gmem_nr_held);
 }
 
-/* Called as a folio leaves a gmem page cache, whatever took it out. */
+/*
+ * Called as a folio leaves a gmem page cache, whatever took it out; the
+ * memory is given back only once nobody holds it (pinned.c).
+ */
 static void gmem_free_folio(struct folio *folio)
 {
-	gmem_uncharge(folio_nr_pages(folio));
+	if (!gmem_pinned_keep(folio))
+		gmem_uncharge(folio_nr_pages(folio));
 }
 
 static bool gmem_memory_low(void)

@@ -121,6 +121,12 @@ bool gmem_is_poisoned(struct gmem_inode *gi, pgoff_t index);
 bool gmem_range_poisoned(struct gmem_inode *gi, pgoff_t index, pgoff_t nr);
 bool gmem_page_poisoned(struct folio *folio, pgoff_t index);
 
+/* pinned.c */
+bool gmem_pinned_keep(struct folio *folio);
+long gmem_pinned_reap(void);
+long gmem_pinned_pages(void);
+void gmem_pinned_exit(void);
+
 /* busy.c */
 bool gmem_folio_in_use(struct address_space *mapping, struct folio *folio);
 

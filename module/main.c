@@ -179,6 +179,8 @@ static int __init gmem_init(void)
 static void __exit gmem_exit(void)
 {
 	misc_deregister(&gmem_misc);
+	/* Every fd is gone: nothing can keep another pinned folio now. */
+	gmem_pinned_exit();
 }
 
 module_init(gmem_init);

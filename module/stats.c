@@ -152,6 +152,7 @@ enum gmem_stat {
 	GMEM_STAT_SHARED,
 	GMEM_STAT_LARGE,
 	GMEM_STAT_POISONED,
+	GMEM_STAT_PINNED,
 	GMEM_STAT_FDS,
 };
 
@@ -177,6 +178,9 @@ static ssize_t gmem_stat_show(char *buf, enum gmem_stat which)
 	case GMEM_STAT_POISONED:
 		val = st.poisoned << PAGE_SHIFT;
 		break;
+	case GMEM_STAT_PINNED:
+		val = (u64)gmem_pinned_pages() << PAGE_SHIFT;
+		break;
 	default:
 		val = fds;
 		break;
@@ -197,6 +201,7 @@ GMEM_STAT_ATTR(private_bytes, GMEM_STAT_PRIVATE);
 GMEM_STAT_ATTR(shared_bytes, GMEM_STAT_SHARED);
 GMEM_STAT_ATTR(large_folios, GMEM_STAT_LARGE);
 GMEM_STAT_ATTR(poisoned_bytes, GMEM_STAT_POISONED);
+GMEM_STAT_ATTR(pinned_bytes, GMEM_STAT_PINNED);
 GMEM_STAT_ATTR(fds, GMEM_STAT_FDS);
 
 static struct attribute *gmem_misc_attrs[] = {
@@ -205,6 +210,7 @@ static struct attribute *gmem_misc_attrs[] = {
 	&dev_attr_shared_bytes.attr,
 	&dev_attr_large_folios.attr,
 	&dev_attr_poisoned_bytes.attr,
+	&dev_attr_pinned_bytes.attr,
 	&dev_attr_fds.attr,
 	NULL,
 };
