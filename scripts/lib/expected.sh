@@ -21,8 +21,8 @@
 
 # Tests that are not a program's list.
 EXPECT_HOST_CHECK=9		# tests/host/check.sh
-EXPECT_STRESS=2			# gmem-stress's TAP
-EXPECT_FUZZ=2			# gmem-fuzz's TAP
+EXPECT_STRESS=3			# gmem-stress's TAP
+EXPECT_FUZZ=3			# gmem-fuzz's TAP
 EXPECT_DKMS_GUEST=29		# scripts/dkms/guest-init, gmem_mode=dkms
 EXPECT_DKMS_SIG_GUEST=4		# scripts/dkms/guest-init, gmem_mode=dkms-sig
 # The oldest kernel line whose KVM has private memory (guest_memfd), and so

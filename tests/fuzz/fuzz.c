@@ -54,7 +54,10 @@
  * Single-threaded and deterministic: `gmem-fuzz -s SEED -n N` replays a
  * run call for call (the seed is printed first); -v FROM prints every
  * call from number FROM on.  Stops at the first call whose result is wrong
- * and prints it.  Prints TAP.
+ * and prints it.  Prints TAP: the calls; their coverage (in a run of
+ * COVERAGE_CALLS or more, every kind of call ran, the main ones succeeded
+ * at least once, 2 MiB folios were made and, with two nodes, memory
+ * migrated; the consumer was there, unless -C); the state at the end.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -190,7 +193,9 @@ static char desc[768];
 static struct gfd fds[NFD];
 static struct mapping maps[NMAP];
 static struct slot slots[GMEM_TEST_SLOTS];
-static unsigned long long stat_ok, stat_err, stat_calls[32];
+static unsigned long long stat_ok, stat_err, stat_calls[32], stat_kind_ok[32];
+static bool no_consumer;	/* -C */
+static int coverage_failed;
 static unsigned long long stat_big, stat_moved;	/* 2 MiB folios made, bytes migrated */
 static double stat_time[32];
 
@@ -226,7 +231,8 @@ static void __attribute__((noreturn, format(printf, 1, 2))) bad(const char *fmt,
 	printf("\n#   replay: gmem-fuzz -s %#" PRIx64 " -n %llu -v %llu\n", seed,
 	       call_no + 1, call_no > 20 ? call_no - 20 : 0);
 	printf("not ok 1 - fuzz: %llu calls, seed %#" PRIx64 "\n", ncalls, seed);
-	printf("not ok 2 - state consistent at the end # SKIP the run failed\n");
+	printf("not ok 2 - coverage # SKIP the run failed\n");
+	printf("not ok 3 - state consistent at the end # SKIP the run failed\n");
 	exit(1);
 }
 
@@ -2555,10 +2561,65 @@ static void check_contents(int gi)
 	}
 }
 
+/*
+ * Test 2: the calls did what a run is there for.  Every kind of call ran;
+ * those below succeeded at least once (a kind that only ever fails tests
+ * only its argument checks); huge fds made 2 MiB folios; with two nodes,
+ * GMEM_MIGRATE moved memory; and the consumer was there (unless -C).
+ */
+#define COVERAGE_CALLS	10000
+static const char *const must_succeed[] = {
+	"create", "convert", "populate", "info", "fallocate", "mmap",
+	"migrate", "bind", "resolve", "rw",
+};
+
+static void coverage(void)
+{
+	bool consumer_kind, ok = true;
+
+	if (ncalls < COVERAGE_CALLS) {
+		printf("ok 2 - coverage # SKIP %llu calls, fewer than %d\n",
+		       ncalls, COVERAGE_CALLS);
+		return;
+	}
+	if (ct < 0 && !no_consumer) {
+		printf("# no /dev/gmem_test: the consumer's calls did not run (-C to allow that)\n");
+		ok = false;
+	}
+	for (unsigned int k = 0; k < sizeof(call_names) / sizeof(call_names[0]); k++) {
+		consumer_kind = k >= 10 && k <= 15;
+		if (ct < 0 && consumer_kind)
+			continue;
+		if (!stat_calls[k]) {
+			printf("# no %s call ran\n", call_names[k]);
+			ok = false;
+			continue;
+		}
+		for (unsigned int i = 0; i < sizeof(must_succeed) / sizeof(must_succeed[0]); i++)
+			if (!strcmp(call_names[k], must_succeed[i]) && !stat_kind_ok[k]) {
+				printf("# none of %llu %s calls succeeded\n",
+				       stat_calls[k], call_names[k]);
+				ok = false;
+			}
+	}
+	if (!stat_big) {
+		printf("# no 2 MiB folio was made\n");
+		ok = false;
+	}
+	if (__builtin_popcountll(mem_nodes) >= 2 && !stat_moved) {
+		printf("# two nodes with memory, and GMEM_MIGRATE moved nothing\n");
+		ok = false;
+	}
+	printf("%s 2 - coverage: every kind of call ran, the main ones succeeded, 2 MiB folios made, memory migrated\n",
+	       ok ? "ok" : "not ok");
+	coverage_failed |= !ok;
+}
+
 static void usage(void)
 {
-	fprintf(stderr, "usage: gmem-fuzz [-s SEED] [-n CALLS] [-v FROM] [-c]\n"
-		"  -c  check GMEM_INFO, st_blocks and fdinfo after every call\n");
+	fprintf(stderr, "usage: gmem-fuzz [-s SEED] [-n CALLS] [-v FROM] [-c] [-C]\n"
+		"  -c  check GMEM_INFO, st_blocks and fdinfo after every call\n"
+		"  -C  without the test consumer: do not fail for lack of it\n");
 	exit(2);
 }
 
@@ -2663,7 +2724,7 @@ int main(int argc, char **argv)
 	double start;
 	int c;
 
-	while ((c = getopt(argc, argv, "s:n:v:c")) != -1) {
+	while ((c = getopt(argc, argv, "s:n:v:cC")) != -1) {
 		char *end;
 
 		errno = 0;
@@ -2672,6 +2733,7 @@ int main(int argc, char **argv)
 		case 'n': ncalls = strtoull(optarg, &end, 0); break;
 		case 'v': verbose_from = strtoull(optarg, &end, 0); break;
 		case 'c': check_always = true; end = ""; break;
+		case 'C': no_consumer = true; end = ""; break;
 		default: usage();
 		}
 		if (errno || *end)
@@ -2687,7 +2749,7 @@ int main(int argc, char **argv)
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	R.s = seed;
-	printf("1..2\n# gmem-fuzz: seed %#" PRIx64 "; replay with: gmem-fuzz -s %#" PRIx64
+	printf("1..3\n# gmem-fuzz: seed %#" PRIx64 "; replay with: gmem-fuzz -s %#" PRIx64
 	       " -n %llu\n", seed, seed, ncalls);
 	setup();
 	pool_tend();
@@ -2695,6 +2757,7 @@ int main(int argc, char **argv)
 
 	for (call_no = 0; call_no < ncalls; call_no++) {
 		unsigned int r = rng_below(&R, 100), kind;
+		unsigned long long ok0 = stat_ok;
 		int gi = pick_fd();
 		double t0 = now_s();
 
@@ -2757,6 +2820,7 @@ int main(int argc, char **argv)
 		else
 			kind = 16, call_close();
 		stat_calls[kind]++;
+		stat_kind_ok[kind] += stat_ok - ok0;
 		stat_time[kind] += now_s() - t0;
 		if (check_always || call_no % CHECK_EVERY == CHECK_EVERY - 1) {
 			pool_tend();
@@ -2773,6 +2837,7 @@ int main(int argc, char **argv)
 		       stat_time[k]);
 	printf("ok 1 - fuzz: %llu calls, every result as README.md documents, seed %#" PRIx64 "\n",
 	       ncalls, seed);
+	coverage();
 
 	/* The end: no bindings, then every fd against the model. */
 	call_no = ncalls;
@@ -2791,6 +2856,6 @@ int main(int argc, char **argv)
 		check_contents(i);
 		drop_fd(i);
 	}
-	printf("ok 2 - state consistent at the end: GMEM_INFO, st_blocks, fdinfo, contents\n");
-	return 0;
+	printf("ok 3 - state consistent at the end: GMEM_INFO, st_blocks, fdinfo, contents\n");
+	return coverage_failed;
 }

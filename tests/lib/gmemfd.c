@@ -723,3 +723,33 @@ long long nonzero_at(const void *buf, size_t len)
 			return i;
 	return -1;
 }
+
+uint64_t pagemap_pfn(const void *addr)
+{
+	int fd = ASSERT_SYS(open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC));
+	uint64_t entry = 0;
+
+	ASSERT_EQ(pread(fd, &entry, sizeof(entry),
+			(uintptr_t)addr / page_size() * sizeof(entry)),
+		  sizeof(entry));
+	close(fd);
+	if (!(entry >> 63))
+		FAIL("%p is not present in pagemap", addr);
+	if (!(entry & ((1ULL << 55) - 1)))
+		FAIL("pagemap hides the pfn of %p (not root?)", addr);
+	return entry & ((1ULL << 55) - 1);
+}
+
+/* /proc/kpageflags: KPF_COMPOUND_HEAD */
+#define KPF_HEAD_BIT	15
+
+bool pfn_is_folio_head(uint64_t pfn)
+{
+	int fd = ASSERT_SYS(open("/proc/kpageflags", O_RDONLY | O_CLOEXEC));
+	uint64_t flags = 0;
+
+	ASSERT_EQ(pread(fd, &flags, sizeof(flags), pfn * sizeof(flags)),
+		  sizeof(flags));
+	close(fd);
+	return flags >> KPF_HEAD_BIT & 1;
+}

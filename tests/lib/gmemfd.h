@@ -220,6 +220,16 @@ long long pattern_mismatch_at(const void *buf, size_t len, int fd,
 long long pattern_mismatch_id(const void *buf, size_t len, uint64_t id,
 			      uint64_t off, unsigned int seed);
 long long pattern_mismatch(const void *buf, size_t len, unsigned int seed);
+/*
+ * The physical frame of the page mapped at @addr (/proc/self/pagemap, as
+ * root); fails the test if it is not present.
+ */
+uint64_t pagemap_pfn(const void *addr);
+/*
+ * Whether the page at @pfn heads a large folio (/proc/kpageflags): the
+ * kernel's own count of large folios, to hold GMEM_INFO's against.
+ */
+bool pfn_is_folio_head(uint64_t pfn);
 /* The offset of the first non-zero byte of @buf, or -1. */
 long long nonzero_at(const void *buf, size_t len);
 

@@ -355,10 +355,13 @@ static int nr_fds(void)
  * @prep (may be NULL) readies the prepared fd before the failure is
  * armed; @op runs armed; @after (may be NULL) checks what @op made once
  * the injection is disarmed.  An @op that sets x->fd to -1 has consumed the
- * fd (teardown): then a new one is checked instead.
+ * fd (teardown): then a new one is checked instead.  At least @min_sites
+ * allocations must have failed: an operation that allocates, swept
+ * without one failure, shows that the injection never reached gmem (a
+ * wrong text range, a kernel without the filter) and tested nothing.
  */
 static void sweep(const char *what, fi_op prep, fi_op op, fi_op after,
-		  bool needs_fx)
+		  bool needs_fx, unsigned int min_sites)
 {
 	int refs = modctl_refcnt("gmem"), ct = -1, fds;
 	unsigned int n, nomem = 0, ok = 0;
@@ -416,6 +419,9 @@ static void sweep(const char *what, fi_op prep, fi_op op, fi_op after,
 		FAIL("%s: still failing allocations after %u: endless?", what, MAX_SITES);
 	test_diag("%s: %u allocation sites on its path, each failed once: %u ENOMEM, %u absorbed",
 		  what, n - 1, nomem, ok);
+	if (n - 1 < min_sites)
+		FAIL("%s: %u allocations failed, expected at least %u: the injection did not reach gmem",
+		     what, n - 1, min_sites);
 	/* No reference and no fd leaked by any error path. */
 	for (int i = 0; i < 100 && modctl_refcnt("gmem") != refs; i++)
 		usleep(10 * 1000);
@@ -896,52 +902,56 @@ static void t_poison(void)
 
 /* ---- tests ---- */
 
-#define FI_TEST(name, prep, fn, fx)					\
-	static void t_##fn(void) { sweep(name, prep, fn, NULL, fx); }
+/*
+ * @min: allocation sites the operation has at least (1: it allocates a
+ * folio, an inode or a binding each time; 0: it may allocate nothing).
+ */
+#define FI_TEST(name, prep, fn, fx, min)				\
+	static void t_##fn(void) { sweep(name, prep, fn, NULL, fx, min); }
 static void t_op_create(void)
 {
-	sweep("GMEM_CREATE (shared, mmap)", NULL, op_create, after_create, false);
+	sweep("GMEM_CREATE (shared, mmap)", NULL, op_create, after_create, false, 1);
 }
 
 static void t_op_create_private(void)
 {
-	sweep("GMEM_CREATE (private)", NULL, op_create_private, after_create, false);
+	sweep("GMEM_CREATE (private)", NULL, op_create_private, after_create, false, 1);
 }
 
 static void t_op_create_numa(void)
 {
 	sweep("GMEM_CREATE with an interleave policy", NULL, op_create_numa,
-	      after_create, false);
+	      after_create, false, 1);
 }
 
 static void t_op_huge_allocate(void)
 {
 	sweep("fallocate of a huge fd", prep_huge, op_huge_allocate, after_huge,
-	      false);
+	      false, 1);
 }
 
 static void t_op_huge_migrate(void)
 {
 	sweep("GMEM_MIGRATE of 2 MiB folios", prep_huge_node0, op_huge_migrate,
-	      after_huge_migrate, false);
+	      after_huge_migrate, false, 1);
 }
 
 static void t_op_migrate(void)
 {
-	sweep("GMEM_MIGRATE", prep_node0, op_migrate, after_migrate, true);
+	sweep("GMEM_MIGRATE", prep_node0, op_migrate, after_migrate, true, 1);
 }
 
-FI_TEST("fallocate over holes and pages", NULL, op_allocate, true)
-FI_TEST("punch", NULL, op_punch, true)
-FI_TEST("GMEM_CONVERT to shared", NULL, op_convert_shared, true)
-FI_TEST("GMEM_CONVERT to private", NULL, op_convert_private, true)
-FI_TEST("GMEM_CONVERT with GMEM_CONVERT_ZERO", NULL, op_convert_zero, true)
-FI_TEST("GMEM_POPULATE", NULL, op_populate, true)
-FI_TEST("fault on a shared hole", prep_shared_hole, op_fault, true)
-FI_TEST("consumer bind", prep_unbind, op_bind, true)
-FI_TEST("consumer resolve of a hole", NULL, op_resolve, true)
-FI_TEST("GMEM_INFO and fdinfo", NULL, op_fdinfo, true)
-FI_TEST("unbind, munmap and close: release", NULL, op_teardown, true)
+FI_TEST("fallocate over holes and pages", NULL, op_allocate, true, 1)
+FI_TEST("punch", NULL, op_punch, true, 0)
+FI_TEST("GMEM_CONVERT to shared", NULL, op_convert_shared, true, 0)
+FI_TEST("GMEM_CONVERT to private", NULL, op_convert_private, true, 0)
+FI_TEST("GMEM_CONVERT with GMEM_CONVERT_ZERO", NULL, op_convert_zero, true, 0)
+FI_TEST("GMEM_POPULATE", NULL, op_populate, true, 1)
+FI_TEST("fault on a shared hole", prep_shared_hole, op_fault, true, 1)
+FI_TEST("consumer bind", prep_unbind, op_bind, true, 1)
+FI_TEST("consumer resolve of a hole", NULL, op_resolve, true, 1)
+FI_TEST("GMEM_INFO and fdinfo", NULL, op_fdinfo, true, 0)
+FI_TEST("unbind, munmap and close: release", NULL, op_teardown, true, 0)
 
 #define T(name, fn)	TEST("each allocation fails in turn: " name, t_##fn,	\
 			     .timeout = 300, .cleanup = fi_cleanup)

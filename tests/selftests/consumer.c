@@ -162,23 +162,6 @@ static void dirty_free_memory(size_t len)
 	ASSERT_SYS(munmap(p, len));
 }
 
-/* Physical frame of the page mapped at @addr (/proc/self/pagemap). */
-static uint64_t pagemap_pfn(const void *addr)
-{
-	int fd = ASSERT_SYS(open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC));
-	uint64_t entry = 0;
-
-	ASSERT_EQ(pread(fd, &entry, sizeof(entry),
-			(uintptr_t)addr / page_size() * sizeof(entry)),
-		  sizeof(entry));
-	close(fd);
-	if (!(entry >> 63))
-		FAIL("%p is not present in pagemap", addr);
-	if (!(entry & ((1ULL << 55) - 1)))
-		FAIL("pagemap hides the pfn of %p (not root?)", addr);
-	return entry & ((1ULL << 55) - 1);
-}
-
 /* ---- tests ---- */
 
 static void resolve_contents(void)
@@ -895,13 +878,26 @@ static void compaction_refused(void)
 	unsigned char *buf = page_buf(), *anon;
 	long long fail0 = vmstat_get("pgmigrate_fail");
 	long long scanned0 = vmstat_get("compact_migrate_scanned");
+	uint64_t *anon_pfn = malloc(frag / (2 * pg) * sizeof(*anon_pfn));
+	uint64_t lo = UINT64_MAX, hi = 0;
+	unsigned int moved = 0, anon_moved = 0, anon_among = 0;
 	int ct = ct_open(), fd, ret;
-	unsigned int moved = 0;
 	uint32_t slot;
 
 	ASSERT_TRUE(pfn != NULL);
 	fd = gmem_new_flags(len, 0);
-	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, len));
+	/*
+	 * gmem's pages and anonymous ones allocated in turn, a MiB of gmem
+	 * after every 4 of anonymous memory, so that the anonymous pages
+	 * compaction moves (the control below) lie among gmem's frames.
+	 */
+	anon = mmap(NULL, frag, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(anon != MAP_FAILED);
+	for (size_t c = 0; c < len / MiB; c++) {
+		memset(anon + c * (frag / (len / MiB)), 1, frag / (len / MiB));
+		ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, c * MiB, MiB));
+	}
 	slot = CT_BIND(ct, fd, 0, nr);
 	for (uint64_t i = 0; i < nr; i++)
 		ASSERT_EQ(ct_resolve_pfn(ct, slot, i, &pfn[i]), 0);
@@ -910,12 +906,12 @@ static void compaction_refused(void)
 		ASSERT_EQ(ct_rw(ct, slot, i, buf, true), 0);
 	}
 	/* holes everywhere, so that compaction has work to do */
-	anon = mmap(NULL, frag, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_TRUE(anon != MAP_FAILED);
-	memset(anon, 1, frag);
 	for (size_t off = 0; off < frag; off += 2 * pg)
 		ASSERT_SYS(madvise(anon + off, pg, MADV_DONTNEED));
+	/* the control: the anonymous pages left, which compaction may move */
+	ASSERT_TRUE(anon_pfn != NULL);
+	for (size_t i = 0; i < frag / (2 * pg); i++)
+		anon_pfn[i] = pagemap_pfn(anon + (2 * i + 1) * pg);
 
 	ret = write_str("/proc/sys/vm/compact_memory", "1");
 	if (ret == -ENOENT)
@@ -940,6 +936,27 @@ static void compaction_refused(void)
 		ASSERT_EQ(ct_rw(ct, slot, i, buf, false), 0);
 		EXPECT_EQ(pattern_mismatch(buf, pg, i / 256), -1);
 	}
+
+	/*
+	 * The positive control: compaction did move pages, some of them
+	 * from among gmem's frames; without any, the pfns kept above would
+	 * show nothing.
+	 */
+	for (uint64_t i = 0; i < nr; i++) {
+		lo = pfn[i] < lo ? pfn[i] : lo;
+		hi = pfn[i] > hi ? pfn[i] : hi;
+	}
+	for (size_t i = 0; i < frag / (2 * pg); i++) {
+		if (pagemap_pfn(anon + (2 * i + 1) * pg) == anon_pfn[i])
+			continue;
+		anon_moved++;
+		anon_among += anon_pfn[i] > lo && anon_pfn[i] < hi;
+	}
+	test_diag("the control: compaction moved %u of %zu anonymous pages, %u of them from between gmem's frames %#llx and %#llx",
+		  anon_moved, frag / (2 * pg), anon_among,
+		  (unsigned long long)lo, (unsigned long long)hi);
+	if (!anon_moved)
+		test_skip("compaction moved no anonymous page either: the test shows nothing");
 }
 
 /* ---- concurrency ---- */

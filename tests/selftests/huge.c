@@ -47,6 +47,31 @@ static long long page_diff(const unsigned char *a, const unsigned char *b,
 	return -1;
 }
 
+/*
+ * The large folios among @npages pages mapped at @a, by the kernel's own
+ * page flags (pagemap, kpageflags), not gmem's count: each is read through
+ * the mapping, but for page @skip, whose frame is @skip_pfn (0: a hole,
+ * left out).
+ */
+static uint64_t heads_in(const unsigned char *a, uint64_t npages,
+			 uint64_t skip, uint64_t skip_pfn)
+{
+	uint64_t n = 0, pfn;
+
+	for (uint64_t i = 0; i < npages; i++) {
+		if (i != skip) {
+			/* a split may have left it unmapped: fault it in */
+			(void)*(const volatile unsigned char *)(a + i * page_size());
+			pfn = pagemap_pfn(a + i * page_size());
+		} else {
+			pfn = skip_pfn;
+		}
+		if (pfn)
+			n += pfn_is_folio_head(pfn);
+	}
+	return n;
+}
+
 /* GMEM_INFO's allocated and large_folios, checked against fdinfo too. */
 static void folios_are_at(const char *file, int line, int fd,
 			  uint64_t allocated, uint64_t large)
@@ -311,6 +336,8 @@ static void mixed_folio(void)
 	EXPECT_EQ(ct_resolve(ct, slot, priv + 1).err, -EACCES);
 	EXPECT_EQ(ct_resolve(ct, slot, priv - 1).err, -EACCES);
 	ct_unbind(ct, slot);
+	/* what GMEM_INFO said is what the kernel's page flags say */
+	EXPECT_EQ(heads_in(a, HUGE_PAGES, priv, r.pfn), info.large_folios);
 	FOLIOS_ARE(fd, HUGE, info.large_folios);
 
 	/* shared again: readable in the old mapping, contents kept */
@@ -352,6 +379,8 @@ static void punch_inside(void)
 		     (unsigned long long)info.allocated);
 	}
 	FOLIOS_ARE(fd, info.allocated, info.large_folios);
+	/* the large folios left are there, the hole not mapped */
+	EXPECT_EQ(heads_in(a, HUGE_PAGES, hole, 0), info.large_folios);
 
 	/* the page reads zero, its neighbours what they held */
 	EXPECT_EQ(nonzero_at(a + hole * pg, pg), -1);

@@ -165,12 +165,16 @@ static void populate_fails_at(const char *file, int line, struct fixture *f,
 	unchanged_at(file, line, f);
 }
 
-/* Fails with @err and copied 0 (set to 0 before: validation may skip it). */
+/*
+ * Refused for its arguments with @err: the struct is left untouched
+ * (README), so copied still holds what it was set to before.
+ */
 #define POPULATE_FAILS(f, err, ...)					\
 	populate_fails_at(__FILE__, __LINE__, f,			\
 			  (struct gmem_populate){ .uaddr = (uintptr_t)(f)->src, \
+						  .copied = COPIED_UNSET, \
 						  __VA_ARGS__ },	\
-			  err, 0, #__VA_ARGS__)
+			  err, COPIED_UNSET, #__VA_ARGS__)
 
 static void invalid_args(void)
 {

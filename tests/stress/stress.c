@@ -33,9 +33,12 @@
  * interleaving of threads is up to the scheduler).  SEED is printed first;
  * a failure prints the worker, its seed and its last operations.
  *
- * Prints TAP.  It expects gmem loaded and gmem_test loaded (without it
- * the consumer operations are left out, and said so), and owns the test
- * consumer while it runs: at the end it unbinds every slot.
+ * Prints TAP: the run, then its coverage (lanes bound, consumer
+ * operations, in-kernel resolvers and scratch fds read after close, each
+ * at least once), then the shared fd checked at the end.  It expects gmem
+ * loaded and gmem_test loaded (without it the consumer operations are left
+ * out and the coverage test fails, unless -C), and owns the test consumer
+ * while it runs: at the end it unbinds every slot.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -105,6 +108,11 @@ struct shared {
 	atomic_ulong eagain;
 	atomic_ulong enospc_slots;
 	atomic_ulong nomem;
+	/* what the consumer did: each must be above 0 (test 3) */
+	atomic_ulong binds;		/* lanes bound */
+	atomic_ulong consumer_ops;	/* resolves, reads, writes through it */
+	atomic_ulong kstress;		/* GMEM_TEST_STRESS runs */
+	atomic_ulong scratch_bound;	/* scratch fds read after close */
 	atomic_int failed;
 	struct pmodel f0[];	/* MAX_PROCS * MAX_THREADS * LANE_PAGES */
 };
@@ -112,6 +120,7 @@ struct shared {
 static struct {
 	uint64_t seed;
 	unsigned int secs, procs, threads, gen_ops;
+	bool no_consumer;
 } opt = { .secs = 30, .procs = 2, .threads = 3, .gen_ops = 300 };
 
 static long ps;
@@ -479,6 +488,7 @@ static void op_bind(struct worker *w, struct lane *l)
 	}
 	if (slot < 0)
 		wfail(w, "GMEM_TEST_BIND: %s", errno_name(-slot));
+	atomic_fetch_add(&sh->binds, 1);
 	l->slot = slot;
 	note(w, "%s:   bound in slot %d", l->name, slot);
 }
@@ -492,6 +502,7 @@ static void op_consumer(struct worker *w, struct lane *l)
 
 	if (l->slot < 0)
 		return;
+	atomic_fetch_add(&sh->consumer_ops, 1);
 	if (what == 0) {
 		struct gmem_test_resolve r = { .slot = l->slot, .index = index };
 
@@ -553,6 +564,7 @@ static void op_kstress(struct worker *w, struct lane *l)
 	note(w, "%s: GMEM_TEST_STRESS, 2 threads, 20 ms", l->name);
 	if (ioctl(ct, GMEM_TEST_STRESS, &s))
 		wfail(w, "GMEM_TEST_STRESS: %s", errno_name(errno));
+	atomic_fetch_add(&sh->kstress, 1);
 	if (s.bad)
 		wfail(w, "GMEM_TEST_STRESS: %llu of %llu resolves failed, last %d",
 		      (unsigned long long)s.bad, (unsigned long long)s.resolves,
@@ -661,6 +673,8 @@ static void op_scratch(struct worker *w)
 		slot = ct_bind(fd, 0, n);
 		if (slot < 0 && slot != -ENOSPC)
 			wfail(w, "scratch bind: %s", errno_name(-slot));
+		if (slot >= 0)
+			atomic_fetch_add(&sh->scratch_bound, 1);
 	}
 	close(fd);
 	for (unsigned int i = 0; i < n; i++) {
@@ -999,15 +1013,56 @@ static int check_f0(int f0, uint64_t size)
 	return bad;
 }
 
+/*
+ * Test 2: the run did what it is there for.  Without the consumer (unless
+ * -C) or with none of its operations done, the consumer's side of gmem
+ * went untested however long it ran.  Returns true if it passed.
+ */
+static bool coverage(void)
+{
+	const struct {
+		const char *what;
+		atomic_ulong *n;
+	} c[] = {
+		{ "lanes bound", &sh->binds },
+		{ "consumer resolves, reads and writes", &sh->consumer_ops },
+		{ "GMEM_TEST_STRESS runs", &sh->kstress },
+		{ "scratch fds read through the consumer after close", &sh->scratch_bound },
+	};
+	bool ok = true;
+
+	if (ct < 0 && opt.no_consumer) {
+		printf("ok 2 - coverage: the consumer's operations ran # SKIP -C: without the test consumer\n");
+		return true;
+	}
+	if (ct < 0) {
+		say("no /dev/gmem_test: none of the consumer's operations ran (-C to allow that)");
+		ok = false;
+	}
+	for (unsigned int i = 0; ct >= 0 && i < sizeof(c) / sizeof(c[0]); i++) {
+		unsigned long n = atomic_load(c[i].n);
+
+		say("%lu %s", n, c[i].what);
+		if (!n) {
+			say("FAIL: no %s", c[i].what);
+			ok = false;
+		}
+	}
+	printf("%s 2 - coverage: lanes bound, consumer resolves, reads, writes, in-kernel resolvers and scratch fds all ran\n",
+	       ok ? "ok" : "not ok");
+	return ok;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: gmem-stress [-s SEED] [-t SECONDS] [-p PROCS] [-T THREADS] [-g OPS]\n"
+		"usage: gmem-stress [-s SEED] [-t SECONDS] [-p PROCS] [-T THREADS] [-g OPS] [-C]\n"
 		"  -s  seed of every worker's operations (default: random, printed)\n"
 		"  -t  run time (default %u s)\n"
 		"  -p  processes at once, 1..%d (default %u)\n"
 		"  -T  worker threads per process, 1..%d (default %u)\n"
-		"  -g  operations per worker and generation (default %u)\n",
+		"  -g  operations per worker and generation (default %u)\n"
+		"  -C  without the test consumer: do not fail for lack of it\n",
 		opt.secs, MAX_PROCS, opt.procs, MAX_THREADS, opt.threads, opt.gen_ops);
 	exit(2);
 }
@@ -1035,13 +1090,14 @@ int main(int argc, char **argv)
 	double start;
 	int opt_c, dev, f0;
 
-	while ((opt_c = getopt(argc, argv, "s:t:p:T:g:")) != -1) {
+	while ((opt_c = getopt(argc, argv, "s:t:p:T:g:C")) != -1) {
 		switch (opt_c) {
 		case 's': opt.seed = num(optarg); have_seed = true; break;
 		case 't': opt.secs = num(optarg); break;
 		case 'p': opt.procs = num(optarg); break;
 		case 'T': opt.threads = num(optarg); break;
 		case 'g': opt.gen_ops = num(optarg); break;
+		case 'C': opt.no_consumer = true; break;
 		default: usage();
 		}
 	}
@@ -1058,7 +1114,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	ps = page_size();
 
-	printf("1..2\n");
+	printf("1..3\n");
 	say("gmem-stress: seed %#" PRIx64 "; replay with: gmem-stress -s %#" PRIx64
 	    " -t %u -p %u -T %u -g %u", opt.seed, opt.seed, opt.secs, opt.procs,
 	    opt.threads, opt.gen_ops);
@@ -1143,15 +1199,16 @@ int main(int argc, char **argv)
 	    atomic_load(&sh->enospc_slots));
 	printf("%s 1 - stress: %u processes x %u threads for %u s, seed %#" PRIx64 "\n",
 	       failed ? "not ok" : "ok", opt.procs, opt.threads, opt.secs, opt.seed);
+	failed |= !coverage();
 	if (failed) {
-		printf("not ok 2 - F0 consistent at the end # SKIP the run failed\n");
+		printf("not ok 3 - F0 consistent at the end # SKIP the run failed\n");
 		return 1;
 	}
 	if (check_f0(f0, c.length)) {
-		printf("not ok 2 - F0 consistent at the end: contents, GMEM_INFO, st_blocks, fdinfo\n");
+		printf("not ok 3 - F0 consistent at the end: contents, GMEM_INFO, st_blocks, fdinfo\n");
 		return 1;
 	}
-	printf("ok 2 - F0 consistent at the end: contents, GMEM_INFO, st_blocks, fdinfo\n");
+	printf("ok 3 - F0 consistent at the end: contents, GMEM_INFO, st_blocks, fdinfo\n");
 	close(f0);
 	return 0;
 }
