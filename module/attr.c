@@ -55,6 +55,7 @@ pgoff_t gmem_attr_nr_shared(struct gmem_inode *gi, pgoff_t start, pgoff_t end)
 int gmem_attr_set(struct gmem_inode *gi, pgoff_t start, pgoff_t end,
 		  bool shared)
 {
+	lockdep_assert_held_write(&gi->inode->i_mapping->invalidate_lock);
 	return mtree_store_range(&gi->shared, start, end - 1,
 				 shared ? GMEM_ATTR_SHARED : NULL,
 				 GFP_KERNEL_ACCOUNT);

@@ -8,6 +8,10 @@
  * is linked and unlinked under both the mapping's invalidate_lock
  * (exclusive) and the fd's bind_lock, so every invalidate_begin/end pair a
  * consumer sees is complete, and the list can be walked under either lock.
+ *
+ * A binding is freed by gmem_unbind(), so gmem cannot make a resolve that
+ * starts after that safe: the consumer keeps resolves and unbind apart
+ * (KVM does it with SRCU on its memslots).
  */
 #include <linux/export.h>
 #include <linux/file.h>
@@ -80,6 +84,9 @@ struct gmem_binding *gmem_bind(struct file *file, pgoff_t start,
 	inode = file_inode(file);
 	gi = GMEM_I(inode);
 	mapping = inode->i_mapping;
+	/* Called from an op, which holds one of them: a deadlock. */
+	lockdep_assert_not_held(&gi->bind_lock);
+	lockdep_assert_not_held(&mapping->invalidate_lock);
 	if (!nr_pages || check_add_overflow(start, nr_pages, &end) ||
 	    end > gmem_nr_pages(inode))
 		return ERR_PTR(-EINVAL);
@@ -121,10 +128,11 @@ EXPORT_SYMBOL_GPL(gmem_bind);
  * gmem_unbind - end a binding
  * @binding: what gmem_bind() returned
  *
- * Waits for resolves in flight on @binding, tells the consumer to let go
- * of the whole range (invalidate_begin/end), then drops the binding's file
- * reference.  Concurrent gmem_get_pfn() calls on @binding return -ENODEV;
- * once this returns, @binding must not be used again and no op runs.
+ * Tells the consumer to let go of the whole range (invalidate_begin/end),
+ * then drops the binding's file reference and frees @binding.  The caller
+ * guarantees that no gmem_get_pfn() on @binding is running or starts once
+ * this is called; once it returns, @binding must not be used again and no
+ * op runs.
  */
 void gmem_unbind(struct gmem_binding *binding)
 {
@@ -133,7 +141,14 @@ void gmem_unbind(struct gmem_binding *binding)
 	struct gmem_inode *gi = GMEM_I(inode);
 	const struct gmem_consumer_ops *ops = binding->ops;
 
-	if (!refcount_dec_and_test(&binding->users))
+	/* Called from an op, which holds one of them: a deadlock. */
+	lockdep_assert_not_held(&gi->bind_lock);
+	lockdep_assert_not_held(&mapping->invalidate_lock);
+	/*
+	 * A resolve still running breaks the caller's side of the contract;
+	 * waiting for it at least keeps it from using freed memory.
+	 */
+	if (WARN_ON_ONCE(!refcount_dec_and_test(&binding->users)))
 		wait_for_completion(&binding->idle);
 
 	filemap_invalidate_lock(mapping);
@@ -161,6 +176,9 @@ static int gmem_max_order(struct gmem_binding *binding, struct folio *folio,
 	struct gmem_inode *gi = GMEM_I(file_inode(binding->file));
 	int order = folio_order(folio);
 
+	/* The shared/private answer holds only while the lock is held. */
+	lockdep_assert_held(&binding->file->f_mapping->invalidate_lock);
+
 	for (; order > 0; order--) {
 		pgoff_t base = round_down(index, 1UL << order);
 		pgoff_t last = base + (1UL << order);
@@ -186,9 +204,13 @@ static int gmem_max_order(struct gmem_binding *binding, struct folio *folio,
  * maps the pfn must follow the invalidate protocol: a concurrent
  * invalidate_begin means the answer may already be stale.
  *
+ * Must not be called from a consumer op (it takes the invalidate_lock),
+ * nor once gmem_unbind() of @binding has been called.
+ *
  * Return: 0, or -ERANGE if @index is outside the binding, -EHWPOISON if the
- * page is poisoned, -EACCES if it is shared, -ENODEV if the binding is
- * being unbound, -ENOMEM.
+ * page is poisoned, -EACCES if it is shared, -ENOMEM, -ENOSPC over
+ * max_total, or -ENODEV if gmem_unbind() of @binding is already waiting
+ * (a caller bug, which gmem_unbind() warns about).
  */
 int gmem_get_pfn(struct gmem_binding *binding, pgoff_t index,
 		 unsigned long *pfn, struct page **page, int *max_order)
@@ -199,6 +221,8 @@ int gmem_get_pfn(struct gmem_binding *binding, pgoff_t index,
 	struct folio *folio;
 	int err = 0;
 
+	/* From an op, under the invalidate_lock: a deadlock. */
+	lockdep_assert_not_held(&mapping->invalidate_lock);
 	if (index < binding->start || index >= binding->end)
 		return -ERANGE;
 	if (!refcount_inc_not_zero(&binding->users))

@@ -77,7 +77,8 @@ bool gmem_charge(long nr)
 
 void gmem_uncharge(long nr)
 {
-	atomic_long_sub(nr, &gmem_nr_held);
+	/* More given back than taken: a folio was uncharged twice. */
+	WARN_ON_ONCE(atomic_long_sub_return(nr, &gmem_nr_held) < 0);
 }
 
 /*
@@ -470,12 +471,14 @@ int gmem_allocate(struct inode *inode, pgoff_t start, pgoff_t end)
  * be touched at all, and it reads as lost until punched anyway.
  */
 void gmem_zero_range(struct address_space *mapping, pgoff_t start,
-			    pgoff_t end)
+		     pgoff_t end)
 {
 	struct folio_batch fbatch;
 	pgoff_t index = start, i;
 	unsigned int n;
 
+	/* Nothing may map or hand out the pages meanwhile. */
+	lockdep_assert_held_write(&mapping->invalidate_lock);
 	folio_batch_init(&fbatch);
 	while (filemap_get_folios(mapping, &index, end - 1, &fbatch)) {
 		for (n = 0; n < folio_batch_count(&fbatch); n++) {
@@ -559,6 +562,8 @@ int gmem_error_folio(struct address_space *mapping, struct folio *folio)
 	pgoff_t index;
 	int err = 0;
 
+	/* Memory failure calls with the folio locked, which holds off punch. */
+	WARN_ON_ONCE(!folio_test_locked(folio));
 	for (index = start; index < end && !err; index++)
 		err = xa_err(xa_store(&gi->poison, index, xa_mk_value(1),
 				      GFP_NOIO));

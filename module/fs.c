@@ -30,7 +30,6 @@ static int gmem_mnt_count;
 static void gmem_evict_inode(struct inode *inode)
 {
 	struct gmem_inode *gi = GMEM_I(inode);
-	pgoff_t nr_pages = gmem_nr_pages(inode);
 
 	/* The filesystem's root directory is the one inode without state. */
 	if (!gi) {
@@ -40,9 +39,9 @@ static void gmem_evict_inode(struct inode *inode)
 	}
 
 	gmem_stats_del_inode(gi);
-	gmem_invalidate_begin(inode, 0, nr_pages);
+	/* Every binding holds a file reference: none can be left to tell. */
+	WARN_ON_ONCE(!list_empty(&gi->bindings));
 	truncate_inode_pages_final(inode->i_mapping);
-	gmem_invalidate_end(inode, 0, nr_pages);
 	clear_inode(inode);
 	mem_cgroup_put(gi->memcg);
 	gmem_attr_destroy(gi);

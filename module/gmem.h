@@ -66,7 +66,9 @@ struct gmem_binding {
 	void *priv;
 	/*
 	 * One reference for the consumer's ownership plus one per resolve in
-	 * flight; gmem_unbind() drops the first and waits for the others.
+	 * flight.  The consumer guarantees that no resolve runs once it calls
+	 * gmem_unbind() (see <linux/gmem.h>); the count is how gmem notices
+	 * when one does, and waits for it rather than free under it.
 	 */
 	refcount_t users;
 	struct completion idle;

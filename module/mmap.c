@@ -63,6 +63,9 @@ static vm_fault_t gmem_fault_insert(struct vm_fault *vmf, struct folio *folio)
 	pgoff_t index, run = first;
 	int err = 0;
 
+	lockdep_assert_held(&vma->vm_file->f_mapping->invalidate_lock);
+	WARN_ON_ONCE(!folio_test_locked(folio));
+
 	for (index = first; index <= last && !err; index++) {
 		if (index < last && gmem_attr_is_shared(gi, index) &&
 		    !gmem_page_poisoned(folio, index))

@@ -49,11 +49,14 @@ static void gmem_notify(struct inode *inode, pgoff_t start, pgoff_t end,
 
 void gmem_invalidate_begin(struct inode *inode, pgoff_t start, pgoff_t end)
 {
+	/* What consumers are told holds until _end: nothing may change it. */
+	lockdep_assert_held_write(&inode->i_mapping->invalidate_lock);
 	gmem_notify(inode, start, end, GMEM_EVENT_BEGIN);
 }
 
 void gmem_invalidate_end(struct inode *inode, pgoff_t start, pgoff_t end)
 {
+	lockdep_assert_held_write(&inode->i_mapping->invalidate_lock);
 	gmem_notify(inode, start, end, GMEM_EVENT_END);
 }
 

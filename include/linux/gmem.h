@@ -37,8 +37,22 @@ struct gmem_binding;
  *
  * Each op receives the private pointer given to gmem_bind() and a range
  * already clipped to the binding.  Ops run in process context and may
- * sleep; they are never called after gmem_unbind() has returned.  They run
- * under gmem's per-fd binding lock, so they must not bind or unbind.
+ * sleep; they are never called after gmem_unbind() has returned.
+ *
+ * Locks held while an op runs:
+ *
+ * - @invalidate_begin and @invalidate_end from punch, conversion,
+ *   GMEM_MIGRATE: the file's mapping->invalidate_lock (exclusive) and
+ *   gmem's per-fd binding lock.
+ * - @invalidate_begin and @invalidate_end from gmem_unbind() (the binding
+ *   being ended hears about its whole range): the invalidate_lock
+ *   (exclusive) only.
+ * - @error: the binding lock and the lock of the failed folio; not the
+ *   invalidate_lock.
+ *
+ * So an op must not call gmem_bind(), gmem_unbind() or gmem_get_pfn()
+ * (each takes one of these locks; lockdep says so on a debug kernel), nor
+ * wait for a thread that does.
  */
 struct gmem_consumer_ops {
 	void (*invalidate_begin)(void *priv, pgoff_t start, pgoff_t end);
@@ -54,6 +68,13 @@ struct gmem_binding *gmem_bind(struct file *file, pgoff_t start,
 			       const struct gmem_consumer_ops *ops, void *priv);
 void gmem_unbind(struct gmem_binding *binding);
 
+/*
+ * gmem_get_pfn() and gmem_unbind() of the same binding are kept apart by
+ * the consumer: no resolve may be running or start once gmem_unbind() is
+ * called, which frees the binding (KVM: resolves run under the memslots'
+ * SRCU, unbind after synchronize_srcu()).  Resolves of one binding may
+ * run concurrently with each other and with every op.
+ */
 int gmem_get_pfn(struct gmem_binding *binding, pgoff_t index,
 		 unsigned long *pfn, struct page **page, int *max_order);
 
