@@ -238,8 +238,6 @@ unsigned long private_pfn(int fd, uint64_t off, int *folio_order)
 	return r.pfn;
 }
 
-#define HWPOISON_DIR	"/sys/kernel/debug/hwpoison"
-
 void hwpoison_need(void)
 {
 	if (access(HWPOISON_DIR, F_OK))

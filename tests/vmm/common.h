@@ -59,6 +59,7 @@ long long huge_blocks_free(long long want);
  * NULL, gets the order of its folio.  Skips the test without gmem_test.
  */
 unsigned long private_pfn(int fd, uint64_t off, int *folio_order);
+#define HWPOISON_DIR	"/sys/kernel/debug/hwpoison"
 /* Skips the test unless hwpoison_inject's corrupt-pfn is there (mounts
  * debugfs if need be). */
 void hwpoison_need(void);

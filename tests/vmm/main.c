@@ -12,6 +12,8 @@
  *   e2e-huge  the same with a GMEM_CREATE_HUGE fd: 2 MiB folios mapped
  *           by 2 MiB NPT entries, a page converted or punched inside
  *           one, GMEM_MIGRATE under the VM
+ *   e2e-teardown  VMs destroyed while punch, conversion, migration and
+ *           memory failure of their gmem memslot are in flight
  *
  * Arguments (or GMEM_TESTS=a,b) select tests by "suite: name" substring.
  * The last line says how long the tests took.
@@ -30,6 +32,7 @@ int main(int argc, char **argv)
 		&stock_suite,
 		&e2e_suite,
 		&e2e_huge_suite,
+		&e2e_teardown_suite,
 		NULL,
 	};
 

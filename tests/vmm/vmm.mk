@@ -4,14 +4,14 @@
 # whose CC, CFLAGS, OBJ, BIN and objs it uses.  The nested guest's code
 # (vmm/guest.S, 16-bit) is assembled into the binary as data.
 
-VMM_SRCS := vmm/main.c vmm/stock.c vmm/e2e.c vmm/huge.c vmm/common.c \
-	    vmm/vm.c lib/harness.c lib/sys.c lib/numa.c
+VMM_SRCS := vmm/main.c vmm/stock.c vmm/e2e.c vmm/huge.c vmm/teardown.c \
+	    vmm/common.c vmm/vm.c lib/harness.c lib/sys.c lib/numa.c
 
 all: $(BIN)/gmem-vmm
 
 $(BIN)/gmem-vmm: $(call objs,$(VMM_SRCS)) $(OBJ)/vmm/guest.o
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^
+	$(CC) $(CFLAGS) -o $@ $^ -lpthread
 
 # gmem_test.h, the test consumer's ioctls (the poison test asks it a pfn).
 $(OBJ)/vmm/%.o: CFLAGS += -I$(CURDIR)/consumer
