@@ -230,6 +230,7 @@ static struct folio *gmem_add_folio(struct inode *inode, pgoff_t index,
 	 * split would otherwise discard all of it.
 	 */
 	folio_mark_dirty(folio);
+	gmem_folio_guard_split(folio);
 	return folio;
 
 err_uncharge:
@@ -491,6 +492,8 @@ void gmem_zero_range(struct address_space *mapping, pgoff_t start,
 			for (i = first; i < last; i++)
 				if (!gmem_page_poisoned(folio, i))
 					clear_highpage(folio_file_page(folio, i));
+			/* a punch that could not split it: guard it again */
+			gmem_folio_guard_split(folio);
 			folio_unlock(folio);
 		}
 		folio_batch_release(&fbatch);
@@ -531,6 +534,41 @@ void gmem_punch(struct inode *inode, pgoff_t start, pgoff_t end)
 	gmem_update_blocks(inode);
 	gmem_invalidate_end(inode, start, end);
 	filemap_invalidate_unlock(mapping);
+}
+
+/*
+ * Core MM splits a large folio only after ->release_folio agreed, and asks
+ * only for a folio with private data.  So each large gmem folio carries
+ * some (the gmem_inode, which nothing reads), and the answer is no: host
+ * userspace would otherwise split 2 MiB folios with MADV_COLD or
+ * MADV_PAGEOUT on a few pages of a mapping, and KVM would fall back to
+ * 4 KiB mappings.  The splits gmem wants go through: a punch of part of
+ * the folio drops the private data in ->invalidate_folio first, and memory
+ * failure, which splits to isolate the bad page, is let through.
+ */
+void gmem_folio_guard_split(struct folio *folio)
+{
+	if (folio_test_large(folio) && !folio_test_private(folio))
+		folio_attach_private(folio, GMEM_I(folio->mapping->host));
+}
+
+static bool gmem_release_folio(struct folio *folio, gfp_t gfp)
+{
+	if (!folio_test_has_hwpoisoned(folio))
+		return false;
+	folio_detach_private(folio);
+	return true;
+}
+
+/*
+ * Truncation, whole (the folio leaves) or partial (a punch inside it, to
+ * be followed by a split, which must then go through).
+ */
+static void gmem_invalidate_folio(struct folio *folio, size_t offset,
+				  size_t len)
+{
+	if (folio_test_private(folio))
+		folio_detach_private(folio);
 }
 
 /*
@@ -579,6 +617,8 @@ int gmem_error_folio(struct address_space *mapping, struct folio *folio)
 
 const struct address_space_operations gmem_aops = {
 	.dirty_folio		= noop_dirty_folio,
+	.invalidate_folio	= gmem_invalidate_folio,
+	.release_folio		= gmem_release_folio,
 	.migrate_folio		= gmem_migrate_folio,
 	.free_folio		= gmem_free_folio,
 	.GMEM_AOP_ERROR_REMOVE	= gmem_aop_error_remove,

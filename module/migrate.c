@@ -63,9 +63,13 @@ static int gmem_move_folio(struct inode *inode, struct folio *old, int node)
 	 * replacement moves only one of them.
 	 */
 	folio_ref_add(new, nr - 1);
+	/* The old folio must leave without private data, as from truncation. */
+	if (folio_test_private(old))
+		folio_detach_private(old);
 	gmem_replace_page_cache(old, new);
 	folio_put_refs(old, nr - 1);
 	folio_mark_dirty(new);
+	gmem_folio_guard_split(new);
 	folio_add_lru(new);
 	folio_unlock(new);
 	folio_put(new);

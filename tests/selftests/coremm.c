@@ -3,7 +3,7 @@
  * What core MM may not do to gmem's folios, whatever the host asks of it:
  * compaction leaves them alone (from Linux 6.11, where gmem can mark its
  * mapping inaccessible: before, compaction isolates 4 KiB folios only to
- * be refused by ->migrate_folio).
+ * be refused by ->migrate_folio), and madvise() cannot split 2 MiB ones.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -93,9 +93,56 @@ static void compaction_skips_gmem(void)
 	ASSERT_SYS(close(fd));
 }
 
+#ifndef MADV_COLD
+#define MADV_COLD	20
+#define MADV_PAGEOUT	21
+#endif
+
+/*
+ * MADV_COLD and MADV_PAGEOUT on 64 KiB of a mapping of 2 MiB folios: core
+ * MM splits a large folio that a range covers only in part, unless the
+ * folio's owner refuses.  The folios stay whole, mapped and unchanged.
+ */
+static void madvise_cannot_split(void)
+{
+	const uint32_t flags = GMEM_CREATE_MMAP | GMEM_CREATE_SHARED |
+			       GMEM_CREATE_HUGE;
+	size_t len = 2 * GMEM_HUGE_SIZE, i;
+	static const int advice[] = { MADV_COLD, MADV_PAGEOUT };
+	unsigned char *p;
+	int fd, a;
+
+	gmem_need_huge_blocks(2);
+	fd = gmem_new_flags(len, flags);
+	p = gmem_map_aligned(fd, len, GMEM_HUGE_SIZE);
+	for (i = 0; i < len; i += page_size())
+		memcpy(p + i, &i, sizeof(i));
+	if (gmem_info(fd).large_folios != 2)
+		test_skip("no two 2 MiB folios to be had (fragmented memory)");
+
+	for (a = 0; a < 2; a++) {
+		unsigned char *at = p + a * GMEM_HUGE_SIZE + 64 * KiB;
+
+		if (madvise(at, 64 * KiB, advice[a]) && errno == EINVAL)
+			test_skip("madvise(%s): EINVAL (kernel without it)",
+				  a ? "MADV_PAGEOUT" : "MADV_COLD");
+		test_diag("after %s on 64 KiB of folio %d: large_folios %llu",
+			  a ? "MADV_PAGEOUT" : "MADV_COLD", a,
+			  (unsigned long long)gmem_info(fd).large_folios);
+	}
+	EXPECT_EQ(gmem_info(fd).large_folios, 2);
+	for (i = 0; i < len; i += page_size())
+		if (memcmp(p + i, &i, sizeof(i)))
+			FAIL("page %zu changed", i / page_size());
+	EXPECT_EQ(gmem_info(fd).allocated, (uint64_t)len);
+	ASSERT_SYS(close(fd));
+}
+
 static const struct test coremm_tests[] = {
 	TEST("compaction leaves gmem folios alone (6.11+: not even isolated)",
 	     compaction_skips_gmem, .timeout = 180),
+	TEST("MADV_COLD and MADV_PAGEOUT on part of a 2 MiB folio do not split it",
+	     madvise_cannot_split),
 };
 
 DEFINE_SUITE(coremm_suite, "coremm", coremm_tests);
