@@ -87,6 +87,13 @@ void gmem_uncharge(long nr)
  */
 static void gmem_free_folio(struct folio *folio)
 {
+	/*
+	 * A large folio with a poisoned page must not go back to the
+	 * allocator, which would take the bad page with the rest: gmem's
+	 * reference keeps it out for good.  It is nobody's memory now.
+	 */
+	if (folio_test_large(folio) && folio_test_has_hwpoisoned(folio))
+		folio_get(folio);
 	if (!gmem_pinned_keep(folio))
 		gmem_uncharge(folio_nr_pages(folio));
 }
@@ -325,6 +332,7 @@ struct folio *gmem_get_folio(struct inode *inode, pgoff_t index)
 		/* NULL before 6.3, ERR_PTR(-ENOENT) after, when absent. */
 		folio = filemap_lock_folio(inode->i_mapping, index);
 		if (!IS_ERR_OR_NULL(folio)) {
+			gmem_folio_check_poison(folio);
 			if (!gmem_folio_index_lost(inode, folio, index))
 				return folio;
 			folio_unlock(folio);
@@ -384,14 +392,103 @@ bool gmem_page_poisoned(struct folio *folio, pgoff_t index)
 	return PageHWPoison(folio_file_page(folio, index));
 }
 
-/* A punched range is fresh memory again. */
-static void gmem_unpoison(struct gmem_inode *gi, pgoff_t start, pgoff_t end)
+/*
+ * A punched range is fresh memory again, but for poisoned pages of large
+ * folios the punch had to leave in place (gmem_truncate()).
+ */
+static void gmem_unpoison(struct inode *inode, pgoff_t start, pgoff_t end)
 {
+	struct gmem_inode *gi = GMEM_I(inode);
 	unsigned long index;
+	struct folio *folio;
 	void *entry;
 
-	xa_for_each_range(&gi->poison, index, entry, start, end - 1)
+	xa_for_each_range(&gi->poison, index, entry, start, end - 1) {
+		folio = filemap_get_folio(inode->i_mapping, index);
+		if (!IS_ERR_OR_NULL(folio)) {
+			bool kept = gmem_page_poisoned(folio, index);
+
+			folio_put(folio);
+			if (kept)
+				continue;
+		}
 		xa_erase(&gi->poison, index);
+	}
+}
+
+/*
+ * Memory failure splits a large folio to take out just the bad page; when
+ * the split fails (something holds a reference it cannot account for), it
+ * gives up without telling gmem, and the page stays flagged inside a folio
+ * still in the page cache and maybe mapped.  gmem finds out when it next
+ * touches the folio (under its lock): it records each such page, takes it
+ * out of every host mapping and tells consumers, once.
+ */
+void gmem_folio_check_poison(struct folio *folio)
+{
+	struct inode *inode = folio->mapping->host;
+	struct gmem_inode *gi = GMEM_I(inode);
+	pgoff_t i, index;
+
+	WARN_ON_ONCE(!folio_test_locked(folio));
+	if (!folio_test_large(folio) || !folio_test_has_hwpoisoned(folio))
+		return;
+	for (i = 0; i < folio_nr_pages(folio); i++) {
+		index = folio->index + i;
+		if (!PageHWPoison(folio_page(folio, i)) ||
+		    gmem_is_poisoned(gi, index))
+			continue;
+		/* Without the record the page flag still marks the page. */
+		if (xa_err(xa_store(&gi->poison, index, xa_mk_value(1),
+				    GFP_NOIO)))
+			continue;
+		unmap_mapping_pages(inode->i_mapping, index, 1, false);
+		gmem_notify_error(inode, index, index + 1);
+	}
+}
+
+/*
+ * A large folio with a poisoned page that the range covers only in part
+ * stays: truncating part of it would zero (on kernels before 6.11) and
+ * free (split) the bad page along with the rest.
+ */
+static bool gmem_folio_stays(struct folio *folio, pgoff_t start, pgoff_t end)
+{
+	return folio_test_large(folio) && folio_test_has_hwpoisoned(folio) &&
+	       (folio->index < start ||
+		folio->index + folio_nr_pages(folio) > end);
+}
+
+static void gmem_truncate_pages(struct address_space *mapping, pgoff_t start,
+				pgoff_t end)
+{
+	truncate_inode_pages_range(mapping, (loff_t)start << PAGE_SHIFT,
+				   ((loff_t)end << PAGE_SHIFT) - 1);
+}
+
+/* Truncates [@start, @end) around the folios gmem_folio_stays() keeps. */
+static void gmem_truncate(struct address_space *mapping, pgoff_t start,
+			  pgoff_t end)
+{
+	struct folio_batch fbatch;
+	pgoff_t index = start, from = start;
+	unsigned int i;
+
+	folio_batch_init(&fbatch);
+	while (filemap_get_folios(mapping, &index, end - 1, &fbatch)) {
+		for (i = 0; i < folio_batch_count(&fbatch); i++) {
+			struct folio *folio = fbatch.folios[i];
+
+			if (!gmem_folio_stays(folio, start, end))
+				continue;
+			if (from < folio->index)
+				gmem_truncate_pages(mapping, from, folio->index);
+			from = folio->index + folio_nr_pages(folio);
+		}
+		folio_batch_release(&fbatch);
+	}
+	if (from < end)
+		gmem_truncate_pages(mapping, from, end);
 }
 
 /**
@@ -489,6 +586,7 @@ void gmem_zero_range(struct address_space *mapping, pgoff_t start,
 					   end);
 
 			folio_lock(folio);
+			gmem_folio_check_poison(folio);
 			for (i = first; i < last; i++)
 				if (!gmem_page_poisoned(folio, i))
 					clear_highpage(folio_file_page(folio, i));
@@ -522,15 +620,14 @@ void gmem_punch(struct inode *inode, pgoff_t start, pgoff_t end)
 	 * existing mappings too; gmem has no MAP_PRIVATE copies to protect.
 	 */
 	unmap_mapping_pages(mapping, start, end - start, true);
-	truncate_inode_pages_range(mapping, (loff_t)start << PAGE_SHIFT,
-				   ((loff_t)end << PAGE_SHIFT) - 1);
+	gmem_truncate(mapping, start, end);
 	/*
 	 * What is left of the range are pages of large folios that could
 	 * not be split; truncation zeroes them only where the mapping is
 	 * not marked inaccessible (gmem_mapping_set_unmovable()).
 	 */
 	gmem_zero_range(mapping, start, end);
-	gmem_unpoison(GMEM_I(inode), start, end);
+	gmem_unpoison(inode, start, end);
 	gmem_update_blocks(inode);
 	gmem_invalidate_end(inode, start, end);
 	filemap_invalidate_unlock(mapping);

@@ -40,7 +40,10 @@ void gmem_stats_del_inode(struct gmem_inode *gi)
 	mutex_unlock(&gmem_inodes_lock);
 }
 
-static u64 gmem_folio_poisoned_pages(struct folio *folio, pgoff_t nr)
+/* Poisoned pages of @folio at @index not in the poison record already. */
+static u64 gmem_folio_poisoned_pages(struct gmem_inode *gi,
+				     struct folio *folio, pgoff_t index,
+				     pgoff_t nr)
 {
 	u64 poisoned = 0;
 	pgoff_t i;
@@ -49,7 +52,8 @@ static u64 gmem_folio_poisoned_pages(struct folio *folio, pgoff_t nr)
 	    !(nr > 1 && folio_test_has_hwpoisoned(folio)))
 		return 0;
 	for (i = 0; i < nr; i++)
-		poisoned += PageHWPoison(folio_page(folio, i));
+		poisoned += PageHWPoison(folio_page(folio, i)) &&
+			    !gmem_is_poisoned(gi, index + i);
 	return poisoned;
 }
 
@@ -89,7 +93,8 @@ static void gmem_stats_count(struct inode *inode, struct gmem_stats *st)
 		st->allocated_shared += shared;
 		st->allocated_private += nr - shared;
 		st->large_folios += nr > 1;
-		st->poisoned += gmem_folio_poisoned_pages(folio, nr);
+		st->poisoned += gmem_folio_poisoned_pages(gi, folio,
+							  xas.xa_index, nr);
 		if (st->node_pages)
 			st->node_pages[folio_nid(folio)] += nr;
 		if (++batch % GMEM_STATS_BATCH == 0) {

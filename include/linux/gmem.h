@@ -47,8 +47,10 @@ struct gmem_binding;
  * - @invalidate_begin and @invalidate_end from gmem_unbind() (the binding
  *   being ended hears about its whole range): the invalidate_lock
  *   (exclusive) only.
- * - @error: the binding lock and the lock of the failed folio; not the
- *   invalidate_lock.
+ * - @error: the binding lock and the lock of the failed folio; the
+ *   invalidate_lock only when gmem found the failure itself (shared, on a
+ *   fault or resolve; exclusive, on punch or conversion), not when memory
+ *   failure reports it.
  *
  * So an op must not call gmem_bind(), gmem_unbind() or gmem_get_pfn()
  * (each takes one of these locks; lockdep says so on a debug kernel), nor

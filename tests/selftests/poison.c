@@ -3,17 +3,21 @@
  * Memory failure racing gmem's own users of a page: a fault (and through
  * the same lookup, resolve and populate) that was already past its check
  * of the poison record when memory failure took the page out must not get
- * a fresh page at the poisoned index.
+ * a fresh page at the poisoned index.  And memory failure in a 2 MiB folio
+ * it cannot split, which it gives up on without telling gmem: gmem finds
+ * the page when it next touches the folio.
  */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
+#include "ct.h"
 #include "fault.h"
 #include "gmemfd.h"
 #include "suites.h"
@@ -177,9 +181,103 @@ static void fault_races_memory_failure(void)
 	ASSERT_SYS(close(fd));
 }
 
+/*
+ * Page 7 of a 2 MiB folio poisoned while a pipe holds page 5: the split
+ * that would isolate page 7 fails.  The next fault on the folio makes gmem
+ * record the page, unmap it and tell the consumer; a punch of part of the
+ * folio leaves the page poisoned and the folio whole, a punch of all of
+ * it heals the range.
+ */
+static void unsplittable_folio(void)
+{
+	const uint32_t flags = GMEM_CREATE_MMAP | GMEM_CREATE_SHARED |
+			       GMEM_CREATE_HUGE;
+	struct gmem_test_event ev[GMEM_TEST_MAX_EVENTS];
+	long pg = page_size();
+	size_t len = GMEM_HUGE_SIZE, i;
+	unsigned int n, k, errors = 0;
+	struct iovec iov;
+	int fd, ct, pipefd[2], err;
+	unsigned char *a, v;
+	struct gmem_info info;
+	struct fault f;
+	uint32_t slot;
+
+	gmem_need_huge_blocks(1);
+	fd = gmem_new_flags(len, flags);
+	a = gmem_map_aligned(fd, len, len);
+	for (i = 0; i < len; i += pg)
+		memcpy(a + i, &i, sizeof(i));
+	if (gmem_info(fd).large_folios != 1)
+		test_skip("no 2 MiB folio to be had (fragmented memory)");
+	ct = ct_open();
+	slot = CT_BIND(ct, fd, 0, len / pg);
+	ct_events(ct, ev);
+
+	ASSERT_SYS(pipe(pipefd));
+	iov.iov_base = a + 5 * pg;
+	iov.iov_len = pg;
+	ASSERT_EQ(vmsplice(pipefd[1], &iov, 1, 0), pg);
+	err = poison_in_child(a + 7 * pg);
+	if (err == EINVAL)
+		test_skip("MADV_HWPOISON: EINVAL (no CONFIG_MEMORY_FAILURE)");
+	info = gmem_info(fd);
+	test_diag("MADV_HWPOISON of page 7: %s; large_folios %llu, poisoned %llu",
+		  err ? errno_name(err) : "done",
+		  (unsigned long long)info.large_folios,
+		  (unsigned long long)info.poisoned);
+	if (info.large_folios != 1)
+		test_skip("memory failure split the folio after all");
+
+	/* gmem touches the folio: a fault on another of its pages */
+	ASSERT_SYS(madvise(a + 200 * pg, pg, MADV_DONTNEED));
+	EXPECT_EQ(*(volatile size_t *)(a + 200 * pg), 200 * (size_t)pg);
+	n = ct_events(ct, ev);
+	for (k = 0; k < n; k++) {
+		if (ev[k].type != GMEM_TEST_EV_ERROR)
+			continue;
+		errors++;
+		EXPECT_EQ(ev[k].slot, slot);
+		EXPECT_EQ(ev[k].start, 7);
+		EXPECT_EQ(ev[k].end, 8);
+	}
+	EXPECT_EQ(errors, 1);
+	info = gmem_info(fd);
+	EXPECT_EQ(info.poisoned, (uint64_t)pg);
+	EXPECT_EQ(info.large_folios, 1);
+	fault_install();
+	EXPECT_SIGBUS_CODE(a + 7 * pg, false, BUS_MCEERR_AR);
+	EXPECT_EQ(*(volatile size_t *)(a + 8 * pg), 8 * (size_t)pg);
+
+	/* a punch of part of the folio: page 7 stays lost, the rest zeroed */
+	ASSERT_SYS(fallocate(fd, PUNCH, 6 * pg, 3 * pg));
+	info = gmem_info(fd);
+	EXPECT_EQ(info.poisoned, (uint64_t)pg);
+	EXPECT_EQ(info.allocated, (uint64_t)len);
+	EXPECT_SIGBUS_CODE(a + 7 * pg, false, BUS_MCEERR_AR);
+	EXPECT_EQ(*(volatile size_t *)(a + 6 * pg), 0);
+	EXPECT_EQ(*(volatile size_t *)(a + 9 * pg), 9 * (size_t)pg);
+
+	/* all of it: healed, fresh zeroed memory at page 7 */
+	ASSERT_SYS(close(pipefd[0]));
+	ASSERT_SYS(close(pipefd[1]));
+	ASSERT_SYS(fallocate(fd, PUNCH, 0, len));
+	info = gmem_info(fd);
+	EXPECT_EQ(info.poisoned, 0);
+	EXPECT_EQ(info.allocated, 0);
+	f = fault_read(a + 7 * pg, &v);
+	EXPECT_EQ(f.sig, 0);
+	EXPECT_EQ(v, 0);
+	ct_unbind(ct, slot);
+	ASSERT_SYS(close(fd));
+}
+
 static const struct test poison_tests[] = {
 	TEST("a fault racing memory failure never gets a page at the poisoned index",
 	     fault_races_memory_failure, .timeout = 120,
+	     .kmsg_allow = HWPOISON_KMSG),
+	TEST("memory failure in a 2 MiB folio it cannot split: gmem finds the page, tells, never zeroes or frees it",
+	     unsplittable_folio, .timeout = 120, .cleanup = ct_cleanup,
 	     .kmsg_allow = HWPOISON_KMSG),
 };
 
