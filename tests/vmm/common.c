@@ -360,6 +360,27 @@ void guest_exit(const char *file, int line, struct vm *vm, struct vexit *x,
 	}
 }
 
+uint8_t *image_anon(void)
+{
+	uint8_t *mem = mmap(NULL, GUEST_MEM_SIZE, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_TRUE(mem != MAP_FAILED);
+	memcpy(mem, guest_image(), GUEST_MEM_SIZE);
+	return mem;
+}
+
+int own_guest_memfd_vm(struct vm *vm, uint8_t *mem)
+{
+	int fd = vm_create_guest_memfd(vm, GUEST_MEM_SIZE);
+
+	ASSERT_OK(fd < 0 ? fd : 0);
+	ASSERT_OK(vm_set_region2(vm, mem, GUEST_MEM_SIZE, fd, 0));
+	ASSERT_OK(vm_set_private(vm, GUEST_PUNCH_PAGE, GUEST_PAGE, true));
+	ASSERT_OK(vm_add_vcpu(vm));
+	return fd;
+}
+
 void need_protected_vm(void)
 {
 	if (!vm_type_supported(KVM_X86_SW_PROTECTED_VM))

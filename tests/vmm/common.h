@@ -108,6 +108,16 @@ uint32_t guest_done(const char *file, int line, struct vm *vm);
 void guest_exit(const char *file, int line, struct vm *vm, struct vexit *x,
 		uint32_t cmd, const uint32_t *args, unsigned int nargs);
 
+/* The guest image in private anonymous memory of GUEST_MEM_SIZE. */
+uint8_t *image_anon(void);
+/*
+ * KVM's own guest_memfd as the private memory of software-protected VM
+ * @vm, already created: a memslot of GUEST_MEM_SIZE at @mem, the punch
+ * page private (a new zeroed page from the guest_memfd), the rest shared,
+ * the vCPU added.  Returns the guest_memfd; the test fails otherwise.
+ */
+int own_guest_memfd_vm(struct vm *vm, uint8_t *mem);
+
 /*
  * The VMs of the patched KVM (the e2e suites): a KVM_X86_SW_PROTECTED_VM
  * whose memslot is [0, @size) of guest memory at @mem, its private pages

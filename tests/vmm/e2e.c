@@ -281,16 +281,9 @@ static void kvm_guest_memfd(void)
 	int fd;
 
 	need_protected_vm();
-	mem = mmap(NULL, GUEST_MEM_SIZE, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_TRUE(mem != MAP_FAILED);
-	memcpy(mem, guest_image(), GUEST_MEM_SIZE);
+	mem = image_anon();
 	ASSERT_OK(vm_create(&vm, KVM_X86_SW_PROTECTED_VM));
-	fd = vm_create_guest_memfd(&vm, GUEST_MEM_SIZE);
-	ASSERT_OK(fd < 0 ? fd : 0);
-	ASSERT_OK(vm_set_region2(&vm, mem, GUEST_MEM_SIZE, fd, 0));
-	ASSERT_OK(vm_set_private(&vm, GUEST_PUNCH_PAGE, GUEST_PAGE, true));
-	ASSERT_OK(vm_add_vcpu(&vm));
+	fd = own_guest_memfd_vm(&vm, mem);
 
 	/* Shared pages come from the anonymous memory... */
 	ASSERT_EQ(GUEST(&vm, CMD_SUM, GUEST_DATA, GUEST_DATA_LEN),

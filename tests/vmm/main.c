@@ -14,6 +14,8 @@
  *           one, GMEM_MIGRATE under the VM
  *   e2e-teardown  VMs destroyed while punch, conversion, migration and
  *           memory failure of their gmem memslot are in flight
+ *   e2e-modules  the patched KVM loads and runs VMs without gmem, and
+ *           binds a gmem fd once gmem is loaded
  *
  * Arguments (or GMEM_TESTS=a,b) select tests by "suite: name" substring.
  * The last line says how long the tests took.
@@ -33,6 +35,8 @@ int main(int argc, char **argv)
 		&e2e_suite,
 		&e2e_huge_suite,
 		&e2e_teardown_suite,
+		/* Last: it unloads and reloads gmem and KVM. */
+		&e2e_modules_suite,
 		NULL,
 	};
 
