@@ -191,6 +191,38 @@ static void poison_private(void)
 	ASSERT_EQ(gmem_refcnt_wait(refs), refs);
 }
 
+/*
+ * gmem and KVM disagree on a page: gmem holds it shared, KVM's attributes
+ * still say private.  The guest's access ends KVM_RUN with EFAULT and a
+ * memory fault exit for the page, the only errno besides EHWPOISON the
+ * ABI allows there (gmem's own answer is -EACCES); once the VMM finishes
+ * the conversion in KVM, the guest reads the page, contents kept.
+ */
+static void private_in_kvm_shared_in_gmem(void)
+{
+	struct pvm p;
+	struct vexit x;
+	uint32_t v;
+
+	pvm_setup(&p);
+	ASSERT_EQ(GUEST(&p.vm, CMD_READ, GUEST_PUNCH_PAGE), PUNCH_FILL);
+	ASSERT_OK(gmem_convert(p.fd, GUEST_PUNCH_PAGE, GUEST_PAGE, GMEM_SHARED));
+	ASSERT_TRUE(!guest_cmd(&p.vm, CMD_READ,
+			       (const uint32_t[]){ GUEST_PUNCH_PAGE + 4 }, 1,
+			       &v, &x));
+	if (x.kind != VX_MEMORY_FAULT)
+		FAIL("expected a memory fault exit, got %s", vexit_str(&x));
+	test_diag("the guest's read: %s", vexit_str(&x));
+	EXPECT_EQ(x.err, EFAULT);
+	EXPECT_EQ(x.fault.gpa, GUEST_PUNCH_PAGE);
+	EXPECT_EQ(x.fault.size, GUEST_PAGE);
+	EXPECT_TRUE(x.fault.flags & KVM_MEMORY_EXIT_FLAG_PRIVATE);
+
+	ASSERT_OK(vm_set_private(&p.vm, GUEST_PUNCH_PAGE, GUEST_PAGE, false));
+	ASSERT_EQ(GUEST_DONE(&p.vm), PUNCH_FILL);
+	pvm_teardown(&p);
+}
+
 static void vm_before_fd(void)
 {
 	unsigned long long refs = gmem_refcnt();
@@ -309,6 +341,8 @@ static const struct test e2e_tests[] = {
 	     punch_private),
 	TEST("a poisoned private page: memory fault exit to the VMM, the guest goes on once punched",
 	     poison_private, .kmsg_allow = "emory failure"),
+	TEST("a page shared in gmem but private to KVM: EFAULT and a memory fault exit, the guest goes on once KVM agrees",
+	     private_in_kvm_shared_in_gmem),
 	TEST("the VM destroyed before the gmem fd is closed", vm_before_fd),
 	TEST("the gmem fd closed before the VM is destroyed", fd_before_vm),
 	TEST("KVM refuses an overlapping, out-of-range or unaligned binding, and a VM without private memory",
