@@ -894,6 +894,11 @@ static void compaction_refused(void)
 	anon = mmap(NULL, frag, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_TRUE(anon != MAP_FAILED);
+	/*
+	 * 4 KiB pages, which compaction moves: a THP that MADV_DONTNEED
+	 * below cuts into waits for its deferred split instead.
+	 */
+	ASSERT_SYS(madvise(anon, frag, MADV_NOHUGEPAGE));
 	for (size_t c = 0; c < len / MiB; c++) {
 		memset(anon + c * (frag / (len / MiB)), 1, frag / (len / MiB));
 		ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, c * MiB, MiB));
