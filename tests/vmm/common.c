@@ -21,27 +21,52 @@ static void fill32(uint8_t *p, size_t len, uint32_t v)
 		memcpy(p + i, &v, 4);
 }
 
+void fill_place(uint8_t *p, size_t len, uint32_t tag, uint64_t off)
+{
+	for (size_t i = 0; i + 16 <= len; i += 16) {
+		uint64_t o = off + i;
+		uint32_t w[4] = { tag, (uint32_t)o, (uint32_t)(o >> 32) };
+		uint32_t h = tag ^ (uint32_t)(o >> 4) * 0x9e3779b1u ^
+			     (uint32_t)(o >> 36);
+
+		h ^= h >> 16;
+		h *= 0x7feb352du;
+		h ^= h >> 15;
+		h *= 0x846ca68bu;
+		w[3] = h ^ (h >> 16);
+		memcpy(p + i, w, sizeof(w));
+	}
+}
+
 const uint8_t *guest_image(void)
 {
 	static uint8_t img[GUEST_MEM_SIZE];
 	static bool done;
-	uint32_t x = 0x12345678;
 
 	if (done)
 		return img;
 	memcpy(img + GUEST_CODE, guest_blob, GUEST_BLOB_LEN);
-	/* Data no two runs of a wrong checksum would agree on: xorshift32. */
-	for (unsigned int i = 0; i < GUEST_DATA_LEN; i++) {
-		x ^= x << 13;
-		x ^= x >> 17;
-		x ^= x << 5;
-		img[GUEST_DATA + i] = x >> 24;
-	}
+	/* Data that names its guest physical address in every 16 bytes. */
+	fill_place(img + GUEST_DATA, GUEST_DATA_LEN, IMAGE_TAG, GUEST_DATA);
 	fill32(img + GUEST_SHARE_PAGE, GUEST_PAGE, SHARE_FILL);
 	fill32(img + GUEST_PUNCH_PAGE, GUEST_PAGE, PUNCH_FILL);
 	fill32(img + GUEST_POISON_PAGE, GUEST_PAGE, POISON_FILL);
 	done = true;
 	return img;
+}
+
+uint32_t image_sum(uint32_t gpa, uint32_t len)
+{
+	return vmm_checksum(guest_image() + gpa, len, gpa);
+}
+
+uint32_t zero_sum(uint32_t gpa, uint32_t len)
+{
+	uint32_t s = SUM_BASIS;
+
+	for (uint32_t i = 0; i < len; i++)
+		s = (s ^ (gpa + i)) * SUM_PRIME;
+	return s;
 }
 
 int gmem_new(uint64_t size, uint32_t flags)

@@ -20,8 +20,23 @@
 #define PUNCH_FILL	0x9c4c4ed5u
 #define POISON_FILL	0xbadd0770u
 
+/*
+ * Fill @len bytes at @p (a multiple of 16) with a pattern that names its
+ * place: every 16 bytes are @tag (which memory: IMAGE_TAG, BLOCK_TAG),
+ * the low and high halves of the byte offset @off + i they stand at, and a
+ * hash of the three; so a page read from the wrong offset or the wrong fd
+ * differs from the right one in every 16 bytes, and says where it is from.
+ */
+void fill_place(uint8_t *p, size_t len, uint32_t tag, uint64_t off);
+#define IMAGE_TAG	0x494d4147u	/* "IMAG": guest_image(), at its GPA */
+#define BLOCK_TAG	0x424c4b31u	/* "BLK1": huge.c's block, at its fd offset */
+
 /* The whole guest memory as loaded: blob, data, pattern pages. */
 const uint8_t *guest_image(void);
+/* CMD_SUM's checksum of [@gpa, @gpa + @len) of the image as loaded. */
+uint32_t image_sum(uint32_t gpa, uint32_t len);
+/* CMD_SUM's checksum of [@gpa, @gpa + @len) all zeroes. */
+uint32_t zero_sum(uint32_t gpa, uint32_t len);
 
 /* A gmem fd of @size with GMEM_CREATE_* @flags; the test fails otherwise. */
 int gmem_new(uint64_t size, uint32_t flags);

@@ -61,11 +61,12 @@ do_sum:					/* addr, len */
 	mov	%eax, %esi
 	call	next_arg
 	mov	%eax, %ecx
-	xor	%eax, %eax
+	mov	$SUM_BASIS, %eax
 1:	jecxz	reply
-	roll	$5, %eax
 	movzbl	(%esi), %ebx
 	xorl	%ebx, %eax
+	xorl	%esi, %eax
+	imull	$SUM_PRIME, %eax, %eax
 	inc	%esi
 	dec	%ecx
 	jmp	1b

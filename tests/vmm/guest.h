@@ -51,8 +51,14 @@
 #define GUEST_HC_MAP_GPA_RANGE	12
 
 /*
- * The checksum CMD_SUM computes, over bytes b: s = rol32(s, 5) ^ b from
- * s = 0.  vmm_checksum() in vm.c is the same in C.
+ * The checksum CMD_SUM computes: a hash of every byte and its address, so
+ * that bytes or whole pages swapped or read from the wrong place change
+ * it (a plain rotate-and-xor repeats every page: 4096 rotations by 5 bits
+ * are a whole number of turns).  From s = SUM_BASIS, for each byte b at
+ * guest physical address a: s = (s ^ b ^ a) * SUM_PRIME mod 2^32 (the
+ * FNV-1a constants).  vmm_checksum() in vm.c is the same in C.
  */
+#define SUM_BASIS		0x811c9dc5
+#define SUM_PRIME		0x01000193
 
 #endif /* GMEM_VMM_GUEST_H */

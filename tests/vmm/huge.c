@@ -58,21 +58,19 @@ struct hvm {
 	uint8_t *want;		/* what block 1 should hold */
 };
 
-/* Block 1 as populated: xorshift32 bytes, another seed than the image's. */
+/*
+ * Block 1 as populated: every 16 bytes name the huge fd (BLOCK_TAG) and
+ * their offset in it, so a subpage of the 2 MiB folio that a split or a
+ * migration puts in the wrong place shows.
+ */
 static const uint8_t *block_image(void)
 {
 	static uint8_t img[HUGE_BLOCK];
 	static bool done;
-	uint32_t x = 0x9e3779b9;
 
 	if (done)
 		return img;
-	for (unsigned int i = 0; i < HUGE_BLOCK; i++) {
-		x ^= x << 13;
-		x ^= x >> 17;
-		x ^= x << 5;
-		img[i] = x >> 24;
-	}
+	fill_place(img, HUGE_BLOCK, BLOCK_TAG, HFILE_BLOCK);
 	done = true;
 	return img;
 }
@@ -80,7 +78,7 @@ static const uint8_t *block_image(void)
 /* The host's checksum of [@gpa, @gpa + @len) of block 1 as it should be. */
 static uint32_t want_sum(const struct hvm *h, uint32_t gpa, uint32_t len)
 {
-	return vmm_checksum(h->want + gpa - h->block, len);
+	return vmm_checksum(h->want + gpa - h->block, len, gpa);
 }
 
 /* A guest write to block 1, recorded in h->want. */
@@ -165,7 +163,7 @@ static void hvm_kvm(struct hvm *h)
 {
 	protected_vm_create(&h->vm, h->mem, HVM_MEM, h->fd, h->off);
 	ASSERT_EQ(GUEST(&h->vm, CMD_SUM, GUEST_DATA, GUEST_DATA_LEN),
-		  vmm_checksum(guest_image() + GUEST_DATA, GUEST_DATA_LEN));
+		  image_sum(GUEST_DATA, GUEST_DATA_LEN));
 }
 
 static void hvm_setup_at(struct hvm *h, uint64_t off)
@@ -258,7 +256,7 @@ static void huge_checksum(void)
 	hvm_check_block(&h);
 	/* Block 0 is mixed: its code still runs from 4 KiB entries. */
 	ASSERT_EQ(GUEST(&h.vm, CMD_SUM, GUEST_CODE, GUEST_PAGE),
-		  vmm_checksum(guest_image() + GUEST_CODE, GUEST_PAGE));
+		  image_sum(GUEST_CODE, GUEST_PAGE));
 	n = npt_get(&h, "at the end");
 	if (n.ok)
 		ASSERT_EQ(n.m2, 1);
@@ -325,7 +323,7 @@ static void huge_convert_page(void)
 	EXPECT_TRUE(!host_can_read(page));
 	ASSERT_EQ(GUEST(&h.vm, CMD_READ, HCONV_PAGE + 8), 0xc0ffee12);
 	ASSERT_EQ(GUEST(&h.vm, CMD_SUM, HCONV_PAGE, GUEST_PAGE),
-		  vmm_checksum(want, GUEST_PAGE));
+		  vmm_checksum(want, GUEST_PAGE, HCONV_PAGE));
 	hvm_check_block(&h);
 	EXPECT_EQ(gmem_get_info(h.fd).large_folios, large_folios);
 	/*
@@ -487,7 +485,8 @@ static void huge_punch_page(void)
 
 	/* The guest's next read of the page sees zeroes... */
 	ASSERT_EQ(GUEST(&h.vm, CMD_READ, HPUNCH_PAGE + 4), 0);
-	ASSERT_EQ(GUEST(&h.vm, CMD_SUM, HPUNCH_PAGE, GUEST_PAGE), 0);
+	ASSERT_EQ(GUEST(&h.vm, CMD_SUM, HPUNCH_PAGE, GUEST_PAGE),
+		  zero_sum(HPUNCH_PAGE, GUEST_PAGE));
 	/* ...its neighbours keep the guest's writes, the block the rest. */
 	ASSERT_EQ(GUEST(&h.vm, CMD_READ, HPUNCH_PAGE - 4), 0x7e57ab02);
 	ASSERT_EQ(GUEST(&h.vm, CMD_READ, HPUNCH_PAGE + GUEST_PAGE), 0x7e57ab03);
@@ -520,7 +519,8 @@ static void huge_punch_page(void)
 	memset(h.want, 0, HUGE_BLOCK);
 	ASSERT_EQ(gmem_get_info(h.fd).allocated, info0.allocated - HUGE_BLOCK);
 	n0 = npt_get(&h, "the whole block punched");
-	ASSERT_EQ(GUEST(&h.vm, CMD_SUM, HBLOCK, HUGE_BLOCK), 0);
+	ASSERT_EQ(GUEST(&h.vm, CMD_SUM, HBLOCK, HUGE_BLOCK),
+		  zero_sum(HBLOCK, HUGE_BLOCK));
 	info = gmem_get_info(h.fd);
 	diag_info(h.fd, "the whole block punched and read");
 	ASSERT_EQ(info.allocated, info0.allocated);
@@ -629,7 +629,7 @@ static void huge_unaligned_offset(void)
 	ASSERT_EQ(GUEST(&h.vm, CMD_READ, h.block + HUGE_BLOCK), 0);
 	hvm_check_block(&h);
 	ASSERT_EQ(GUEST(&h.vm, CMD_SUM, GUEST_DATA, GUEST_DATA_LEN),
-		  vmm_checksum(guest_image() + GUEST_DATA, GUEST_DATA_LEN));
+		  image_sum(GUEST_DATA, GUEST_DATA_LEN));
 
 	hvm_teardown(&h);
 	ASSERT_EQ(gmem_refcnt_wait(refs), refs);

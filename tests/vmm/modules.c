@@ -80,7 +80,7 @@ static void plain_vm_runs(void)
 	ASSERT_OK(vm_set_region(&vm, mem, GUEST_MEM_SIZE));
 	ASSERT_OK(vm_add_vcpu(&vm));
 	ASSERT_EQ(GUEST(&vm, CMD_SUM, GUEST_DATA, GUEST_DATA_LEN),
-		  vmm_checksum(guest_image() + GUEST_DATA, GUEST_DATA_LEN));
+		  image_sum(GUEST_DATA, GUEST_DATA_LEN));
 	vm_destroy(&vm);
 	munmap(mem, GUEST_MEM_SIZE);
 }
@@ -102,7 +102,7 @@ static void protected_vm_without_gmem(void)
 	close(mfd);
 	fd = own_guest_memfd_vm(&vm, mem);
 	ASSERT_EQ(GUEST(&vm, CMD_SUM, GUEST_DATA, GUEST_DATA_LEN),
-		  vmm_checksum(guest_image() + GUEST_DATA, GUEST_DATA_LEN));
+		  image_sum(GUEST_DATA, GUEST_DATA_LEN));
 	/* The private page is KVM's own, new and zeroed. */
 	ASSERT_EQ(GUEST(&vm, CMD_READ, GUEST_PUNCH_PAGE), 0);
 	vm_destroy(&vm);
@@ -123,14 +123,14 @@ static void gmem_vm_runs(bool *unload_refused)
 	mem = gmem_map(fd, GUEST_MEM_SIZE);
 	protected_vm_create(&vm, mem, GUEST_MEM_SIZE, fd, 0);
 	ASSERT_EQ(GUEST(&vm, CMD_SUM, GUEST_DATA, GUEST_DATA_LEN),
-		  vmm_checksum(guest_image() + GUEST_DATA, GUEST_DATA_LEN));
+		  image_sum(GUEST_DATA, GUEST_DATA_LEN));
 	munmap(mem, GUEST_MEM_SIZE);
 	close(fd);
 	/* Only KVM's binding holds gmem now: it cannot go. */
 	*unload_refused = syscall(SYS_delete_module, "gmem", O_NONBLOCK) &&
 			  (errno == EWOULDBLOCK || errno == EAGAIN);
 	ASSERT_EQ(GUEST(&vm, CMD_SUM, GUEST_DATA, GUEST_DATA_LEN),
-		  vmm_checksum(guest_image() + GUEST_DATA, GUEST_DATA_LEN));
+		  image_sum(GUEST_DATA, GUEST_DATA_LEN));
 	vm_destroy(&vm);
 }
 

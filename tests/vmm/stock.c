@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -47,7 +48,6 @@ static void stock_teardown(struct stock_vm *s)
 /* The guest runs from gmem's shared pages and the host sees its writes. */
 static void shared_memslot(void)
 {
-	const uint8_t *img = guest_image();
 	unsigned long long refs = gmem_refcnt();
 	struct stock_vm s;
 	struct vexit x;
@@ -55,7 +55,7 @@ static void shared_memslot(void)
 
 	stock_setup(&s);
 	sum = GUEST(&s.vm, CMD_SUM, GUEST_DATA, GUEST_DATA_LEN);
-	ASSERT_EQ(sum, vmm_checksum(img + GUEST_DATA, GUEST_DATA_LEN));
+	ASSERT_EQ(sum, image_sum(GUEST_DATA, GUEST_DATA_LEN));
 	test_diag("guest checksum of %#x bytes at %#x: %#x, as computed by the host",
 		  GUEST_DATA_LEN, GUEST_DATA, sum);
 
@@ -122,7 +122,7 @@ static void converted_page(void)
 		ASSERT_OK(gmem_convert(s.fd, GUEST_PUNCH_PAGE, GUEST_PAGE, GMEM_SHARED));
 		ASSERT_EQ(GUEST_DONE(&s.vm), PUNCH_FILL);
 		ASSERT_EQ(GUEST(&s.vm, CMD_SUM, GUEST_DATA, GUEST_DATA_LEN),
-			  vmm_checksum(guest_image() + GUEST_DATA, GUEST_DATA_LEN));
+			  image_sum(GUEST_DATA, GUEST_DATA_LEN));
 	}
 
 	stock_teardown(&s);
@@ -184,7 +184,39 @@ static const struct test stock_tests[] = {
 };
 DEFINE_SUITE(stock_suite, "stock", stock_tests);
 
+/*
+ * The checks the VMM tests lean on can see misplaced pages: CMD_SUM's
+ * checksum changes when two pages swap or the same bytes sit at another
+ * address (a rotate-and-xor over bytes repeats every page and saw
+ * neither), and the data pages name their place in every 16 bytes.
+ */
+static void checksum_sees_places(void)
+{
+	uint8_t *buf = malloc(2 * GUEST_DATA_LEN);
+	const uint32_t half = GUEST_DATA_LEN / 2;
+	uint32_t sum = image_sum(GUEST_DATA, GUEST_DATA_LEN);
+
+	ASSERT_TRUE(buf != NULL);
+	memcpy(buf, guest_image() + GUEST_DATA, GUEST_DATA_LEN);
+	/* The two halves of the data, swapped. */
+	memcpy(buf + GUEST_DATA_LEN, buf, half);
+	memmove(buf, buf + half, half);
+	memcpy(buf + half, buf + GUEST_DATA_LEN, half);
+	EXPECT_NE(vmm_checksum(buf, GUEST_DATA_LEN, GUEST_DATA), sum);
+	EXPECT_NE(memcmp(buf, guest_image() + GUEST_DATA, 16), 0);
+	/* The same bytes one page further on. */
+	EXPECT_NE(vmm_checksum(guest_image() + GUEST_DATA, GUEST_DATA_LEN,
+			       GUEST_DATA + GUEST_PAGE), sum);
+	/* A page of the data differs from its neighbour in every 16 bytes. */
+	for (uint32_t i = 0; i < GUEST_PAGE; i += 16)
+		ASSERT_NE(memcmp(guest_image() + GUEST_DATA + i,
+				 guest_image() + GUEST_DATA + GUEST_PAGE + i, 16), 0);
+	free(buf);
+}
+
 static const struct test kvm_tests[] = {
 	TEST("the expected KVM is loaded", kvm_loaded),
+	TEST("the VMM's checksum and data patterns tell swapped and misplaced pages apart",
+	     checksum_sees_places),
 };
 DEFINE_SUITE(kvm_suite, "kvm", kvm_tests);

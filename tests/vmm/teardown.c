@@ -47,7 +47,7 @@ static int gmem_alloc(int fd, uint64_t off, uint64_t len)
 static void guest_data_intact(struct vm *vm)
 {
 	ASSERT_EQ(GUEST(vm, CMD_SUM, GUEST_DATA, GUEST_DATA_LEN),
-		  vmm_checksum(guest_image() + GUEST_DATA, GUEST_DATA_LEN));
+		  image_sum(GUEST_DATA, GUEST_DATA_LEN));
 }
 
 /*

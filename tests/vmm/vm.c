@@ -334,13 +334,13 @@ const char *vexit_str(const struct vexit *x)
 	return s;
 }
 
-uint32_t vmm_checksum(const void *p, size_t len)
+uint32_t vmm_checksum(const void *p, size_t len, uint32_t gpa)
 {
 	const unsigned char *b = p;
-	uint32_t s = 0;
+	uint32_t s = SUM_BASIS;
 
-	while (len--)
-		s = ((s << 5) | (s >> 27)) ^ *b++;
+	for (size_t i = 0; i < len; i++)
+		s = (s ^ b[i] ^ (uint32_t)(gpa + i)) * SUM_PRIME;
 	return s;
 }
 

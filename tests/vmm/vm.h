@@ -150,8 +150,9 @@ void vcpu_in_reply(struct vm *vm, uint32_t value);
 /* @x in words, for diagnostics (a static buffer). */
 const char *vexit_str(const struct vexit *x);
 
-/* CMD_SUM's checksum in C. */
-uint32_t vmm_checksum(const void *p, size_t len);
+/* CMD_SUM's checksum in C, of @len bytes at @p as the guest sees them at
+ * guest physical address @gpa. */
+uint32_t vmm_checksum(const void *p, size_t len, uint32_t gpa);
 
 /*
  * Give the guest a command and run it to its result.  Returns true with
