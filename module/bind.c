@@ -22,6 +22,7 @@
 #include <linux/pagemap.h>
 #include <linux/slab.h>
 
+#include "compat.h"
 #include "gmem.h"
 
 /**
@@ -32,7 +33,7 @@ bool gmem_is_gmem_file(const struct file *file)
 {
 	return file->f_op == &gmem_file_fops;
 }
-EXPORT_SYMBOL_GPL(gmem_is_gmem_file);
+EXPORT_SYMBOL_NS_GPL(gmem_is_gmem_file, GMEM_NS);
 
 /**
  * gmem_fget - get the gmem file behind a file descriptor
@@ -54,7 +55,7 @@ struct file *gmem_fget(int fd)
 	}
 	return file;
 }
-EXPORT_SYMBOL_GPL(gmem_fget);
+EXPORT_SYMBOL_NS_GPL(gmem_fget, GMEM_NS);
 
 /**
  * gmem_bind - bind pages [@start, @start + @nr_pages) of a gmem file
@@ -122,7 +123,7 @@ struct gmem_binding *gmem_bind(struct file *file, pgoff_t start,
 	}
 	return binding;
 }
-EXPORT_SYMBOL_GPL(gmem_bind);
+EXPORT_SYMBOL_NS_GPL(gmem_bind, GMEM_NS);
 
 /**
  * gmem_unbind - end a binding
@@ -164,7 +165,7 @@ void gmem_unbind(struct gmem_binding *binding)
 	fput(binding->file);
 	kfree(binding);
 }
-EXPORT_SYMBOL_GPL(gmem_unbind);
+EXPORT_SYMBOL_NS_GPL(gmem_unbind, GMEM_NS);
 
 /*
  * The largest order the consumer may map at @index: no larger than the
@@ -252,4 +253,4 @@ out:
 		complete(&binding->idle);
 	return err;
 }
-EXPORT_SYMBOL_GPL(gmem_get_pfn);
+EXPORT_SYMBOL_NS_GPL(gmem_get_pfn, GMEM_NS);

@@ -105,4 +105,21 @@ static inline int gmem_generic_error_remove(struct address_space *mapping,
 }
 #endif
 
+/*
+ * --- The consumer API's symbol namespace (KVM series, issue 14 item 3) ---
+ *
+ * gmem exports its consumer API in the symbol namespace GMEM_NS; a
+ * consumer that links against it imports the namespace, one that looks
+ * the functions up (the patched KVM, with symbol_get()) needs nothing.
+ * Linux 6.13 made the namespace argument of EXPORT_SYMBOL_NS_GPL() and
+ * MODULE_IMPORT_NS() a string literal; before, it was a bare identifier
+ * the macros stringified.  Kbuild's probe of <linux/module.h> tells which
+ * (Debian's 6.1 and 6.12.118: identifier; 7.2.13: string).
+ */
+#ifdef GMEM_HAVE_NS_STRING
+#define GMEM_NS		"GMEM"
+#else
+#define GMEM_NS		GMEM
+#endif
+
 #endif /* _GMEM_COMPAT_H */

@@ -632,3 +632,9 @@ module_exit(gmem_test_exit);
 
 MODULE_DESCRIPTION("Test consumer of the gmem consumer API");
 MODULE_LICENSE("GPL");
+/* gmem's consumer API is exported in the namespace GMEM (module/compat.h). */
+#ifdef GMEM_HAVE_NS_STRING
+MODULE_IMPORT_NS("GMEM");
+#else
+MODULE_IMPORT_NS(GMEM);
+#endif
