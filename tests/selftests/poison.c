@@ -183,8 +183,9 @@ static void fault_races_memory_failure(void)
 
 /*
  * Page 7 of a 2 MiB folio poisoned while a pipe holds page 5: the split
- * that would isolate page 7 fails.  The next fault on the folio makes gmem
- * record the page, unmap it and tell the consumer; a punch of part of the
+ * that would isolate page 7 fails.  The next fault on the folio (on page 7
+ * itself) makes gmem record the page, refuse it and tell the consumer, and
+ * the rest of the folio stays usable; a punch of part of the
  * folio leaves the page poisoned and the folio whole, a punch of all of
  * it heals the range.
  */
@@ -229,9 +230,13 @@ static void unsplittable_folio(void)
 	if (info.large_folios != 1)
 		test_skip("memory failure split the folio after all");
 
-	/* gmem touches the folio: a fault on another of its pages */
-	ASSERT_SYS(madvise(a + 200 * pg, pg, MADV_DONTNEED));
-	EXPECT_EQ(*(volatile size_t *)(a + 200 * pg), 200 * (size_t)pg);
+	/*
+	 * gmem's first touch of the folio since: a fault on the bad page
+	 * itself, which the poison record does not name yet.
+	 */
+	fault_install();
+	ASSERT_SYS(madvise(a + 7 * pg, pg, MADV_DONTNEED));
+	EXPECT_SIGBUS_CODE(a + 7 * pg, false, BUS_MCEERR_AR);
 	n = ct_events(ct, ev);
 	for (k = 0; k < n; k++) {
 		if (ev[k].type != GMEM_TEST_EV_ERROR)
@@ -245,8 +250,9 @@ static void unsplittable_folio(void)
 	info = gmem_info(fd);
 	EXPECT_EQ(info.poisoned, (uint64_t)pg);
 	EXPECT_EQ(info.large_folios, 1);
-	fault_install();
 	EXPECT_SIGBUS_CODE(a + 7 * pg, false, BUS_MCEERR_AR);
+	ASSERT_SYS(madvise(a + 200 * pg, pg, MADV_DONTNEED));
+	EXPECT_EQ(*(volatile size_t *)(a + 200 * pg), 200 * (size_t)pg);
 	EXPECT_EQ(*(volatile size_t *)(a + 8 * pg), 8 * (size_t)pg);
 
 	/* a punch of part of the folio: page 7 stays lost, the rest zeroed */
