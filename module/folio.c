@@ -158,14 +158,20 @@ static void gmem_undo_record(struct gmem_undo *undo, pgoff_t index,
 	run->end = index + nr;
 }
 
+static void gmem_truncate_pages(struct address_space *mapping, pgoff_t start,
+				pgoff_t end)
+{
+	truncate_inode_pages_range(mapping, (loff_t)start << PAGE_SHIFT,
+				   ((loff_t)end << PAGE_SHIFT) - 1);
+}
+
 static void gmem_undo_rollback(struct inode *inode, struct gmem_undo *undo)
 {
 	unsigned int i;
 
 	for (i = 0; i < undo->nr; i++)
-		truncate_inode_pages_range(inode->i_mapping,
-					   (loff_t)undo->runs[i].start << PAGE_SHIFT,
-					   ((loff_t)undo->runs[i].end << PAGE_SHIFT) - 1);
+		gmem_truncate_pages(inode->i_mapping, undo->runs[i].start,
+				    undo->runs[i].end);
 }
 
 /**
@@ -368,6 +374,13 @@ struct folio *gmem_get_folio(struct inode *inode, pgoff_t index)
 	return folio;
 }
 
+/* Whether any page of @folio was hit by memory failure. */
+bool gmem_folio_has_poison(struct folio *folio)
+{
+	return folio_test_hwpoison(folio) ||
+	       (folio_test_large(folio) && folio_test_has_hwpoisoned(folio));
+}
+
 bool gmem_is_poisoned(struct gmem_inode *gi, pgoff_t index)
 {
 	return xa_load(&gi->poison, index);
@@ -457,13 +470,6 @@ static bool gmem_folio_stays(struct folio *folio, pgoff_t start, pgoff_t end)
 	return folio_test_large(folio) && folio_test_has_hwpoisoned(folio) &&
 	       (folio->index < start ||
 		folio->index + folio_nr_pages(folio) > end);
-}
-
-static void gmem_truncate_pages(struct address_space *mapping, pgoff_t start,
-				pgoff_t end)
-{
-	truncate_inode_pages_range(mapping, (loff_t)start << PAGE_SHIFT,
-				   ((loff_t)end << PAGE_SHIFT) - 1);
 }
 
 /* Truncates [@start, @end) around the folios gmem_folio_stays() keeps. */

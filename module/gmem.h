@@ -121,6 +121,7 @@ void gmem_zero_range(struct address_space *mapping, pgoff_t start,
 void gmem_folio_guard_split(struct folio *folio);
 void gmem_folio_check_poison(struct folio *folio);
 void gmem_update_blocks(struct inode *inode);
+bool gmem_folio_has_poison(struct folio *folio);
 bool gmem_is_poisoned(struct gmem_inode *gi, pgoff_t index);
 bool gmem_range_poisoned(struct gmem_inode *gi, pgoff_t index, pgoff_t nr);
 bool gmem_page_poisoned(struct folio *folio, pgoff_t index);

@@ -24,13 +24,6 @@
 #include "compat.h"
 #include "gmem.h"
 
-/* Poisoned memory is never read: such a folio stays where it is. */
-static bool gmem_folio_has_poison(struct folio *folio)
-{
-	return folio_test_hwpoison(folio) ||
-	       (folio_test_large(folio) && folio_test_has_hwpoisoned(folio));
-}
-
 /*
  * Copies @old into a new folio on @node and swaps that in, in one step
  * that cannot fail: everything that can (the max_total charge, the
@@ -115,6 +108,7 @@ int gmem_migrate(struct inode *inode, pgoff_t start, pgoff_t end, int node,
 			struct folio *folio = fbatch.folios[i];
 			pgoff_t first = folio->index;
 
+			/* Poisoned memory is never read: it stays put. */
 			if (folio_nid(folio) == node ||
 			    gmem_folio_has_poison(folio))
 				continue;

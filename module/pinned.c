@@ -41,8 +41,7 @@ bool gmem_pinned_keep(struct folio *folio)
 {
 	long nr = folio_nr_pages(folio);
 
-	if (folio_ref_count(folio) <= nr + 1 || folio_test_hwpoison(folio) ||
-	    (folio_test_large(folio) && folio_test_has_hwpoisoned(folio)))
+	if (folio_ref_count(folio) <= nr + 1 || gmem_folio_has_poison(folio))
 		return false;
 
 	folio_get(folio);
