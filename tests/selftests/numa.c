@@ -367,7 +367,7 @@ static void bad_policies(void)
 	int possible = numa_possible();
 	uint64_t mem = numa_mem_mask();
 	uint64_t one[1] = { NODE_BIT(0) }, two[2] = { NODE_BIT(0), 0 };
-	uint64_t zero[2] = { 0, 0 }, word[2];
+	uint64_t zero[2] = { 0, 0 }, word[2], *big;
 	unsigned char *page, *gone;
 	int memless = -1;
 
@@ -410,6 +410,19 @@ static void bad_policies(void)
 		EXPECT_ERRNO(create_raw(SZ, mode, 64,
 					(void *)0xffffffff81000000UL), EFAULT);
 	}
+	/*
+	 * The longest mask: page size * 8 bits (README), node 0 in its
+	 * first word, the rest zero; one bit more is refused before it is
+	 * read.
+	 */
+	big = calloc(pg / sizeof(*big) + 1, sizeof(*big));
+	ASSERT_TRUE(big != NULL);
+	big[0] = NODE_BIT(0);
+	EXPECT_SYS(create_raw(SZ, GMEM_NUMA_BIND, pg * 8, big));
+	EXPECT_ERRNO(create_raw(SZ, GMEM_NUMA_BIND, pg * 8 + 1, big), EINVAL);
+	EXPECT_ERRNO(create_raw(SZ, GMEM_NUMA_BIND, UINT32_MAX, big), EINVAL);
+	free(big);
+
 	/* NULL with bits to read: EFAULT or, as no mask, EINVAL */
 	errno = 0;
 	if (create_raw(SZ, GMEM_NUMA_BIND, 64, NULL) == 0 ||
