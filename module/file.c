@@ -114,22 +114,32 @@ static long gmem_ioctl_populate(struct inode *inode,
 static long gmem_ioctl_migrate(struct inode *inode,
 			       struct gmem_migrate __user *uarg)
 {
+	bool collapse, huge = GMEM_I(inode)->flags & GMEM_CREATE_HUGE;
 	struct gmem_migrate args;
+	u64 moved = 0, collapsed = 0;
 	pgoff_t start, end, busy;
-	u64 moved = 0;
-	int err;
+	int node, err;
 
 	if (copy_from_user(&args, uarg, sizeof(args)))
 		return -EFAULT;
-	if (args.flags || memchr_inv(args.reserved, 0, sizeof(args.reserved)) ||
-	    !gmem_node_valid(args.node))
+	collapse = args.flags & GMEM_MIGRATE_COLLAPSE;
+	if (args.flags & ~GMEM_MIGRATE_FLAGS_ALL || args.reserved ||
+	    (collapse && !huge))
+		return -EINVAL;
+	if (collapse && args.node == GMEM_MIGRATE_NODE_POLICY)
+		node = NUMA_NO_NODE;
+	else if (gmem_node_valid(args.node))
+		node = args.node;
+	else
 		return -EINVAL;
 	err = gmem_range(inode, args.offset, args.length, &start, &end);
 	if (err)
 		return err;
 
-	err = gmem_migrate(inode, start, end, args.node, &moved, &busy);
-	if (put_user(moved, &uarg->moved))
+	err = gmem_migrate(inode, start, end, node, collapse, &moved,
+			   &collapsed, &busy);
+	if (put_user(moved, &uarg->moved) ||
+	    put_user(collapsed, &uarg->collapsed))
 		return -EFAULT;
 	if (err == -EBUSY &&
 	    put_user((u64)busy << PAGE_SHIFT, &uarg->error_offset))
@@ -208,6 +218,8 @@ static void gmem_show_fdinfo(struct seq_file *m, struct file *file)
 	seq_printf(m, "gmem-allocated-shared:\t%llu\n", info.allocated_shared);
 	seq_printf(m, "gmem-large-folios:\t%llu\n", info.large_folios);
 	seq_printf(m, "gmem-poisoned:\t%llu\n", info.poisoned);
+	seq_printf(m, "gmem-large-fallbacks:\t%ld\n",
+		   atomic_long_read(&GMEM_I(file_inode(file))->large_fallbacks));
 	if (!st.node_pages)
 		return;
 	for_each_node_state(node, N_MEMORY)

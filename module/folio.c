@@ -192,17 +192,36 @@ struct folio *gmem_alloc_folio(struct gmem_inode *gi, pgoff_t index,
 }
 
 /**
- * gmem_alloc_folio_on - a folio of @order on @node only, contents undefined
+ * gmem_alloc_folio_copy - a folio to copy pages into, contents undefined
+ * @gi: the fd's state
+ * @index: first page index the folio will hold
  * @order: folio order
- * @node: NUMA node
+ * @node: the NUMA node to allocate on, and only there; or NUMA_NO_NODE to
+ *	place the folio by the fd's policy
  *
  * Return: the folio, or NULL.
  */
-struct folio *gmem_alloc_folio_on(unsigned int order, int node)
+struct folio *gmem_alloc_folio_copy(struct gmem_inode *gi, pgoff_t index,
+				    unsigned int order, int node)
 {
 	gfp_t gfp = order ? GMEM_GFP_LARGE : GMEM_GFP;
 
+	if (node == NUMA_NO_NODE)
+		return gmem_numa_alloc(gi, gfp, order, index);
 	return __folio_alloc(gfp | __GFP_THISNODE, order, node, NULL);
+}
+
+/* What every folio gmem puts in its page cache is marked with. */
+static void gmem_folio_added(struct folio *folio)
+{
+	folio_mark_uptodate(folio);
+	/*
+	 * Dirty, so that core MM never takes the folio for a clean cache
+	 * copy it may drop: truncating part of a large folio that cannot be
+	 * split would otherwise discard all of it.
+	 */
+	folio_mark_dirty(folio);
+	gmem_folio_guard_split(folio);
 }
 
 /*
@@ -236,19 +255,47 @@ static struct folio *gmem_add_folio(struct inode *inode, pgoff_t index,
 		folio_put(folio);
 		goto err_uncharge;
 	}
-	folio_mark_uptodate(folio);
-	/*
-	 * Dirty, so that core MM never takes the folio for a clean cache
-	 * copy it may drop: truncating part of a large folio that cannot be
-	 * split would otherwise discard all of it.
-	 */
-	folio_mark_dirty(folio);
-	gmem_folio_guard_split(folio);
+	gmem_folio_added(folio);
 	return folio;
 
 err_uncharge:
 	gmem_uncharge(nr);
 	return ERR_PTR(err);
+}
+
+/**
+ * gmem_insert_folio - put a filled folio into an empty range, unfailing
+ * @inode: a gmem inode
+ * @folio: a folio with one reference, not locked, charged to max_total
+ * @index: where it goes; the range it covers holds no folio
+ *
+ * For a caller that has just taken out the folios @folio replaces and so
+ * has no way back: nothing here may fail.  __GFP_NOFAIL lets the memory
+ * cgroup charge go past the limit if need be (the replaced folios were
+ * uncharged just before) and makes the page cache's own allocations wait
+ * for memory.  The caller holds the invalidate_lock exclusively, so nobody
+ * can fill the range meanwhile.
+ *
+ * Return: @folio, locked and in the page cache, with the caller's
+ * reference; an ERR_PTR only if the caller broke the rule above (the
+ * folio is not inserted then, and still the caller's).
+ */
+struct folio *gmem_insert_folio(struct inode *inode, struct folio *folio,
+				pgoff_t index)
+{
+	struct mem_cgroup *old;
+	int err;
+
+	lockdep_assert_held_write(&inode->i_mapping->invalidate_lock);
+	old = set_active_memcg(GMEM_I(inode)->memcg);
+	err = filemap_add_folio(inode->i_mapping, folio, index,
+				GFP_KERNEL | __GFP_NOFAIL);
+	set_active_memcg(old);
+	/* Only another folio in the range can make it fail. */
+	if (WARN_ON_ONCE(err))
+		return ERR_PTR(err);
+	gmem_folio_added(folio);
+	return folio;
 }
 
 /*
@@ -293,10 +340,13 @@ static struct folio *gmem_new_folio(struct inode *inode, pgoff_t index,
 		/*
 		 * No 2 MiB free, the memory cgroup or max_total too close to
 		 * its limit for one, or a racing fault filled part of the
-		 * block: a page may still do.
+		 * block: a page may still do.  The first two are counted for
+		 * the VMM (fdinfo), which may collapse the block later.
 		 */
 		if (!IS_ERR(folio))
 			return folio;
+		if (PTR_ERR(folio) != -EEXIST)
+			atomic_long_inc(&GMEM_I(inode)->large_fallbacks);
 	}
 	return gmem_add_folio(inode, index, 0);
 }

@@ -54,6 +54,8 @@ struct gmem_inode {
 	struct xarray poison;		/* indices lost to memory failure */
 	struct mutex bind_lock;		/* protects bindings */
 	struct list_head bindings;	/* struct gmem_binding.node */
+	/* 2 MiB folios that could not be had, 4 KiB pages used instead */
+	atomic_long_t large_fallbacks;
 };
 
 /* A consumer's binding of a page range (see bind.c). */
@@ -111,7 +113,10 @@ extern const struct address_space_operations gmem_aops;
 struct folio *gmem_get_folio(struct inode *inode, pgoff_t index);
 struct folio *gmem_alloc_folio(struct gmem_inode *gi, pgoff_t index,
 			       unsigned int order);
-struct folio *gmem_alloc_folio_on(unsigned int order, int node);
+struct folio *gmem_alloc_folio_copy(struct gmem_inode *gi, pgoff_t index,
+				    unsigned int order, int node);
+struct folio *gmem_insert_folio(struct inode *inode, struct folio *folio,
+				pgoff_t index);
 bool gmem_charge(long nr);
 void gmem_uncharge(long nr);
 int gmem_allocate(struct inode *inode, pgoff_t start, pgoff_t end);
@@ -148,7 +153,7 @@ bool gmem_node_valid(u32 node);
 
 /* migrate.c */
 int gmem_migrate(struct inode *inode, pgoff_t start, pgoff_t end, int node,
-		 u64 *moved, pgoff_t *busy);
+		 bool collapse, u64 *moved, u64 *collapsed, pgoff_t *busy);
 
 /* stats.c */
 struct gmem_stats {

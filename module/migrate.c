@@ -10,6 +10,14 @@
  * page cache in one step, so no lookup ever finds the index empty and no
  * failure can lose the data.  Consumers resolve the new pages after
  * invalidate_end.
+ *
+ * GMEM_MIGRATE_COLLAPSE re-forms 2 MiB folios of a GMEM_CREATE_HUGE fd out
+ * of blocks that a partial punch split, or that got 4 KiB pages when no
+ * 2 MiB folio was free.  There is no way for a module to swap many page
+ * cache entries for one in a step, so the block's folios are all locked
+ * and copied first, then taken out and the new folio put in with an
+ * allocation that cannot fail; the exclusive invalidate_lock keeps every
+ * lookup away while the block is empty.
  */
 #include <linux/fs.h>
 #include <linux/gfp.h>
@@ -40,7 +48,7 @@ static int gmem_move_folio(struct inode *inode, struct folio *old, int node)
 	lockdep_assert_held_write(&inode->i_mapping->invalidate_lock);
 	if (!gmem_charge(nr))
 		return -ENOSPC;
-	new = gmem_alloc_folio_on(order, node);
+	new = gmem_alloc_folio_copy(GMEM_I(inode), old->index, order, node);
 	if (!new) {
 		gmem_uncharge(nr);
 		return -ENOMEM;
@@ -70,13 +78,207 @@ static int gmem_move_folio(struct inode *inode, struct folio *old, int node)
 	return 0;
 }
 
+/*
+ * Takes a reference on each folio of block [@blk, @blk + GMEM_HUGE_NR)
+ * into @small.  The block qualifies for a collapse if its folios cover
+ * every page, are each smaller than the block and hold no poisoned page.
+ *
+ * Return: how many folios @small holds if it qualifies, else 0 (and
+ * @small holds none).
+ */
+static unsigned int gmem_collapse_gather(struct inode *inode, pgoff_t blk,
+					 struct folio **small)
+{
+	struct address_space *mapping = inode->i_mapping;
+	pgoff_t index = blk, next = blk, end = blk + GMEM_HUGE_NR;
+	struct folio_batch fbatch;
+	unsigned int i, n = 0;
+	bool ok = true;
+
+	if (gmem_range_poisoned(GMEM_I(inode), blk, GMEM_HUGE_NR))
+		return 0;
+	folio_batch_init(&fbatch);
+	while (ok && filemap_get_folios(mapping, &index, end - 1, &fbatch)) {
+		for (i = 0; i < folio_batch_count(&fbatch); i++) {
+			struct folio *folio = fbatch.folios[i];
+
+			ok = ok && folio->index == next &&
+			     folio_nr_pages(folio) < GMEM_HUGE_NR &&
+			     !gmem_folio_has_poison(folio);
+			if (!ok)
+				break;
+			next += folio_nr_pages(folio);
+			folio_get(folio);
+			small[n++] = folio;
+		}
+		folio_batch_release(&fbatch);
+	}
+	if (ok && next == end)
+		return n;
+	while (n)
+		folio_put(small[--n]);
+	return 0;
+}
+
+/*
+ * Copies the @n folios of @small, locked, into @new; false if one of them
+ * changed since it was gathered (memory failure took it out or marked
+ * it), which leaves the block as it is.
+ */
+static bool gmem_collapse_copy(struct address_space *mapping,
+			       struct folio **small, unsigned int n,
+			       struct folio *new, pgoff_t blk)
+{
+	unsigned int i;
+	long j;
+
+	for (i = 0; i < n; i++) {
+		struct folio *folio = small[i];
+
+		if (folio->mapping != mapping || gmem_folio_has_poison(folio))
+			return false;
+		for (j = 0; j < folio_nr_pages(folio); j++)
+			copy_highpage(folio_page(new, folio->index - blk + j),
+				      folio_page(folio, j));
+	}
+	return true;
+}
+
+/*
+ * Re-forms block @blk into one 2 MiB folio on @node (NUMA_NO_NODE: where
+ * the fd's policy says), if it qualifies (gmem_collapse_gather()).
+ *
+ * Return: 1 if it did, 0 if the block does not qualify, -EBUSY (with
+ * @busy set) while something gmem cannot invalidate holds one of its
+ * folios, -ENOSPC over max_total, -ENOMEM.
+ */
+static int gmem_collapse_block(struct inode *inode, pgoff_t blk, int node,
+			       struct folio **small, pgoff_t *busy)
+{
+	struct address_space *mapping = inode->i_mapping;
+	struct folio *new;
+	unsigned int i, n;
+	bool copied;
+	int ret = 0;
+
+	n = gmem_collapse_gather(inode, blk, small);
+	if (!n)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (gmem_folio_in_use(mapping, small[i])) {
+			*busy = small[i]->index;
+			ret = -EBUSY;
+			goto out_put;
+		}
+	}
+	if (!gmem_charge(GMEM_HUGE_NR)) {
+		ret = -ENOSPC;
+		goto out_put;
+	}
+	new = gmem_alloc_folio_copy(GMEM_I(inode), blk, GMEM_HUGE_ORDER, node);
+	if (!new) {
+		ret = -ENOMEM;
+		goto out_uncharge;
+	}
+
+	/*
+	 * In index order; nobody else holds more than one of them at a
+	 * time.  Held until each is out of the page cache: memory failure
+	 * on one then finds it gone rather than losing the copy.
+	 */
+	for (i = 0; i < n; i++)
+		folio_lock(small[i]);
+	copied = gmem_collapse_copy(mapping, small, n, new, blk);
+	for (i = 0; i < n; i++) {
+		if (copied)
+			gmem_generic_error_remove(mapping, small[i]);
+		folio_unlock(small[i]);
+		folio_put(small[i]);
+	}
+	if (!copied) {
+		folio_put(new);
+		gmem_uncharge(GMEM_HUGE_NR);
+		return 0;
+	}
+
+	/* The small folios' memory went back before this takes the new. */
+	new = gmem_insert_folio(inode, new, blk);
+	if (IS_ERR(new))
+		return PTR_ERR(new);
+	folio_unlock(new);
+	folio_put(new);
+	return 1;
+
+out_uncharge:
+	gmem_uncharge(GMEM_HUGE_NR);
+out_put:
+	for (i = 0; i < n; i++)
+		folio_put(small[i]);
+	return ret;
+}
+
+/* The first page at or after @index and before @end that holds a folio. */
+static pgoff_t gmem_next_present(struct address_space *mapping, pgoff_t index,
+				 pgoff_t end)
+{
+	struct folio_batch fbatch;
+	pgoff_t from = index, next = end;
+
+	folio_batch_init(&fbatch);
+	if (filemap_get_folios(mapping, &index, end - 1, &fbatch))
+		next = max(fbatch.folios[0]->index, from);
+	folio_batch_release(&fbatch);
+	return next;
+}
+
+/*
+ * Collapses every block of [@lo, @hi), which is block aligned at @lo, that
+ * lies wholly inside the fd.  Holes are jumped over, so that a call over
+ * a large, sparse fd costs what the fd holds, not its size.
+ */
+static int gmem_collapse(struct inode *inode, pgoff_t lo, pgoff_t hi,
+			 int node, u64 *collapsed, pgoff_t *busy)
+{
+	struct folio **small;
+	pgoff_t blk = lo;
+	int ret = 0;
+
+	small = kmalloc_array(GMEM_HUGE_NR, sizeof(*small), GFP_KERNEL);
+	if (!small)
+		return -ENOMEM;
+	for (;;) {
+		blk = round_down(gmem_next_present(inode->i_mapping, blk, hi),
+				 GMEM_HUGE_NR);
+		if (blk + GMEM_HUGE_NR > hi)
+			break;
+		ret = gmem_collapse_block(inode, blk, node, small, busy);
+		if (ret < 0)
+			break;
+		if (ret)
+			*collapsed += (u64)GMEM_HUGE_NR << PAGE_SHIFT;
+		ret = 0;
+		blk += GMEM_HUGE_NR;
+		cond_resched();
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+	}
+	kfree(small);
+	return ret;
+}
+
 /**
- * gmem_migrate - move the folios of [@start, @end) to @node
+ * gmem_migrate - move the folios of [@start, @end) to @node, or collapse
  * @inode: a gmem inode
  * @start: first page index
  * @end: page index after the last one
- * @node: target node, valid and with memory
+ * @node: target node, valid and with memory; NUMA_NO_NODE (only with
+ *	@collapse) to move nothing and place new 2 MiB folios by the policy
+ * @collapse: first re-form into 2 MiB folios the blocks the range overlaps
+ *	(GMEM_MIGRATE_COLLAPSE)
  * @moved: incremented by the bytes moved, also on failure
+ * @collapsed: incremented by the bytes re-formed, also on failure
  * @busy: set to the first page in use when -EBUSY is returned
  *
  * Folios that straddle the range move whole.  Holes, folios already on
@@ -87,7 +289,7 @@ static int gmem_move_folio(struct inode *inode, struct folio *old, int node)
  * fatal signal.
  */
 int gmem_migrate(struct inode *inode, pgoff_t start, pgoff_t end, int node,
-		 u64 *moved, pgoff_t *busy)
+		 bool collapse, u64 *moved, u64 *collapsed, pgoff_t *busy)
 {
 	struct address_space *mapping = inode->i_mapping;
 	/* Whole folios move: tell consumers about every block touched. */
@@ -101,6 +303,14 @@ int gmem_migrate(struct inode *inode, pgoff_t start, pgoff_t end, int node,
 	filemap_invalidate_lock(mapping);
 	gmem_invalidate_begin(inode, lo, hi);
 	unmap_mapping_pages(mapping, lo, hi - lo, false);
+
+	if (collapse) {
+		err = gmem_collapse(inode, lo, hi, node, collapsed, busy);
+		if (err == -EBUSY)
+			*busy = max(*busy, start);
+	}
+	if (node == NUMA_NO_NODE)
+		goto out;
 
 	folio_batch_init(&fbatch);
 	while (!err && filemap_get_folios(mapping, &index, end - 1, &fbatch)) {
@@ -127,6 +337,7 @@ int gmem_migrate(struct inode *inode, pgoff_t start, pgoff_t end, int node,
 			err = -EINTR;
 	}
 
+out:
 	gmem_update_blocks(inode);
 	gmem_invalidate_end(inode, lo, hi);
 	filemap_invalidate_unlock(mapping);

@@ -46,8 +46,10 @@
  * between them are drawn only to fail, or to cover that middle whole.
  * Huge fds (always mappable in the pool) are modeled by 2 MiB block: a
  * block allocated whole, or touched while empty, is one large folio until
- * punched; where gmem fell back to small folios the model learns it from
- * mincore().  The pool's fds get random valid NUMA policies; GMEM_MIGRATE
+ * punched; where gmem fell back to small folios, fdinfo's
+ * gmem-large-fallbacks says so after the call, and the model learns which
+ * pages the call allocated from mincore().  A collapse makes whole blocks
+ * one folio again.  The pool's fds get random valid NUMA policies; GMEM_MIGRATE
  * must keep every page's contents and state, and say it moved no more
  * than the model holds in the range (widened to whole 2 MiB blocks).
  *
@@ -57,7 +59,8 @@
  * and prints it.  Prints TAP: the calls; their coverage (in a run of
  * COVERAGE_CALLS or more, every kind of call ran, the main ones succeeded
  * at least once, 2 MiB folios were made and, with two nodes, memory
- * migrated; the consumer was there, unless -C); the state at the end.
+ * migrated; in 100000 calls or more, GMEM_MIGRATE_COLLAPSE collapsed a
+ * block; the consumer was there, unless -C); the state at the end.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -145,6 +148,8 @@ struct gfd {
 	 * only bounded, not counted.
 	 */
 	bool large_unknown;
+	/* fdinfo's gmem-large-fallbacks when last read */
+	uint64_t fallbacks;
 };
 
 /* The pages of a 2 MiB block, GMEM_CREATE_HUGE's folio. */
@@ -197,6 +202,9 @@ static unsigned long long stat_ok, stat_err, stat_calls[32], stat_kind_ok[32];
 static bool no_consumer;	/* -C */
 static int coverage_failed;
 static unsigned long long stat_big, stat_moved;	/* 2 MiB folios made, bytes migrated */
+static unsigned long long stat_collapsed;	/* blocks collapsed */
+/* collapse calls that reached gmem, those with a block to collapse */
+static unsigned long long stat_collapse_calls, stat_collapse_candidates;
 static double stat_time[32];
 
 static const char *const call_names[] = {
@@ -397,6 +405,29 @@ static bool block_empty(struct gfd *g, uint64_t b)
 }
 
 /*
+ * Blocks the model took for new 2 MiB folios during the current call.
+ * Where gmem could not have one it falls back to pages and counts that in
+ * fdinfo (gmem-large-fallbacks); after the call, settle_claims() compares
+ * and takes back the claims that did not come true.
+ */
+#define MAX_CLAIMS	64
+static struct { int gi; uint64_t blk; } claims[MAX_CLAIMS];
+static int nclaims;
+static bool claims_lost;	/* more than MAX_CLAIMS in one call */
+
+static void claim_big(struct gfd *g, uint64_t blk)
+{
+	pg(g, blk)->big = 1;
+	stat_big++;
+	if (nclaims == MAX_CLAIMS) {
+		claims_lost = true;
+		return;
+	}
+	claims[nclaims].gi = g - fds;
+	claims[nclaims++].blk = blk;
+}
+
+/*
  * Page @i was allocated by a fault, a resolve or populate: in a huge fd
  * gmem allocates the whole 2 MiB block around it when the block is empty.
  */
@@ -410,8 +441,7 @@ static void model_got_page(struct gfd *g, uint64_t i)
 	if (is_huge(g) && block_empty(g, b)) {
 		for (uint64_t j = b; j < b + HUGE_PAGES; j++)
 			pg(g, j)->present = 1;
-		pg(g, b)->big = 1;
-		stat_big++;
+		claim_big(g, b);
 		return;
 	}
 	q->present = 1;
@@ -461,10 +491,8 @@ static void model_alloc(struct gfd *g, uint64_t a, uint64_t b)
 	if (is_huge(g))
 		for (uint64_t blk = (a + HUGE_PAGES - 1) / HUGE_PAGES * HUGE_PAGES;
 		     blk + HUGE_PAGES <= b; blk += HUGE_PAGES)
-			if (block_empty(g, blk)) {
-				pg(g, blk)->big = 1;
-				stat_big++;
-			}
+			if (block_empty(g, blk))
+				claim_big(g, blk);
 	FOR_PAGES(g, a, b, q, q->present = 1);
 }
 
@@ -905,12 +933,75 @@ static void resync_present(int gi, uint64_t a, uint64_t b)
 			for (uint64_t i = blk; full && i < blk + HUGE_PAGES; i++)
 				full = vec[i - a] & 1;
 			if (was_empty[(blk - a) / HUGE_PAGES] && full)
-				pg(g, blk)->big = 1;
+				claim_big(g, blk);
 		}
 		free(was_empty);
 	}
 	free(vec);
 	munmap(m, (b - a) * ps);
+}
+
+/* fdinfo's gmem-large-fallbacks of open pool fd @gi. */
+static uint64_t read_fallbacks(int gi)
+{
+	static const char key[] = "gmem-large-fallbacks:";
+	char path[64], line[256];
+	uint64_t v = 0;
+	bool seen = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fds[gi].fd);
+	f = fopen(path, "re");
+	if (!f)
+		bad("%s: %s", path, errno_name(errno));
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, sizeof(key) - 1)) {
+			v = strtoull(line + sizeof(key) - 1, NULL, 0);
+			seen = true;
+		}
+	fclose(f);
+	if (!seen)
+		bad("%s has no %s line", path, key);
+	return v;
+}
+
+/*
+ * After each call: a 2 MiB folio claimed where gmem counted a fallback
+ * was 4 KiB pages instead (only those the call touched).  All claims of
+ * an fd false, or none: the model stays exact; some: which ones is not
+ * known, so none is kept and large_folios is only bounded from then on.
+ */
+static void settle_claims(void)
+{
+	for (int i = 0; i < nclaims; i++) {
+		int gi = claims[i].gi, k = 0;
+		struct gfd *g = &fds[gi];
+		uint64_t now, d;
+
+		if (gi < 0 || g->closed || !g->used)
+			continue;
+		for (int j = i; j < nclaims; j++)
+			k += claims[j].gi == gi;
+		now = read_fallbacks(gi);
+		d = now - g->fallbacks;
+		g->fallbacks = now;
+		if (d && (d != (uint64_t)k || claims_lost))
+			g->large_unknown = true;
+		for (int j = i; j < nclaims; j++) {
+			if (claims[j].gi != gi)
+				continue;
+			if (d) {
+				pg(g, claims[j].blk)->big = 0;
+				stat_big--;
+				/* re-claims nothing: the block is not empty */
+				resync_present(gi, claims[j].blk,
+					       claims[j].blk + HUGE_PAGES);
+			}
+			claims[j].gi = -1;
+		}
+	}
+	nclaims = 0;
+	claims_lost = false;
 }
 
 /* A new fd for the pool, outside the fuzzed calls. */
@@ -1532,6 +1623,28 @@ static void call_info(int gi)
 		check_fd_state(gi);
 }
 
+/* A block of huge fd @g that holds some pages, not all; its first page. */
+static bool holey_block(struct gfd *g, uint64_t *blk)
+{
+	for (int k = 0; k < g->nwin; k++) {
+		uint64_t first = g->wstart[k] + HUGE_PAGES - 1;
+
+		first -= first % HUGE_PAGES;
+		for (uint64_t b = first; b + HUGE_PAGES <= g->wstart[k] + g->wn[k] &&
+		     b + HUGE_PAGES <= g->npages; b += HUGE_PAGES) {
+			uint64_t n = 0;
+
+			for (uint64_t i = b; i < b + HUGE_PAGES; i++)
+				n += pg(g, i)->present;
+			if (n && n < HUGE_PAGES) {
+				*blk = b;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
 static void call_fallocate(int gi)
 {
 	static const int modes[] = {
@@ -1558,6 +1671,18 @@ static void call_fallocate(int gi)
 	gen_range(g, &off, &len, mode != FALLOC_FL_KEEP_SIZE ? g->npages :
 		  is_huge(g) && rng_pct(&R, 25) ? 2 * HUGE_PAGES : ALLOC_PAGES,
 		  mode != FALLOC_FL_KEEP_SIZE);
+	/*
+	 * Sometimes the holes of a block a punch left in part: whole again,
+	 * in small folios, it is what GMEM_MIGRATE_COLLAPSE re-forms.
+	 */
+	if (mode == FALLOC_FL_KEEP_SIZE && is_huge(g) && rng_pct(&R, 30)) {
+		uint64_t blk;
+
+		if (holey_block(g, &blk)) {
+			off = blk * ps;
+			len = HUGE_PAGES * ps;
+		}
+	}
 	describe("fallocate fd %d mode %#x offset %lld len %lld", gi, mode,
 		 (long long)off, (long long)len);
 
@@ -1804,14 +1929,38 @@ static uint64_t present_bytes(struct gfd *g, uint64_t a, uint64_t b)
 	return n * ps;
 }
 
+/*
+ * The blocks of [@lo, @hi) (@lo block aligned) a collapse re-forms: inside
+ * the fd, every page there, not one 2 MiB folio yet.  Their first pages
+ * into @q (up to @max); returns how many.
+ */
+static int collapsible(struct gfd *g, uint64_t lo, uint64_t hi, uint64_t *q,
+		       int max)
+{
+	int n = 0;
+
+	for (uint64_t blk = lo; blk + HUGE_PAGES <= hi && n < max;
+	     blk += HUGE_PAGES) {
+		bool whole = pg(g, blk) && !pg(g, blk)->big;
+
+		for (uint64_t i = blk; whole && i < blk + HUGE_PAGES; i++)
+			whole = pg(g, i) && pg(g, i)->present;
+		if (whole)
+			q[n++] = blk;
+	}
+	return n;
+}
+
 static void call_migrate(int gi)
 {
 	struct gfd *g = &fds[gi];
 	struct gmem_migrate a = { 0 };
 	enum ptr_kind pk = gen_ptr_kind();
 	struct expect e = { 0 };
-	uint64_t lo, hi, bound = 0;
+	uint64_t lo = 0, hi = 0, bound = 0, blocks[64];
 	struct gmem_migrate *out;
+	bool collapse, by_policy;
+	int nblocks = 0, k;
 	size_t readable;
 	void *p;
 	long ret;
@@ -1825,20 +1974,44 @@ static void call_migrate(int gi)
 		a.length = l;
 	}
 	a.node = gen_node();
-	a.flags = rng_pct(&R, 92) ? 0 : (uint32_t)rng_next(&R) >> rng_below(&R, 32) | 1;
+	if (rng_pct(&R, 85))
+		a.flags = rng_pct(&R, 60) ? 0 : GMEM_MIGRATE_COLLAPSE;
+	else
+		a.flags = (uint32_t)rng_next(&R) >> rng_below(&R, 32) | 1;
+	collapse = a.flags == GMEM_MIGRATE_COLLAPSE;
+	if (collapse && rng_pct(&R, 50))
+		a.node = GMEM_MIGRATE_NODE_POLICY;
+	/* mostly over a block that can be collapsed, when there is one */
+	if (collapse && is_huge(g) && rng_pct(&R, 70)) {
+		for (int k = 0; k < g->nwin; k++) {
+			uint64_t first = g->wstart[k] - g->wstart[k] % HUGE_PAGES;
+			uint64_t q;
+
+			if (!collapsible(g, first, g->wstart[k] + g->wn[k], &q, 1))
+				continue;
+			a.offset = (q + rng_below(&R, HUGE_PAGES)) * ps;
+			a.length = ps;
+			break;
+		}
+	}
+	by_policy = collapse && a.node == GMEM_MIGRATE_NODE_POLICY;
 	if (rng_pct(&R, 5))
-		a.reserved[rng_below(&R, 2)] = rng_next(&R) | 1;
+		a.reserved = rng_next(&R) | 1;
+	/* out fields: what comes in is ignored */
 	a.moved = rng_next(&R);
+	a.collapsed = rng_next(&R);
 	a.error_offset = rng_next(&R);
-	describe("GMEM_MIGRATE fd %d [%#llx, +%#llx) to node %u flags %#x reserved %#llx %#llx, %s pointer",
+	describe("GMEM_MIGRATE fd %d [%#llx, +%#llx) to node %u flags %#x reserved %#llx, %s pointer",
 		 gi, (unsigned long long)a.offset, (unsigned long long)a.length,
-		 a.node, a.flags, (unsigned long long)a.reserved[0],
-		 (unsigned long long)a.reserved[1], ptr_names[pk]);
+		 a.node, a.flags, (unsigned long long)a.reserved,
+		 ptr_names[pk]);
 	p = place(pk, &a, sizeof(a), &readable);
 	if (readable < sizeof(a))
 		allow(&e, EFAULT);
-	else if (a.flags || a.reserved[0] || a.reserved[1] ||
-		 !node_valid(a.node) || !range_valid(g, a.offset, a.length))
+	else if (a.flags & ~GMEM_MIGRATE_FLAGS_ALL || a.reserved ||
+		 (collapse && !is_huge(g)) ||
+		 !(node_valid(a.node) || by_policy) ||
+		 !range_valid(g, a.offset, a.length))
 		allow(&e, EINVAL);
 	e.ok = e.n == 0;
 	if (e.ok) {
@@ -1860,17 +2033,19 @@ static void call_migrate(int gi)
 			if (hi > g->npages)
 				hi = g->npages;
 		}
-		bound = present_bytes(g, lo, hi);
+		bound = by_policy ? 0 : present_bytes(g, lo, hi);
+		if (collapse)
+			nblocks = collapsible(g, lo, hi, blocks, 64);
 	}
 	ret = ioctl(g->fd, GMEM_MIGRATE, p);
 	err = errno;
 	out = p;
 	/* whatever the result, some pages may have moved (EFAULT: after) */
-	if (e.ok)
+	if (e.ok && !by_policy)
 		g->migrated |= !(g->numa_mask & 1ULL << a.node);
-	if (!judge(ret, err, &e)) {
-		if (!e.ok || !writable(pk))
-			return;
+	if (!judge(ret, err, &e) && (!e.ok || !writable(pk)))
+		return;
+	if (ret) {
 		if (err == EBUSY &&
 		    (out->error_offset < lo * ps ||
 		     out->error_offset >= a.offset + a.length ||
@@ -1880,18 +2055,41 @@ static void call_migrate(int gi)
 		if (err != EBUSY && out->error_offset != a.error_offset)
 			bad("GMEM_MIGRATE failing with %s wrote error_offset",
 			    errno_name(err));
-		if (out->moved % ps || out->moved > bound)
-			bad("GMEM_MIGRATE failing with %s moved %#llx bytes, at most %#llx are there",
-			    errno_name(err), (unsigned long long)out->moved,
-			    (unsigned long long)bound);
-		return;
-	}
-	if (out->error_offset != a.error_offset)
+	} else if (out->error_offset != a.error_offset) {
 		bad("a successful GMEM_MIGRATE changed error_offset");
+	}
 	if (out->moved % ps || out->moved > bound)
-		bad("GMEM_MIGRATE moved %#llx bytes, at most %#llx are there",
+		bad("GMEM_MIGRATE (%s) moved %#llx bytes, at most %#llx are there",
+		    ret ? errno_name(err) : "success",
 		    (unsigned long long)out->moved, (unsigned long long)bound);
 	stat_moved += out->moved;
+	if (!collapse) {
+		if (out->collapsed)
+			bad("GMEM_MIGRATE without GMEM_MIGRATE_COLLAPSE says it collapsed %#llx bytes",
+			    (unsigned long long)out->collapsed);
+		return;
+	}
+	/*
+	 * Blocks collapse in order, so the first k of those the model
+	 * knows to qualify did; all of them when the call succeeded.
+	 * A block the model takes for pages may be one folio after a punch
+	 * that could not split it (large_unknown): then fewer may collapse,
+	 * and the model cannot tell which.
+	 */
+	k = out->collapsed / (HUGE_PAGES * ps);
+	if (out->collapsed % (HUGE_PAGES * ps) || k > nblocks ||
+	    (!ret && k != nblocks && !g->large_unknown))
+		bad("GMEM_MIGRATE_COLLAPSE (%s) collapsed %#llx bytes; the model has %d blocks to collapse",
+		    ret ? errno_name(err) : "success",
+		    (unsigned long long)out->collapsed, nblocks);
+	if (k == nblocks || !g->large_unknown)
+		for (int i = 0; i < k; i++) {
+			pg(g, blocks[i])->big = 1;
+			stat_big++;
+		}
+	stat_collapsed += k;
+	stat_collapse_calls++;
+	stat_collapse_candidates += nblocks > 0;
 }
 
 static void call_ioctl_other(int gi)
@@ -2568,6 +2766,7 @@ static void check_contents(int gi)
  * GMEM_MIGRATE moved memory; and the consumer was there (unless -C).
  */
 #define COVERAGE_CALLS	10000
+#define COLLAPSE_COVERAGE_CALLS	100000
 static const char *const must_succeed[] = {
 	"create", "convert", "populate", "info", "fallocate", "mmap",
 	"migrate", "bind", "resolve", "rw",
@@ -2610,7 +2809,13 @@ static void coverage(void)
 		printf("# two nodes with memory, and GMEM_MIGRATE moved nothing\n");
 		ok = false;
 	}
-	printf("%s 2 - coverage: every kind of call ran, the main ones succeeded, 2 MiB folios made, memory migrated\n",
+	/* a block to collapse takes a while to come about */
+	if (ncalls >= COLLAPSE_COVERAGE_CALLS && !stat_collapsed) {
+		printf("# GMEM_MIGRATE_COLLAPSE collapsed no block in %llu calls\n",
+		       ncalls);
+		ok = false;
+	}
+	printf("%s 2 - coverage: every kind of call ran, the main ones succeeded, 2 MiB folios made, memory migrated, blocks collapsed\n",
 	       ok ? "ok" : "not ok");
 	coverage_failed |= !ok;
 }
@@ -2819,6 +3024,7 @@ int main(int argc, char **argv)
 			kind = 15, call_kstress();
 		else
 			kind = 16, call_close();
+		settle_claims();
 		stat_calls[kind]++;
 		stat_kind_ok[kind] += stat_ok - ok0;
 		stat_time[kind] += now_s() - t0;
@@ -2832,6 +3038,8 @@ int main(int argc, char **argv)
 	printf("# %llu calls in %.1f s: %llu succeeded, %llu failed as expected; %llu 2 MiB folios made, %llu MiB migrated\n",
 	       ncalls, now_s() - start, stat_ok, stat_err, stat_big,
 	       stat_moved >> 20);
+	printf("# %llu collapse calls, %llu with blocks to collapse: %llu blocks collapsed\n",
+	       stat_collapse_calls, stat_collapse_candidates, stat_collapsed);
 	for (unsigned int k = 0; k < sizeof(call_names) / sizeof(call_names[0]); k++)
 		printf("#   %-12s %8llu calls %7.1f s\n", call_names[k], stat_calls[k],
 		       stat_time[k]);

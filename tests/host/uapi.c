@@ -52,7 +52,8 @@ LAYOUT(migrate_node, offsetof(struct gmem_migrate, node) == 16);
 LAYOUT(migrate_flags, offsetof(struct gmem_migrate, flags) == 20);
 LAYOUT(migrate_moved, offsetof(struct gmem_migrate, moved) == 24);
 LAYOUT(migrate_error, offsetof(struct gmem_migrate, error_offset) == 32);
-LAYOUT(migrate_reserved, offsetof(struct gmem_migrate, reserved) == 40);
+LAYOUT(migrate_collapsed, offsetof(struct gmem_migrate, collapsed) == 40);
+LAYOUT(migrate_reserved, offsetof(struct gmem_migrate, reserved) == 48);
 
 int main(void)
 {

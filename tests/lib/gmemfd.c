@@ -205,6 +205,33 @@ struct gmem_info gmem_fdinfo(int fd)
 	return info;
 }
 
+unsigned long long gmem_fdinfo_value(int fd, const char *key)
+{
+	unsigned long long val = 0;
+	size_t n = strlen(key);
+	char path[64], line[256];
+	bool seen = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		FAIL("%s: %s", path, errno_name(errno));
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, key, n) || line[n] != ':')
+			continue;
+		if (seen || !fdinfo_value(key, line + n + 1, &val)) {
+			fclose(f);
+			FAIL("%s: line '%s' repeated or malformed", path, line);
+		}
+		seen = true;
+	}
+	fclose(f);
+	if (!seen)
+		FAIL("%s has no %s line", path, key);
+	return val;
+}
+
 int gmem_fdinfo_nodes(int fd, uint64_t *bytes, int nr)
 {
 	static const char key[] = "gmem-node";

@@ -73,6 +73,12 @@ const char *gmem_numa_mode_name(unsigned int mode);
 struct gmem_info gmem_fdinfo(int fd);
 
 /*
+ * The number on @fd's fdinfo line "@key:" (e.g. "gmem-large-fallbacks");
+ * fails the test if there is no such line or it is malformed.
+ */
+unsigned long long gmem_fdinfo_value(int fd, const char *key);
+
+/*
  * The "gmem-node<N>:" lines of @fd's fdinfo: bytes of node N in
  * @bytes[N] (0 for a node without a line), for N < @nr; returns the
  * number of such lines, and fails the test for a malformed one or one for

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -668,6 +669,7 @@ static void fallback_fragmented(void)
 	long pg = page_size();
 	const uint64_t chunk = 16 * MiB;
 	uint64_t filled = 0, filler_len = 4 * GiB, len, blocks;
+	struct gmem_migrate collapse;
 	long long before, after;
 	struct gmem_info info;
 	unsigned char *a;
@@ -704,14 +706,38 @@ static void fallback_fragmented(void)
 	FOLIOS_ARE(fd, len, info.large_folios);
 	/* what compaction cannot give, small folios filled in */
 	EXPECT_GT(blocks, info.large_folios);
+	/* each block that went without is counted */
+	EXPECT_EQ(gmem_fdinfo_value(fd, "gmem-large-fallbacks"),
+		  blocks - info.large_folios);
 
 	/* whatever the folios, the memory works: zeroed, and keeps data */
 	a = gmem_map_aligned(fd, len, HUGE);
 	EXPECT_EQ(nonzero_at(a, len), -1);
-	fill_pattern(a, len, 70);
-	EXPECT_EQ(pattern_mismatch(a, len, 70), -1);
+	fill_pattern_at(a, len, fd, 0, 70);
+	EXPECT_EQ(pattern_mismatch_at(a, len, fd, 0, 70), -1);
 	EXPECT_EQ(gmem_info(fd).allocated, len);
+
+	/*
+	 * With the filler gone there are 2 MiB blocks again: a collapse
+	 * re-forms the blocks that went without, data in place.
+	 */
 	ASSERT_SYS(close(filler));
+	collapse = (struct gmem_migrate){
+		.length = len, .node = GMEM_MIGRATE_NODE_POLICY,
+		.flags = GMEM_MIGRATE_COLLAPSE,
+	};
+	if (ioctl(fd, GMEM_MIGRATE, &collapse))
+		EXPECT_EQ(errno, ENOMEM);	/* still fragmented, in part */
+	after = gmem_free_huge_blocks();
+	test_diag("collapse: %llu MiB re-formed, %lld free 2 MiB blocks left",
+		  (unsigned long long)(collapse.collapsed / MiB), after);
+	EXPECT_GT(collapse.collapsed, 0);
+	EXPECT_EQ(collapse.moved, 0);
+	FOLIOS_ARE(fd, len, info.large_folios + collapse.collapsed / HUGE);
+	EXPECT_EQ(pattern_mismatch_at(a, len, fd, 0, 70), -1);
+	/* a collapse is not a fallback */
+	EXPECT_EQ(gmem_fdinfo_value(fd, "gmem-large-fallbacks"),
+		  blocks - info.large_folios);
 }
 
 static const struct test huge_tests[] = {
@@ -733,7 +759,7 @@ static const struct test huge_tests[] = {
 	     module_param, .cleanup = huge_param_off),
 	TEST("gmem_test: max_order 9 for a private 2 MiB folio in an aligned binding, bounded by binding and shared pages",
 	     resolve_max_order, .cleanup = ct_cleanup),
-	TEST("fragmented memory: a huge fd still allocates, with smaller folios if need be",
+	TEST("fragmented memory: a huge fd still allocates, with smaller folios if need be, counted; a collapse re-forms them later",
 	     fallback_fragmented, .timeout = 180, .zeroing = true),
 };
 

@@ -24,6 +24,7 @@ int main(int argc, char **argv)
 		&huge_suite,
 		&numa_suite,
 		&migrate_suite,
+		&collapse_suite,
 		&poison_suite,
 		&pagecache_suite,
 		&coremm_suite,

@@ -330,19 +330,19 @@ static void refused_at(const char *file, int line, int fd,
 	args.error_offset = GMEM_UNTOUCHED;
 	if (!ioctl(fd, GMEM_MIGRATE, &args))
 		test_fail_at(file, line,
-			     "GMEM_MIGRATE [%#llx, +%#llx) node %u flags %#x reserved %#llx %#llx worked, expected %s",
+			     "GMEM_MIGRATE [%#llx, +%#llx) node %u flags %#x collapsed %#llx reserved %#llx worked, expected %s",
 			     (unsigned long long)args.offset,
 			     (unsigned long long)args.length, args.node,
-			     args.flags, (unsigned long long)args.reserved[0],
-			     (unsigned long long)args.reserved[1],
+			     args.flags, (unsigned long long)args.collapsed,
+			     (unsigned long long)args.reserved,
 			     errno_name(err));
 	else if (errno != err)
 		test_fail_at(file, line,
-			     "GMEM_MIGRATE [%#llx, +%#llx) node %u flags %#x reserved %#llx %#llx: %s, expected %s",
+			     "GMEM_MIGRATE [%#llx, +%#llx) node %u flags %#x collapsed %#llx reserved %#llx: %s, expected %s",
 			     (unsigned long long)args.offset,
 			     (unsigned long long)args.length, args.node,
-			     args.flags, (unsigned long long)args.reserved[0],
-			     (unsigned long long)args.reserved[1],
+			     args.flags, (unsigned long long)args.collapsed,
+			     (unsigned long long)args.reserved,
 			     errno_name(errno), errno_name(err));
 	if (args.error_offset != GMEM_UNTOUCHED)
 		test_fail_at(file, line, "error_offset written: %#llx",
@@ -376,13 +376,14 @@ static void bad_arguments(void)
 		target = __builtin_ctzll(mem & ~NODE_BIT(node0));
 
 	/* flags and reserved */
-	REFUSED(fd, EINVAL, .length = len, .node = target, .flags = 1);
+	REFUSED(fd, EINVAL, .length = len, .node = target, .flags = 2);
 	REFUSED(fd, EINVAL, .length = len, .node = target,
 		.flags = 0x80000000u);
+	/* GMEM_MIGRATE_COLLAPSE on an fd without GMEM_CREATE_HUGE */
 	REFUSED(fd, EINVAL, .length = len, .node = target,
-		.reserved = { 1, 0 });
+		.flags = GMEM_MIGRATE_COLLAPSE);
 	REFUSED(fd, EINVAL, .length = len, .node = target,
-		.reserved = { 0, 1ULL << 63 });
+		.reserved = 1ULL << 63);
 	/* ranges */
 	REFUSED(fd, EINVAL, .offset = 1, .length = pg, .node = target);
 	REFUSED(fd, EINVAL, .offset = pg / 2, .length = pg, .node = target);

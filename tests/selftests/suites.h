@@ -16,6 +16,7 @@ extern const struct suite consumer_suite;	/* consumer.c: loads gmem_test */
 extern const struct suite huge_suite;		/* huge.c */
 extern const struct suite numa_suite;		/* numa.c */
 extern const struct suite migrate_suite;	/* migrate.c */
+extern const struct suite collapse_suite;	/* collapse.c */
 extern const struct suite poison_suite;		/* poison.c */
 extern const struct suite pagecache_suite;	/* pagecache.c */
 extern const struct suite coremm_suite;		/* coremm.c */

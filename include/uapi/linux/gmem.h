@@ -171,16 +171,31 @@ struct gmem_info {
 	__u64 poisoned;
 };
 
+/* GMEM_MIGRATE flags */
+/*
+ * Also re-form into one 2 MiB folio each 2 MiB block the range overlaps
+ * that lies inside a GMEM_CREATE_HUGE fd and holds every page in smaller
+ * folios, none poisoned.
+ */
+#define GMEM_MIGRATE_COLLAPSE	(1U << 0)
+#define GMEM_MIGRATE_FLAGS_ALL	GMEM_MIGRATE_COLLAPSE
+
+/* @node with GMEM_MIGRATE_COLLAPSE: move nothing, collapse per the policy. */
+#define GMEM_MIGRATE_NODE_POLICY	0xffffffffU
+
 /**
  * struct gmem_migrate - argument of GMEM_MIGRATE
  * @offset:	start of the range in bytes, page aligned.
  * @length:	length of the range in bytes, page aligned, non-zero.
- * @node:	NUMA node to move the memory to; it must have memory.
- * @flags:	must be zero.
+ * @node:	NUMA node to move the memory to; it must have memory.  With
+ *		GMEM_MIGRATE_COLLAPSE also GMEM_MIGRATE_NODE_POLICY.
+ * @flags:	GMEM_MIGRATE_* flags.
  * @moved:	out: bytes this call moved, also when it fails.
  * @error_offset: out: on -EBUSY, the offset of the first page still in use
  *		by something gmem cannot invalidate (a GUP pin, a page spliced
  *		into a pipe); otherwise left as it was.
+ * @collapsed:	out: bytes this call re-formed into 2 MiB folios, also when
+ *		it fails.
  * @reserved:	must be zero.
  *
  * Moves every allocated folio that overlaps the range and is not on @node
@@ -189,6 +204,11 @@ struct gmem_info {
  * invalidated before and resolve the new pages after; host mappings of
  * shared pages are zapped and fault the new pages in.  Holes and poisoned
  * pages are skipped.  Pages moved before a failure stay moved.
+ *
+ * With GMEM_MIGRATE_COLLAPSE, the qualifying blocks are first copied into
+ * new 2 MiB folios on @node (or where the fd's NUMA policy puts them, for
+ * GMEM_MIGRATE_NODE_POLICY, which then moves nothing else), keeping every
+ * page's contents and state.
  */
 struct gmem_migrate {
 	__u64 offset;
@@ -197,7 +217,8 @@ struct gmem_migrate {
 	__u32 flags;
 	__u64 moved;
 	__u64 error_offset;
-	__u64 reserved[2];
+	__u64 collapsed;
+	__u64 reserved;
 };
 
 /*
