@@ -217,14 +217,20 @@ static void collapse_skips(void)
 	int fd, status;
 	pid_t pid;
 
+	/* a hole inside block 0, and one at the end of block 1 */
 	fd = split_block(2, 41, &a, &ref);
 	ASSERT_SYS(fallocate(fd, PUNCH, 200 * pg, pg));
+	ASSERT_SYS(fallocate(fd, PUNCH, 2 * HUGE - pg, pg));
 	info = gmem_info(fd);
+	EXPECT_EQ(info.allocated, 2 * HUGE - 2 * pg);
 	EXPECT_EQ(COLLAPSE(fd, 0, 2 * HUGE, POLICY), 0);
 	EXPECT_EQ(gmem_info(fd).allocated, info.allocated);
 	EXPECT_EQ(gmem_info(fd).large_folios, info.large_folios);
 	EXPECT_EQ(pattern_mismatch_at(a, 200 * pg, fd, 0, 41), -1);
+	EXPECT_EQ(pattern_mismatch_at(a + 201 * pg, 2 * HUGE - 202 * pg, fd,
+				      201 * pg, 41), -1);
 	EXPECT_EQ(nonzero_at(a + 200 * pg, pg), -1);
+	EXPECT_EQ(nonzero_at(a + 2 * HUGE - pg, pg), -1);
 	ASSERT_SYS(close(fd));
 	free(ref);
 
