@@ -7,11 +7,15 @@
  * it cannot split, which it gives up on without telling gmem: gmem finds
  * the page when it next touches the folio.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,6 +24,8 @@
 #include "ct.h"
 #include "fault.h"
 #include "gmemfd.h"
+#include "modctl.h"
+#include "numa.h"
 #include "suites.h"
 
 #define PUNCH		(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)
@@ -278,12 +284,327 @@ static void unsplittable_folio(void)
 	ASSERT_SYS(close(fd));
 }
 
+/* ---- a 2 MiB folio memory failure could not split ---- */
+
+#define DEBUGFS		"/sys/kernel/debug"
+#define CORRUPT_PFN	DEBUGFS "/hwpoison/corrupt-pfn"
+#define BAD		7	/* the poisoned page of the folio */
+
+/* hwpoison_inject loaded and its debugfs file writable, or a skip. */
+static void hwpoison_inject_ready(void)
+{
+	int ret = modctl_probe("hwpoison_inject");
+
+	if (ret == -ENOENT)
+		test_skip("no hwpoison_inject module in this guest (GUEST_KMODS)");
+	if (ret)
+		FAIL("modprobe hwpoison_inject: %s", errno_name(-ret));
+	if (access(CORRUPT_PFN, W_OK)) {
+		if (mount("debugfs", DEBUGFS, "debugfs", 0, NULL) &&
+		    errno != EBUSY)
+			FAIL("mounting debugfs: %s", errno_name(errno));
+		if (access(CORRUPT_PFN, W_OK))
+			FAIL("%s: %s", CORRUPT_PFN, errno_name(errno));
+	}
+}
+
+/*
+ * A GMEM_CREATE_HUGE fd of one 2 MiB block, every page shared and holding
+ * its pattern, mapped at *@map: one 2 MiB folio, or the test is skipped.
+ */
+static int huge_block(unsigned char **map)
+{
+	const uint32_t flags = GMEM_CREATE_MMAP | GMEM_CREATE_SHARED |
+			       GMEM_CREATE_HUGE;
+	size_t len = GMEM_HUGE_SIZE;
+	int fd;
+
+	gmem_need_huge_blocks(1);
+	fd = gmem_new_flags(len, flags);
+	*map = gmem_map_aligned(fd, len, len);
+	fill_pattern_at(*map, len, fd, 0, 1);
+	if (gmem_info(fd).large_folios != 1)
+		test_skip("no 2 MiB folio to be had (fragmented memory)");
+	return fd;
+}
+
+/*
+ * MADV_HWPOISON of page BAD of @fd's folio at @a while @pipefd holds one
+ * of its pages: memory failure cannot split the folio, so it flags the
+ * page and gives up, without telling gmem.  Skips the test where it did
+ * split after all or where there is no memory failure.
+ */
+static void poison_unsplittable(int fd, unsigned char *a)
+{
+	int err = poison_in_child(a + BAD * page_size());
+
+	if (err == EINVAL)
+		test_skip("MADV_HWPOISON: EINVAL (no CONFIG_MEMORY_FAILURE)");
+	test_diag("MADV_HWPOISON of page %d: %s", BAD,
+		  err ? errno_name(err) : "done");
+	if (gmem_info(fd).large_folios != 1)
+		test_skip("memory failure split the folio after all");
+}
+
+/*
+ * The poisoned page itself spliced into a pipe before memory failure:
+ * the pipe still reads what it held.  GMEM_CONVERT_ZERO of a range around
+ * it and a punch of one must zero the rest of the range and leave the bad
+ * page untouched: gmem never writes (or reads) memory that failed.
+ */
+static void zeroing_skips_poisoned_page(void)
+{
+	long pg = page_size();
+	unsigned char *a, *buf = xmalloc(pg);
+	struct iovec iov;
+	int fd, pipefd[2], i;
+
+	fd = huge_block(&a);
+	ASSERT_SYS(pipe(pipefd));
+	iov.iov_base = a + BAD * pg;
+	iov.iov_len = pg;
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(vmsplice(pipefd[1], &iov, 1, 0), pg);
+	poison_unsplittable(fd, a);
+	fault_install();
+
+	CONVERT_FLAGS(fd, (BAD - 1) * pg, 3 * pg, GMEM_SHARED,
+		      GMEM_CONVERT_ZERO);
+	EXPECT_EQ(gmem_info(fd).poisoned, (uint64_t)pg);
+	EXPECT_EQ(gmem_info(fd).large_folios, 1);
+	EXPECT_EQ(nonzero_at(a + (BAD - 1) * pg, pg), -1);
+	EXPECT_EQ(nonzero_at(a + (BAD + 1) * pg, pg), -1);
+	EXPECT_EQ(pattern_mismatch_at(a + (BAD + 2) * pg, pg, fd,
+				      (BAD + 2) * pg, 1), -1);
+	EXPECT_SIGBUS_CODE(a + BAD * pg, false, BUS_MCEERR_AR);
+	ASSERT_EQ(read(pipefd[0], buf, pg), pg);
+	EXPECT_EQ(pattern_mismatch_at(buf, pg, fd, BAD * pg, 1), -1);
+
+	ASSERT_SYS(fallocate(fd, PUNCH, (BAD - 2) * pg, 5 * pg));
+	EXPECT_EQ(gmem_info(fd).poisoned, (uint64_t)pg);
+	EXPECT_EQ(nonzero_at(a + (BAD - 2) * pg, pg), -1);
+	EXPECT_SIGBUS_CODE(a + BAD * pg, false, BUS_MCEERR_AR);
+	ASSERT_EQ(read(pipefd[0], buf, pg), pg);
+	EXPECT_EQ(pattern_mismatch_at(buf, pg, fd, BAD * pg, 1), -1);
+
+	ASSERT_SYS(close(pipefd[0]));
+	ASSERT_SYS(close(pipefd[1]));
+	ASSERT_SYS(fallocate(fd, PUNCH, 0, GMEM_HUGE_SIZE));
+	EXPECT_EQ(gmem_info(fd).poisoned, 0);
+	free(buf);
+	ASSERT_SYS(close(fd));
+}
+
+/*
+ * Page BAD private, the folio held through a shared page in a pipe;
+ * memory failure hits page BAD by its pfn (hwpoison_inject), and the
+ * first thing to touch the folio since is a consumer's resolve of that
+ * very page: -EHWPOISON and one ERROR event, never the page.
+ */
+static void resolve_first_touch(void)
+{
+	const uint32_t flags = GMEM_CREATE_MMAP | GMEM_CREATE_HUGE;
+	struct gmem_test_event ev[GMEM_TEST_MAX_EVENTS];
+	long pg = page_size();
+	size_t len = GMEM_HUGE_SIZE;
+	struct gmem_test_resolve r;
+	unsigned int n, k, errors = 0;
+	unsigned char *a;
+	struct iovec iov;
+	int fd, ct, pipefd[2], ret;
+	uint32_t slot;
+	char num[32];
+
+	hwpoison_inject_ready();
+	gmem_need_huge_blocks(1);
+	fd = gmem_new_flags(len, flags);
+	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, len));
+	if (gmem_info(fd).large_folios != 1)
+		test_skip("no 2 MiB folio to be had (fragmented memory)");
+	CONVERT(fd, 5 * pg, pg, GMEM_SHARED);
+	a = gmem_map_aligned(fd, len, len);
+	ASSERT_SYS(pipe(pipefd));
+	iov.iov_base = a + 5 * pg;
+	iov.iov_len = pg;
+	ASSERT_EQ(vmsplice(pipefd[1], &iov, 1, 0), pg);
+
+	ct = ct_open();
+	slot = CT_BIND(ct, fd, 0, len / pg);
+	r = ct_resolve(ct, slot, BAD - 1);
+	ASSERT_EQ(r.err, 0);
+	ASSERT_EQ(r.folio_order, 9);
+	ct_events(ct, ev);
+
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)r.pfn + 1);
+	ret = write_str(CORRUPT_PFN, num);
+	test_diag("pfn %s to %s: %s", num, CORRUPT_PFN,
+		  ret ? errno_name(-ret) : "done");
+	if (gmem_info(fd).large_folios != 1)
+		test_skip("memory failure split the folio after all");
+	EXPECT_EQ(ct_events(ct, ev), 0);
+
+	EXPECT_EQ(ct_resolve_pfn(ct, slot, BAD, NULL), -EHWPOISON);
+	n = ct_events(ct, ev);
+	for (k = 0; k < n; k++) {
+		if (ev[k].type != GMEM_TEST_EV_ERROR)
+			continue;
+		errors++;
+		EXPECT_EQ(ev[k].start, BAD);
+		EXPECT_EQ(ev[k].end, BAD + 1);
+	}
+	EXPECT_EQ(errors, 1);
+	EXPECT_EQ(gmem_info(fd).poisoned, (uint64_t)pg);
+	EXPECT_EQ(ct_resolve_pfn(ct, slot, BAD, NULL), -EHWPOISON);
+	r = ct_resolve(ct, slot, BAD + 1);
+	EXPECT_EQ(r.err, 0);
+	EXPECT_EQ(r.folio_order, 9);
+
+	ct_unbind(ct, slot);
+	ASSERT_SYS(close(pipefd[0]));
+	ASSERT_SYS(close(pipefd[1]));
+	ASSERT_SYS(fallocate(fd, PUNCH, 0, len));
+	EXPECT_EQ(gmem_info(fd).poisoned, 0);
+	ASSERT_SYS(close(fd));
+}
+
+/*
+ * GMEM_MIGRATE over a 2 MiB folio with a page memory failure could not
+ * take out, nothing holding it any more: the folio is not copied (that
+ * would read the bad page, and the copy would carry no poison mark),
+ * it stays on its node, and the page stays lost.
+ */
+static void migrate_skips_poisoned_folio(void)
+{
+	const uint32_t flags = GMEM_CREATE_MMAP | GMEM_CREATE_SHARED |
+			       GMEM_CREATE_HUGE;
+	long pg = page_size();
+	size_t len = GMEM_HUGE_SIZE;
+	uint64_t moved = GMEM_UNTOUCHED, nodes[2];
+	unsigned char *a;
+	struct iovec iov;
+	int fd, pipefd[2];
+
+	numa_need_two();
+	gmem_need_huge_blocks(1);
+	fd = gmem_new_numa(len, flags, GMEM_NUMA_BIND, NODE_BIT(0));
+	a = gmem_map_aligned(fd, len, len);
+	fill_pattern_at(a, len, fd, 0, 2);
+	if (gmem_info(fd).large_folios != 1)
+		test_skip("no 2 MiB folio to be had on node 0 (fragmented memory)");
+	ASSERT_SYS(pipe(pipefd));
+	iov.iov_base = a + 5 * pg;
+	iov.iov_len = pg;
+	ASSERT_EQ(vmsplice(pipefd[1], &iov, 1, 0), pg);
+	poison_unsplittable(fd, a);
+	ASSERT_SYS(close(pipefd[0]));
+	ASSERT_SYS(close(pipefd[1]));
+
+	EXPECT_SYS(gmem_migrate_raw(fd, 0, len, 1, &moved, NULL));
+	EXPECT_EQ(moved, 0);
+	ASSERT_SYS(gmem_fdinfo_nodes(fd, nodes, 2));
+	EXPECT_EQ(nodes[0], len);
+	EXPECT_EQ(nodes[1], 0);
+	EXPECT_EQ(gmem_info(fd).large_folios, 1);
+	fault_install();
+	EXPECT_SIGBUS_CODE(a + BAD * pg, false, BUS_MCEERR_AR);
+	EXPECT_EQ(gmem_info(fd).poisoned, (uint64_t)pg);
+	EXPECT_EQ(pattern_mismatch_at(a + (BAD + 1) * pg, pg, fd,
+				      (BAD + 1) * pg, 2), -1);
+	EXPECT_EQ(numa_node_of(a + (BAD + 1) * pg), 0);
+
+	ASSERT_SYS(fallocate(fd, PUNCH, 0, len));
+	EXPECT_EQ(gmem_info(fd).poisoned, 0);
+	ASSERT_SYS(close(fd));
+}
+
+/*
+ * A huge fd whose block has no folio but a page lost to memory failure
+ * (a 4 KiB page there, poisoned and taken out): the block is filled with
+ * 4 KiB pages around the lost index, never a 2 MiB folio over it, by
+ * fallocate and by faults alike.
+ */
+static void no_huge_folio_over_lost_page(void)
+{
+	const uint32_t flags = GMEM_CREATE_MMAP | GMEM_CREATE_SHARED |
+			       GMEM_CREATE_HUGE;
+	long pg = page_size();
+	size_t len = 2 * GMEM_HUGE_SIZE, blk = GMEM_HUGE_SIZE;
+	struct gmem_info info;
+	unsigned char *a;
+	struct fault f;
+	unsigned char v = 0xff;
+	int fd, err;
+
+	gmem_need_huge_blocks(2);
+	fd = gmem_new_flags(len, flags);
+	a = gmem_map_aligned(fd, len, blk);
+	/* one page only: a 4 KiB folio */
+	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, BAD * pg, pg));
+	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, blk + BAD * pg, pg));
+	info = gmem_info(fd);
+	ASSERT_EQ(info.allocated, 2 * (uint64_t)pg);
+	ASSERT_EQ(info.large_folios, 0);
+	fill_pattern_at(a + BAD * pg, pg, fd, BAD * pg, 3);
+	fill_pattern_at(a + blk + BAD * pg, pg, fd, blk + BAD * pg, 3);
+	err = poison_in_child(a + BAD * pg);
+	if (err == EINVAL)
+		test_skip("MADV_HWPOISON: EINVAL (no CONFIG_MEMORY_FAILURE)");
+	if (!err)
+		err = poison_in_child(a + blk + BAD * pg);
+	if (err)
+		FAIL("MADV_HWPOISON: %s", err < 0 ? "child lost" :
+		     errno_name(err));
+	info = gmem_info(fd);
+	ASSERT_EQ(info.poisoned, 2 * (uint64_t)pg);
+	ASSERT_EQ(info.allocated, 0);
+
+	/* block 0 by fallocate, block 1 by a fault on its first page */
+	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, blk));
+	info = gmem_info(fd);
+	EXPECT_EQ(info.allocated, blk - pg);
+	EXPECT_EQ(info.large_folios, 0);
+	fault_install();
+	f = fault_read(a + blk, &v);
+	EXPECT_EQ(f.sig, 0);
+	EXPECT_EQ(v, 0);
+	info = gmem_info(fd);
+	EXPECT_EQ(info.allocated, blk);
+	EXPECT_EQ(info.large_folios, 0);
+	EXPECT_EQ(info.poisoned, 2 * (uint64_t)pg);
+	EXPECT_SIGBUS_CODE(a + BAD * pg, false, BUS_MCEERR_AR);
+	EXPECT_SIGBUS_CODE(a + blk + BAD * pg, false, BUS_MCEERR_AR);
+	EXPECT_EQ(nonzero_at(a + (BAD + 1) * pg, pg), -1);
+
+	/* punched, the blocks take 2 MiB folios again */
+	ASSERT_SYS(fallocate(fd, PUNCH, 0, len));
+	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, len));
+	info = gmem_info(fd);
+	EXPECT_EQ(info.poisoned, 0);
+	EXPECT_EQ(info.allocated, len);
+	if (info.large_folios != 2)
+		test_diag("after the punch: %llu large folios (fragmented memory?)",
+			  (unsigned long long)info.large_folios);
+	ASSERT_SYS(close(fd));
+}
+
 static const struct test poison_tests[] = {
 	TEST("a fault racing memory failure never gets a page at the poisoned index",
 	     fault_races_memory_failure, .timeout = 120,
 	     .kmsg_allow = HWPOISON_KMSG),
 	TEST("memory failure in a 2 MiB folio it cannot split: gmem finds the page, tells, never zeroes or frees it",
 	     unsplittable_folio, .timeout = 120, .cleanup = ct_cleanup,
+	     .kmsg_allow = HWPOISON_KMSG),
+	TEST("GMEM_CONVERT_ZERO and punch around a page left poisoned in a 2 MiB folio: never written",
+	     zeroing_skips_poisoned_page, .timeout = 120,
+	     .kmsg_allow = HWPOISON_KMSG),
+	TEST("a resolve as the first touch of a 2 MiB folio memory failure could not split: -EHWPOISON",
+	     resolve_first_touch, .timeout = 120, .cleanup = ct_cleanup,
+	     .kmsg_allow = HWPOISON_KMSG),
+	TEST("GMEM_MIGRATE skips a 2 MiB folio holding a poisoned page: not copied, not moved",
+	     migrate_skips_poisoned_folio, .timeout = 120,
+	     .kmsg_allow = HWPOISON_KMSG),
+	TEST("a huge fd's block with a lost page gets 4 KiB pages around it, by fallocate and fault",
+	     no_huge_folio_over_lost_page, .timeout = 120,
 	     .kmsg_allow = HWPOISON_KMSG),
 };
 
