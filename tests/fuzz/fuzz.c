@@ -186,6 +186,7 @@ static int possible_nodes;	/* nr_node_ids */
 static uint64_t hash_zero;
 static struct rng R;
 static unsigned long long ncalls = 1000000, call_no, verbose_from = ULLONG_MAX;
+static int last_err;	/* errno of the current call's last expected failure */
 static bool check_always;
 static uint64_t seed;
 static int dev_fd, ct = -1, null_fd;
@@ -291,6 +292,7 @@ static bool judge(long ret, int err, struct expect *e)
 	if (!allowed(e, err))
 		bad("failed with %s, expected %s", errno_name(err), expect_str(e));
 	stat_err++;
+	last_err = err;
 	return false;
 }
 
@@ -966,13 +968,29 @@ static uint64_t read_fallbacks(int gi)
 }
 
 /*
+ * A call that ran out of something (memory, max_total, a signal, a bad
+ * source buffer) may have tried for 2 MiB folios the model never claimed:
+ * its calls only model what succeeded.
+ */
+static bool call_cut_short(void)
+{
+	return last_err == ENOMEM || last_err == ENOSPC || last_err == EINTR ||
+	       last_err == EFAULT;
+}
+
+/*
  * After each call: a 2 MiB folio claimed where gmem counted a fallback
  * was 4 KiB pages instead (only those the call touched).  All claims of
- * an fd false, or none: the model stays exact; some: which ones is not
- * known, so none is kept and large_folios is only bounded from then on.
+ * an fd false, or none: the model stays exact.  Some, or a call cut
+ * short, which may have counted fallbacks for blocks it did not claim:
+ * which claims held is not known, so none is kept and large_folios is
+ * only bounded from then on.  A call cut short also renews every huge
+ * fd's count, so that what it added is not taken for a later call's.
  */
 static void settle_claims(void)
 {
+	bool short_call = call_cut_short();
+
 	for (int i = 0; i < nclaims; i++) {
 		int gi = claims[i].gi, k = 0;
 		struct gfd *g = &fds[gi];
@@ -985,7 +1003,7 @@ static void settle_claims(void)
 		now = read_fallbacks(gi);
 		d = now - g->fallbacks;
 		g->fallbacks = now;
-		if (d && (d != (uint64_t)k || claims_lost))
+		if (d && (d != (uint64_t)k || claims_lost || short_call))
 			g->large_unknown = true;
 		for (int j = i; j < nclaims; j++) {
 			if (claims[j].gi != gi)
@@ -1002,6 +1020,10 @@ static void settle_claims(void)
 	}
 	nclaims = 0;
 	claims_lost = false;
+	if (short_call)
+		for (int gi = 0; gi < NFD; gi++)
+			if (fds[gi].used && !fds[gi].closed && is_huge(&fds[gi]))
+				fds[gi].fallbacks = read_fallbacks(gi);
 }
 
 /* A new fd for the pool, outside the fuzzed calls. */
@@ -3025,6 +3047,7 @@ int main(int argc, char **argv)
 		else
 			kind = 16, call_close();
 		settle_claims();
+		last_err = 0;
 		stat_calls[kind]++;
 		stat_kind_ok[kind] += stat_ok - ok0;
 		stat_time[kind] += now_s() - t0;
