@@ -229,6 +229,40 @@ static void gmem_show_fdinfo(struct seq_file *m, struct file *file)
 	kfree(st.node_pages);
 }
 
+/*
+ * An fd's inode opened again, through /proc/<pid>/fd/<n> (the only path
+ * to it): how a VMM that takes a file name, such as QEMU's
+ * memory-backend-file, uses an fd it inherited.  The new file is the same
+ * memory (all state lives in the inode) with the same rules: read-write
+ * only, no positioned I/O, mmap of shared pages only.
+ */
+static int gmem_open(struct inode *inode, struct file *file)
+{
+	int err;
+
+	if (!(file->f_mode & FMODE_READ) || !(file->f_mode & FMODE_WRITE))
+		return -EACCES;
+	err = gmem_file_reopened();
+	if (err)
+		return err;
+	file->f_mode &= ~(FMODE_PREAD | FMODE_PWRITE);
+	return 0;
+}
+
+/*
+ * Only a reopened file can seek (the VFS lets an opened file seek; the
+ * file GMEM_CREATE makes cannot): QEMU sizes its backing store with
+ * lseek(SEEK_END).  Positions run from 0 to the size; there is no data
+ * or hole to look for.
+ */
+static loff_t gmem_llseek(struct file *file, loff_t offset, int whence)
+{
+	if (whence != SEEK_SET && whence != SEEK_CUR && whence != SEEK_END)
+		return -EINVAL;
+	return fixed_size_llseek(file, offset, whence,
+				 i_size_read(file_inode(file)));
+}
+
 static int gmem_release(struct inode *inode, struct file *file)
 {
 	gmem_file_released();
@@ -237,6 +271,8 @@ static int gmem_release(struct inode *inode, struct file *file)
 
 const struct file_operations gmem_file_fops = {
 	.owner		= THIS_MODULE,
+	.open		= gmem_open,
+	.llseek		= gmem_llseek,
 	.fallocate	= gmem_fallocate,
 	.mmap		= gmem_mmap,
 	.unlocked_ioctl	= gmem_file_ioctl,

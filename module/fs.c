@@ -117,6 +117,8 @@ static struct inode *gmem_inode_create(struct super_block *sb, u64 length,
 	inode->i_private = gi;
 	inode->i_mode |= S_IFREG;
 	inode->i_op = &gmem_inode_ops;
+	/* What an open of /proc/<pid>/fd/<n> gets: see gmem_open(). */
+	inode->i_fop = &gmem_file_fops;
 	i_size_write(inode, length);
 	inode->i_mapping->a_ops = &gmem_aops;
 	/* Nothing may reclaim guest memory behind the VMM's back. */
@@ -181,6 +183,12 @@ struct file *gmem_file_create(u64 length, u32 flags,
 		goto err_put_module;
 	}
 	file->f_flags |= O_LARGEFILE;
+	/*
+	 * The fd GMEM_CREATE returns has no position (lseek: ESPIPE) on any
+	 * kernel: newer ones (6.12) make a pseudo file with an ->llseek
+	 * seekable, and only reopened files are meant to be (gmem_llseek()).
+	 */
+	file->f_mode &= ~FMODE_LSEEK;
 	return file;
 
 err_put_module:
@@ -189,6 +197,15 @@ err_put_module:
 err_release_fs:
 	simple_release_fs(&gmem_mnt, &gmem_mnt_count);
 	return ERR_PTR(err);
+}
+
+/*
+ * Called from the file's ->open, when an existing fd's inode is opened
+ * again: each file pins the filesystem, as gmem_file_create() does.
+ */
+int gmem_file_reopened(void)
+{
+	return simple_pin_fs(&gmem_fs_type, &gmem_mnt, &gmem_mnt_count);
 }
 
 /*

@@ -95,6 +95,7 @@ extern bool gmem_huge;
 /* fs.c */
 struct file *gmem_file_create(u64 length, u32 flags,
 			      const struct gmem_numa *numa);
+int gmem_file_reopened(void);
 void gmem_file_released(void);
 
 /* file.c */

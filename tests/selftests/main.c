@@ -29,6 +29,7 @@ int main(int argc, char **argv)
 		&pagecache_suite,
 		&coremm_suite,
 		&pin_suite,
+		&reopen_suite,
 		&module_suite,
 		NULL,
 	};

@@ -21,6 +21,7 @@ extern const struct suite poison_suite;		/* poison.c */
 extern const struct suite pagecache_suite;	/* pagecache.c */
 extern const struct suite coremm_suite;		/* coremm.c */
 extern const struct suite pin_suite;		/* pin.c */
+extern const struct suite reopen_suite;		/* reopen.c */
 extern const struct suite module_suite;		/* module.c: last, reloads */
 
 /*
