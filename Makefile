@@ -89,6 +89,12 @@ check:
 check-debug:
 	scripts/check-debug
 
+# Debian's unmodified QEMU boots a Linux guest whose RAM is a gmem fd,
+# under the stock KVM of each kernel in $(KERNELS) (README.md "How the
+# tests work"); separate from check: its own CI job, .ci/run-clients.
+check-clients:
+	scripts/clients/check-clients $(KERNELS)
+
 # Benchmarks against memfd, hugetlbfs and guest_memfd in one guest boot of
 # the newest kernel; not a test (README.md "Performance").  BENCH_OUT=DIR
 # picks the results directory.
@@ -101,5 +107,5 @@ mutate:
 
 .PHONY: bench
 
-.PHONY: all modules test-modules clean deps run check check-debug install \
+.PHONY: all modules test-modules clean deps run check check-debug check-clients install \
 	dkms-install dkms-remove

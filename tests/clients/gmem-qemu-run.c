@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gmem-qemu-run: run an unmodified QEMU with a gmem fd as its guest RAM
+ * and judge the run, in TAP.  Runs in the L1 test guest
+ * (scripts/clients/check-clients, tests/clients/init).
+ *
+ *   gmem-qemu-run -n NAME -m MIB -e MIB -t SECS -r ROOT -c CONSOLE
+ *                 -f FIRST [-H] -- QEMU-ARGV...
+ *
+ * Creates a gmem fd of -m MiB with GMEM_CREATE_MMAP | GMEM_CREATE_SHARED
+ * (and GMEM_CREATE_HUGE with -H), leaves it open across exec, and runs
+ * QEMU-ARGV chrooted into ROOT (the QEMU of a Debian suite, its libraries
+ * beside it) with every "%FD%" in its arguments replaced by the fd's
+ * number: e.g. mem-path=/proc/self/fd/%FD%, which QEMU opens again.
+ * CONSOLE is the file (inside ROOT) that QEMU writes the L2 guest's serial
+ * console to; tests/clients/l2-init.c says what the guest prints there.
+ *
+ * While QEMU runs, every 200 ms: GMEM_INFO of the fd (the most it held),
+ * QEMU's /proc/PID/maps (a mapping of the fd's inode, as large as the
+ * fd) and its fds' fdinfo (a gmem file of that size other than the fd
+ * it inherited: the one it opened), and the console.
+ * After -t seconds QEMU is killed.  Prints TAP lines numbered from
+ * FIRST, always 5 of them:
+ *   QEMU mapped the gmem fd as guest RAM (its maps and fdinfo)
+ *   the L2 guest reached userspace
+ *   the L2 guest wrote and verified -e MiB
+ *   gmem held the guest's memory: GMEM_INFO's allocated reached -e MiB
+ *     (so QEMU did not fall back to anonymous memory); with -H, at least
+ *     half of it in 2 MiB folios
+ *   QEMU exited by itself, status 0, within the timeout
+ * and a line "# CLIENT-TIME NAME userspace=S wall-userspace=S total=S
+ * allocated-mib=N large-folios=N" for the host to collect.  A failure
+ * shows QEMU's stderr and the console's tail.  Exit status 0 when all
+ * passed, 1 otherwise.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <stdnoreturn.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/gmem.h>
+
+#define MiB		(1ULL << 20)
+#define CONSOLE_MAX	(1 << 20)
+
+struct run {
+	const char *name, *root, *console;
+	unsigned long long size, expect;
+	unsigned int timeout, first;
+	bool huge;
+	int fd;
+	struct stat st;
+	/* what was seen */
+	unsigned long long max_allocated, max_large;
+	bool mapped, fdinfo;
+	double t_start, t_userspace, t_end;
+	char console_path[4096], stderr_path[4096];
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static noreturn void die(const char *what)
+{
+	printf("Bail out! gmem-qemu-run: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+/* The whole of a small file (at most CONSOLE_MAX bytes), NUL-terminated. */
+static char *slurp(const char *path)
+{
+	char *buf = calloc(1, CONSOLE_MAX + 1);
+	ssize_t n, len = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (!buf)
+		die("calloc");
+	if (fd < 0)
+		return buf;
+	while (len < CONSOLE_MAX &&
+	       (n = read(fd, buf + len, CONSOLE_MAX - len)) > 0)
+		len += n;
+	close(fd);
+	for (ssize_t i = 0; i < len; i++)
+		if (!buf[i])
+			buf[i] = ' ';
+	return buf;
+}
+
+/* Does QEMU map the fd's inode, all of it, and hold a gmem file? */
+static void check_qemu(struct run *r, pid_t pid)
+{
+	char path[320], line[512];
+	unsigned long long lo, hi, off, ino;
+	unsigned int maj, min;
+	struct dirent *de;
+	FILE *f;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "re");
+	while (f && !r->mapped && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx-%llx %*s %llx %x:%x %llu", &lo, &hi,
+			   &off, &maj, &min, &ino) != 6)
+			continue;
+		if (ino == r->st.st_ino && maj == major(r->st.st_dev) &&
+		    min == minor(r->st.st_dev) && hi - lo >= r->size)
+			r->mapped = true;
+	}
+	if (f)
+		fclose(f);
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	d = opendir(path);
+	while (d && !r->fdinfo && (de = readdir(d))) {
+		char want[64];
+
+		/* not the fd it inherited: the file QEMU opened itself */
+		if (de->d_name[0] == '.' || atoi(de->d_name) == r->fd)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%s", (int)pid,
+			 de->d_name);
+		snprintf(want, sizeof(want), "gmem-size:\t%llu\n", r->size);
+		f = fopen(path, "re");
+		while (f && fgets(line, sizeof(line), f))
+			if (!strcmp(line, want))
+				r->fdinfo = true;
+		if (f)
+			fclose(f);
+	}
+	if (d)
+		closedir(d);
+}
+
+static void sample_gmem(struct run *r)
+{
+	struct gmem_info info;
+
+	if (ioctl(r->fd, GMEM_INFO, &info))
+		die("GMEM_INFO");
+	if (info.allocated > r->max_allocated)
+		r->max_allocated = info.allocated;
+	if (info.large_folios > r->max_large)
+		r->max_large = info.large_folios;
+}
+
+/* Prints the last @lines lines of @text as TAP diagnostics. */
+static void tail(const char *what, const char *text, int lines)
+{
+	const char *p = text + strlen(text);
+
+	while (p > text && lines >= 0)
+		if (*--p == '\n')
+			lines--;
+	if (*p == '\n')
+		p++;
+	printf("# %s:\n", what);
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		int len = nl ? (int)(nl - p) : (int)strlen(p);
+
+		printf("#   %.*s\n", len, p);
+		p += len + (nl ? 1 : 0);
+	}
+}
+
+static unsigned int tap_n;
+static bool all_ok = true;
+
+static void tap(bool ok, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void tap(bool ok, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%sok %u - %s: ", ok ? "" : "not ", tap_n++, name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	all_ok &= ok;
+}
+
+static char **qemu_argv(int argc, char **argv, int fd)
+{
+	char **out = calloc(argc + 1, sizeof(*out));
+	char num[16];
+
+	if (!out)
+		die("calloc");
+	snprintf(num, sizeof(num), "%d", fd);
+	for (int i = 0; i < argc; i++) {
+		const char *s = argv[i], *hit;
+		char *o = malloc(strlen(s) * 4 + 16), *w = o;
+
+		if (!o)
+			die("malloc");
+		while ((hit = strstr(s, "%FD%"))) {
+			memcpy(w, s, hit - s);
+			w += hit - s;
+			w += sprintf(w, "%s", num);
+			s = hit + 4;
+		}
+		strcpy(w, s);
+		out[i] = o;
+	}
+	return out;
+}
+
+static pid_t start_qemu(struct run *r, char **argv)
+{
+	pid_t pid = fork();
+	int err;
+
+	if (pid < 0)
+		die("fork");
+	if (pid)
+		return pid;
+	err = open(r->stderr_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (err >= 0) {
+		dup2(err, 1);
+		dup2(err, 2);
+		close(err);
+	}
+	if (chroot(r->root) || chdir("/")) {
+		perror("chroot");
+		_exit(126);
+	}
+	execv(argv[0], argv);
+	perror(argv[0]);
+	_exit(127);
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: gmem-qemu-run -n NAME -m MIB -e MIB -t SECS -r ROOT -c CONSOLE -f FIRST [-H] -- QEMU-ARGV...\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	struct run r = { .timeout = 300, .first = 1 };
+	struct gmem_create c = { .size = sizeof(c) };
+	double t_userspace_l2 = -1;
+	unsigned long long verified = 0;
+	const char *p;
+	char *console, *qerr, **qargv;
+	int opt, dev, status = -1;
+	bool killed = false, done = false, failed_line = false;
+	pid_t pid;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while ((opt = getopt(argc, argv, "n:m:e:t:r:c:f:H")) != -1) {
+		switch (opt) {
+		case 'n': r.name = optarg; break;
+		case 'm': r.size = strtoull(optarg, NULL, 0) * MiB; break;
+		case 'e': r.expect = strtoull(optarg, NULL, 0) * MiB; break;
+		case 't': r.timeout = strtoul(optarg, NULL, 0); break;
+		case 'r': r.root = optarg; break;
+		case 'c': r.console = optarg; break;
+		case 'f': r.first = strtoul(optarg, NULL, 0); break;
+		case 'H': r.huge = true; break;
+		default: return usage();
+		}
+	}
+	if (!r.name || !r.size || !r.root || !r.console || optind >= argc)
+		return usage();
+	tap_n = r.first;
+	snprintf(r.console_path, sizeof(r.console_path), "%s/%s", r.root,
+		 r.console);
+	snprintf(r.stderr_path, sizeof(r.stderr_path), "%s/tmp/%s.stderr",
+		 r.root, r.name);
+	unlink(r.console_path);
+
+	dev = open("/dev/gmem", O_RDWR | O_CLOEXEC);
+	if (dev < 0)
+		die("open /dev/gmem");
+	c.flags = GMEM_CREATE_MMAP | GMEM_CREATE_SHARED |
+		  (r.huge ? GMEM_CREATE_HUGE : 0);
+	c.length = r.size;
+	r.fd = ioctl(dev, GMEM_CREATE, &c);
+	if (r.fd < 0)
+		die("GMEM_CREATE");
+	close(dev);
+	/* QEMU inherits it: GMEM_CREATE's fds are close-on-exec. */
+	if (fcntl(r.fd, F_SETFD, 0) || fstat(r.fd, &r.st))
+		die("fcntl/fstat");
+	printf("# %s: gmem fd %d, %llu MiB, flags %#x, inode %llu\n", r.name,
+	       r.fd, r.size / MiB, c.flags, (unsigned long long)r.st.st_ino);
+
+	qargv = qemu_argv(argc - optind, argv + optind, r.fd);
+	printf("# %s:", r.name);
+	for (char **a = qargv; *a; a++)
+		printf(" %s", *a);
+	printf("\n");
+	r.t_start = now();
+	pid = start_qemu(&r, qargv);
+
+	for (;;) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		double t = now() - r.t_start;
+
+		if (w == pid)
+			break;
+		sample_gmem(&r);
+		check_qemu(&r, pid);
+		if (r.t_userspace == 0) {
+			console = slurp(r.console_path);
+			if (strstr(console, "CLIENT-L2 userspace"))
+				r.t_userspace = t;
+			free(console);
+		}
+		if (!killed && t > r.timeout) {
+			printf("# %s: timed out after %u s, killing QEMU\n",
+			       r.name, r.timeout);
+			kill(pid, SIGTERM);
+			killed = true;
+		} else if (killed && t > r.timeout + 10) {
+			kill(pid, SIGKILL);
+		}
+		usleep(200000);
+	}
+	r.t_end = now() - r.t_start;
+	sample_gmem(&r);
+
+	console = slurp(r.console_path);
+	qerr = slurp(r.stderr_path);
+	p = strstr(console, "CLIENT-L2 userspace ");
+	if (p)
+		t_userspace_l2 = strtod(p + strlen("CLIENT-L2 userspace "), NULL);
+	p = strstr(console, "CLIENT-L2 verified ");
+	if (p)
+		verified = strtoull(p + strlen("CLIENT-L2 verified "), NULL, 10) * MiB;
+	failed_line = strstr(console, "CLIENT-L2 FAIL") != NULL;
+	done = strstr(console, "CLIENT-L2 done") != NULL;
+
+	tap(r.mapped && r.fdinfo, r.name,
+	    "QEMU mapped the gmem fd as guest RAM (maps: %s, fdinfo: %s)",
+	    r.mapped ? "the fd's inode, whole" : "no mapping of the fd's inode",
+	    r.fdinfo ? "a gmem file of that size" : "no gmem file");
+	tap(t_userspace_l2 >= 0, r.name,
+	    "the L2 guest reached userspace (%.1f s after QEMU started, L2 uptime %.2f s)",
+	    r.t_userspace, t_userspace_l2);
+	tap(verified >= r.expect && !failed_line, r.name,
+	    "the L2 guest wrote and verified %llu MiB (%llu expected)",
+	    verified / MiB, r.expect / MiB);
+	tap(r.max_allocated >= r.expect &&
+	    (!r.huge || r.max_large * 2 * MiB * 2 >= r.max_allocated), r.name,
+	    "gmem held the guest's memory: allocated up to %llu MiB (>= %llu), %llu 2 MiB folios%s",
+	    r.max_allocated / MiB, r.expect / MiB, r.max_large,
+	    r.huge ? " (>= half of it expected)" : "");
+	tap(!killed && WIFEXITED(status) && WEXITSTATUS(status) == 0 && done,
+	    r.name, "QEMU exited by itself, status %#x, after %.1f s%s",
+	    status, r.t_end, done ? "" : ", without the guest's \"done\"");
+	printf("# CLIENT-TIME %s userspace=%.2f wall-userspace=%.1f total=%.1f allocated-mib=%llu large-folios=%llu\n",
+	       r.name, t_userspace_l2, r.t_userspace, r.t_end,
+	       r.max_allocated / MiB, r.max_large);
+	if (!all_ok) {
+		tail("QEMU's stderr", qerr, 20);
+		tail("the L2 console's tail", console, 30);
+	}
+	close(r.fd);
+	return all_ok ? 0 : 1;
+}
