@@ -12,6 +12,9 @@
  * A binding is freed by gmem_unbind(), so gmem cannot make a resolve that
  * starts after that safe: the consumer keeps resolves and unbind apart
  * (KVM does it with SRCU on its memslots).
+ *
+ * The ops table carries its size (API version 2): gmem_bind() copies it
+ * into the binding, zero-extended, after refusing one of another API.
  */
 #include <linux/export.h>
 #include <linux/file.h>
@@ -21,6 +24,9 @@
 #include <linux/overflow.h>
 #include <linux/pagemap.h>
 #include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/wait.h>
+#include <uapi/linux/gmem.h>
 
 #include "compat.h"
 #include "gmem.h"
@@ -58,16 +64,65 @@ struct file *gmem_fget(int fd)
 EXPORT_SYMBOL_NS_GPL(gmem_fget, GMEM_NS);
 
 /**
+ * gmem_file_flags - the GMEM_CREATE_* flags a gmem file has in effect
+ * @file: any file
+ *
+ * GMEM_CREATE_MMAP says the VMM may map the fd, so its shared pages are
+ * meant to be used in place (KVM resolves every fault of such a memslot
+ * through gmem); GMEM_CREATE_HUGE also when the module parameter set it.
+ * Takes no lock.
+ *
+ * Return: the flags, or 0 if @file is not a gmem file.
+ */
+u32 gmem_file_flags(const struct file *file)
+{
+	if (!gmem_is_gmem_file(file))
+		return 0;
+	return GMEM_I(file_inode(file))->flags;
+}
+EXPORT_SYMBOL_NS_GPL(gmem_file_flags, GMEM_NS);
+
+/* The largest ops table gmem reads a tail of, to check it is zero. */
+#define GMEM_OPS_SIZE_MAX	PAGE_SIZE
+
+/*
+ * An ops table of this API version, or of a later one whose additions
+ * are all unset.  A version 1 table starts with a function pointer, read
+ * here as size and flags: a kernel address has its upper half set (flags)
+ * and NULL is size 0, so it is always refused.
+ */
+static int gmem_check_ops(const struct gmem_consumer_ops *ops)
+{
+	if (ops->size < GMEM_CONSUMER_OPS_SIZE_VER2 || ops->flags)
+		return -EPROTO;
+	if (ops->size > GMEM_OPS_SIZE_MAX)
+		return -E2BIG;
+	if (ops->size > sizeof(*ops) &&
+	    memchr_inv((const u8 *)ops + sizeof(*ops), 0,
+		       ops->size - sizeof(*ops)))
+		return -E2BIG;
+	return 0;
+}
+
+/**
  * gmem_bind - bind pages [@start, @start + @nr_pages) of a gmem file
  * @file: a gmem file; the binding takes a reference of its own
  * @start: first page index of the range
  * @nr_pages: length of the range in pages
- * @ops: notifications for the range; any op may be NULL
+ * @ops: notifications for the range, with @ops->size set to
+ *	GMEM_CONSUMER_OPS_SIZE; any op may be NULL.  gmem keeps a copy.
  * @priv: passed to every op
+ *
+ * Takes the file's invalidate_lock (exclusive) and binding lock, so it
+ * must not be called from an op.
  *
  * Return: the binding, or ERR_PTR(-EINVAL) if @file is not a gmem file,
  * @ops is NULL or the range is empty or past the end of the file,
- * ERR_PTR(-EBUSY) if it overlaps a range already bound, ERR_PTR(-ENOMEM).
+ * ERR_PTR(-EPROTO) if @ops is of another API version (its size smaller
+ * than version 2's, or flags set), ERR_PTR(-E2BIG) if it is larger than
+ * gmem knows and sets something gmem does not know, ERR_PTR(-EBUSY) if
+ * the range overlaps one already bound, ERR_PTR(-ENOMEM).  Nothing is
+ * bound on error.
  */
 struct gmem_binding *gmem_bind(struct file *file, pgoff_t start,
 			       pgoff_t nr_pages,
@@ -82,6 +137,9 @@ struct gmem_binding *gmem_bind(struct file *file, pgoff_t start,
 
 	if (!file || !gmem_is_gmem_file(file) || !ops)
 		return ERR_PTR(-EINVAL);
+	err = gmem_check_ops(ops);
+	if (err)
+		return ERR_PTR(err);
 	inode = file_inode(file);
 	gi = GMEM_I(inode);
 	mapping = inode->i_mapping;
@@ -97,10 +155,11 @@ struct gmem_binding *gmem_bind(struct file *file, pgoff_t start,
 		return ERR_PTR(-ENOMEM);
 	binding->start = start;
 	binding->end = end;
-	binding->ops = ops;
+	memcpy(&binding->ops, ops, min_t(size_t, ops->size, sizeof(*ops)));
 	binding->priv = priv;
 	refcount_set(&binding->users, 1);
 	init_completion(&binding->idle);
+	init_waitqueue_head(&binding->seq_wait);
 
 	filemap_invalidate_lock(mapping);
 	mutex_lock(&gi->bind_lock);
@@ -133,14 +192,14 @@ EXPORT_SYMBOL_NS_GPL(gmem_bind, GMEM_NS);
  * then drops the binding's file reference and frees @binding.  The caller
  * guarantees that no gmem_get_pfn() on @binding is running or starts once
  * this is called; once it returns, @binding must not be used again and no
- * op runs.
+ * op runs.  Takes the invalidate_lock (exclusive), so it waits for every
+ * op in flight on the fd and must not be called from an op.
  */
 void gmem_unbind(struct gmem_binding *binding)
 {
 	struct inode *inode = file_inode(binding->file);
 	struct address_space *mapping = inode->i_mapping;
 	struct gmem_inode *gi = GMEM_I(inode);
-	const struct gmem_consumer_ops *ops = binding->ops;
 
 	/* Called from an op, which holds one of them: a deadlock. */
 	lockdep_assert_not_held(&gi->bind_lock);
@@ -156,10 +215,11 @@ void gmem_unbind(struct gmem_binding *binding)
 	mutex_lock(&gi->bind_lock);
 	list_del(&binding->node);
 	mutex_unlock(&gi->bind_lock);
-	if (ops->invalidate_begin)
-		ops->invalidate_begin(binding->priv, binding->start, binding->end);
-	if (ops->invalidate_end)
-		ops->invalidate_end(binding->priv, binding->start, binding->end);
+	/* Unlinked: no other writer of the sequence count is left. */
+	gmem_notify_binding(binding, binding->start, binding->end,
+			    GMEM_EVENT_BEGIN, 0);
+	gmem_notify_binding(binding, binding->start, binding->end,
+			    GMEM_EVENT_END, 0);
 	filemap_invalidate_unlock(mapping);
 
 	fput(binding->file);
@@ -169,10 +229,11 @@ EXPORT_SYMBOL_NS_GPL(gmem_unbind, GMEM_NS);
 
 /*
  * The largest order the consumer may map at @index: no larger than the
- * folio, aligned, inside the binding and wholly private.
+ * folio, aligned, inside the binding and wholly private (or wholly shared,
+ * for a resolve of a shared page).
  */
 static int gmem_max_order(struct gmem_binding *binding, struct folio *folio,
-			  pgoff_t index)
+			  pgoff_t index, bool shared)
 {
 	struct gmem_inode *gi = GMEM_I(file_inode(binding->file));
 	int order = folio_order(folio);
@@ -185,21 +246,23 @@ static int gmem_max_order(struct gmem_binding *binding, struct folio *folio,
 		pgoff_t last = base + (1UL << order);
 
 		if (base >= binding->start && last <= binding->end &&
-		    !gmem_attr_nr_shared(gi, base, last))
+		    gmem_attr_nr_shared(gi, base, last) ==
+		    (shared ? last - base : 0))
 			break;
 	}
 	return order;
 }
 
 /**
- * gmem_get_pfn - resolve a private page of a binding
+ * gmem_get_pfn - resolve a page of a binding
  * @binding: the binding
  * @index: page index in the file, inside the binding's range
+ * @flags: 0 to resolve a private page, GMEM_GET_SHARED a shared one
  * @pfn: out: the page frame number
  * @page: out: the page, with a reference the caller drops with put_page()
  * @max_order: out: the largest order the caller may map at @index (the
- *	folio's size, alignment, the binding and a uniform private range
- *	bound it)
+ *	folio's size, alignment, the binding and a range uniformly in the
+ *	state asked for bound it)
  *
  * Allocates the page (zeroed) if it is not there yet.  A consumer that
  * maps the pfn must follow the invalidate protocol: a concurrent
@@ -208,14 +271,18 @@ static int gmem_max_order(struct gmem_binding *binding, struct folio *folio,
  * Must not be called from a consumer op (it takes the invalidate_lock),
  * nor once gmem_unbind() of @binding has been called.
  *
- * Return: 0, or -ERANGE if @index is outside the binding, -EHWPOISON if the
- * page is poisoned, -EACCES if it is shared, -ENOMEM, -ENOSPC over
- * max_total, or -ENODEV if gmem_unbind() of @binding is already waiting
- * (a caller bug, which gmem_unbind() warns about).
+ * Return: 0, or -EINVAL for unknown @flags, -ERANGE if @index is outside
+ * the binding, -EHWPOISON if the page is poisoned, -EACCES if it is not
+ * in the state asked for (shared, or private with GMEM_GET_SHARED),
+ * -ENOMEM, -ENOSPC over max_total, or -ENODEV if gmem_unbind() of
+ * @binding is already waiting (a caller bug, which gmem_unbind() warns
+ * about).
  */
 int gmem_get_pfn(struct gmem_binding *binding, pgoff_t index,
-		 unsigned long *pfn, struct page **page, int *max_order)
+		 unsigned int flags, unsigned long *pfn, struct page **page,
+		 int *max_order)
 {
+	bool shared = flags & GMEM_GET_SHARED;
 	struct inode *inode = file_inode(binding->file);
 	struct address_space *mapping = inode->i_mapping;
 	struct gmem_inode *gi = GMEM_I(inode);
@@ -224,6 +291,8 @@ int gmem_get_pfn(struct gmem_binding *binding, pgoff_t index,
 
 	/* From an op, under the invalidate_lock: a deadlock. */
 	lockdep_assert_not_held(&mapping->invalidate_lock);
+	if (flags & ~GMEM_GET_SHARED)
+		return -EINVAL;
 	if (index < binding->start || index >= binding->end)
 		return -ERANGE;
 	if (!refcount_inc_not_zero(&binding->users))
@@ -234,7 +303,7 @@ int gmem_get_pfn(struct gmem_binding *binding, pgoff_t index,
 		err = -EHWPOISON;
 		goto out;
 	}
-	if (gmem_attr_is_shared(gi, index)) {
+	if (gmem_attr_is_shared(gi, index) != shared) {
 		err = -EACCES;
 		goto out;
 	}
@@ -245,7 +314,7 @@ int gmem_get_pfn(struct gmem_binding *binding, pgoff_t index,
 	}
 	*page = folio_file_page(folio, index);
 	*pfn = page_to_pfn(*page);
-	*max_order = gmem_max_order(binding, folio, index);
+	*max_order = gmem_max_order(binding, folio, index, shared);
 	folio_unlock(folio);
 out:
 	filemap_invalidate_unlock_shared(mapping);
@@ -254,3 +323,120 @@ out:
 	return err;
 }
 EXPORT_SYMBOL_NS_GPL(gmem_get_pfn, GMEM_NS);
+
+/* Pages [@start, @end) of @binding that are shared, or -1 outside it. */
+static long gmem_nr_shared(struct gmem_binding *binding, pgoff_t start,
+			   pgoff_t end)
+{
+	struct gmem_inode *gi = GMEM_I(file_inode(binding->file));
+
+	if (start >= end || start < binding->start || end > binding->end)
+		return -1;
+	if (end - start == 1)
+		return gmem_attr_is_shared(gi, start);
+	return gmem_attr_nr_shared(gi, start, end);
+}
+
+/**
+ * gmem_is_private - whether every page of [@start, @end) is private
+ * @binding: the binding
+ * @start: first page index, inside the binding
+ * @end: the index after the last page, inside the binding
+ *
+ * gmem's shared/private state is the only one: a consumer that needs the
+ * state of a page (KVM: whether a guest access is private) asks here.  The
+ * answer can change once the call returns, except while the consumer is
+ * between invalidate_begin and invalidate_end of a conversion of the range
+ * (where it is already the new state) or until gmem_read_retry() says so.
+ * Takes no sleeping lock (a single page: none at all), so it may be called
+ * under a consumer's spinlock and from an op.
+ *
+ * Return: true if every page is private; false if one is shared, or the
+ * range is empty or not inside the binding.
+ */
+bool gmem_is_private(struct gmem_binding *binding, pgoff_t start,
+		     pgoff_t end)
+{
+	return gmem_nr_shared(binding, start, end) == 0;
+}
+EXPORT_SYMBOL_NS_GPL(gmem_is_private, GMEM_NS);
+
+/**
+ * gmem_is_shared - whether every page of [@start, @end) is shared
+ * @binding: the binding
+ * @start: first page index, inside the binding
+ * @end: the index after the last page, inside the binding
+ *
+ * As gmem_is_private(), for the other state; a range for which both are
+ * false is mixed (or not inside the binding).
+ *
+ * Return: true if every page is shared.
+ */
+bool gmem_is_shared(struct gmem_binding *binding, pgoff_t start,
+		    pgoff_t end)
+{
+	long nr = gmem_nr_shared(binding, start, end);
+
+	return nr > 0 && nr == end - start;
+}
+EXPORT_SYMBOL_NS_GPL(gmem_is_shared, GMEM_NS);
+
+/**
+ * gmem_read_begin - start a resolve that must not race an invalidation
+ * @binding: the binding
+ *
+ * A consumer without a retry protocol of its own (KVM has one, its
+ * mmu_invalidate_seq) brackets a resolve and the mapping it makes with
+ * this and gmem_read_retry(), as with mmu_interval_read_begin():
+ *
+ *	again:
+ *		seq = gmem_read_begin(binding);
+ *		gmem_get_pfn(binding, index, 0, &pfn, &page, &order);
+ *		lock(consumer's lock);	(its invalidate_begin takes it too)
+ *		if (gmem_read_retry(binding, seq)) {
+ *			unlock; put_page(page); goto again;
+ *		}
+ *		map pfn; unlock;
+ *
+ * Waits (sleeps) while an invalidation of the binding is in progress, so
+ * it must not be called from an op or under a lock an op takes.  The
+ * count covers the whole binding: an invalidation of any of its pages
+ * makes every read begun before it retry.
+ *
+ * Return: the sequence count to give gmem_read_retry().
+ */
+unsigned long gmem_read_begin(struct gmem_binding *binding)
+{
+	unsigned long seq;
+
+	for (;;) {
+		seq = READ_ONCE(binding->seq);
+		if (!(seq & 1))
+			break;
+		wait_event(binding->seq_wait, READ_ONCE(binding->seq) != seq);
+	}
+	/* Pairs with gmem_seq_bump(): no state read is older than @seq. */
+	smp_rmb();
+	return seq;
+}
+EXPORT_SYMBOL_NS_GPL(gmem_read_begin, GMEM_NS);
+
+/**
+ * gmem_read_retry - whether what was resolved since gmem_read_begin() may
+ *	be stale
+ * @binding: the binding
+ * @seq: what gmem_read_begin() returned
+ *
+ * Called under the consumer's lock that its invalidate_begin takes, right
+ * before it maps what it resolved.  Takes no lock.
+ *
+ * Return: true if an invalidation or memory failure of the binding has
+ * begun since gmem_read_begin(): drop what was resolved and start again.
+ */
+bool gmem_read_retry(struct gmem_binding *binding, unsigned long seq)
+{
+	/* Pairs with gmem_seq_bump(): what was read comes before the count. */
+	smp_rmb();
+	return READ_ONCE(binding->seq) != seq;
+}
+EXPORT_SYMBOL_NS_GPL(gmem_read_retry, GMEM_NS);

@@ -62,7 +62,7 @@ int gmem_convert(struct inode *inode, pgoff_t start, pgoff_t end,
 	int err;
 
 	filemap_invalidate_lock(mapping);
-	gmem_invalidate_begin(inode, start, end);
+	gmem_convert_begin(inode, start, end, to_shared);
 
 	if (!to_shared) {
 		unmap_mapping_pages(mapping, start, end - start, false);
@@ -79,7 +79,7 @@ int gmem_convert(struct inode *inode, pgoff_t start, pgoff_t end,
 	if (zero)
 		gmem_zero_range(mapping, start, end);
 out:
-	gmem_invalidate_end(inode, start, end);
+	gmem_convert_end(inode, start, end, to_shared);
 	filemap_invalidate_unlock(mapping);
 	return err;
 }

@@ -7,15 +7,16 @@
 
 #include <linux/completion.h>
 #include <linux/fs.h>
+#include <linux/gmem.h>
 #include <linux/list.h>
 #include <linux/maple_tree.h>
 #include <linux/mutex.h>
 #include <linux/nodemask.h>
 #include <linux/refcount.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 #include <linux/xarray.h>
 
-struct gmem_consumer_ops;
 struct mem_cgroup;
 
 /* 2 MiB on x86: the folio size GMEM_CREATE_HUGE aims for. */
@@ -64,7 +65,6 @@ struct gmem_binding {
 	struct file *file;
 	pgoff_t start;
 	pgoff_t end;
-	const struct gmem_consumer_ops *ops;
 	void *priv;
 	/*
 	 * One reference for the consumer's ownership plus one per resolve in
@@ -74,6 +74,15 @@ struct gmem_binding {
 	 */
 	refcount_t users;
 	struct completion idle;
+	/*
+	 * gmem_read_begin/retry(): odd while an invalidation of the range
+	 * is in progress, bumped by each invalidation and memory failure.
+	 * Written under the fd's bind_lock.
+	 */
+	unsigned long seq;
+	wait_queue_head_t seq_wait;
+	/* The consumer's ops, zero-extended to this gmem's struct. */
+	struct gmem_consumer_ops ops;
 };
 
 static inline struct gmem_inode *GMEM_I(struct inode *inode)
@@ -180,6 +189,19 @@ int gmem_mmap(struct file *file, struct vm_area_struct *vma);
 /* notify.c */
 void gmem_invalidate_begin(struct inode *inode, pgoff_t start, pgoff_t end);
 void gmem_invalidate_end(struct inode *inode, pgoff_t start, pgoff_t end);
+void gmem_convert_begin(struct inode *inode, pgoff_t start, pgoff_t end,
+			bool to_shared);
+void gmem_convert_end(struct inode *inode, pgoff_t start, pgoff_t end,
+		      bool to_shared);
 void gmem_notify_error(struct inode *inode, pgoff_t start, pgoff_t end);
+enum gmem_event {
+	GMEM_EVENT_BEGIN,
+	GMEM_EVENT_END,
+	GMEM_EVENT_ERROR,
+};
+
+void gmem_notify_binding(struct gmem_binding *binding, pgoff_t start,
+			 pgoff_t end, enum gmem_event event,
+			 unsigned int flags);
 
 #endif /* _GMEM_H */

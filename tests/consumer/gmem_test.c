@@ -5,7 +5,9 @@
  * It binds ranges of gmem fds, resolves pages, reads and writes them
  * through kernel mappings (the one way a test can look at private memory),
  * records every notification gmem sends, and runs kernel threads that
- * resolve while userspace changes the memory under them.  Two ioctls serve
+ * resolve while userspace changes the memory under them (with or without
+ * gmem_read_begin/retry()).  It also binds with ops tables made up to test
+ * gmem's version check.  Two ioctls serve
  * the benchmark only (tests/bench): the page-zeroing floor, and resolve
  * latency against a bare page-cache lookup.
  */
@@ -31,8 +33,8 @@
 
 #include "gmem_test.h"
 
-#if GMEM_API_VERSION != 1
-#error "gmem_test is written for version 1 of the gmem consumer API"
+#if GMEM_API_VERSION != 2
+#error "gmem_test is written for version 2 of the gmem consumer API"
 #endif
 
 struct gmem_test_slot {
@@ -54,7 +56,15 @@ static unsigned int gmem_test_log_count;
 static u64 gmem_test_log_seq;
 static u64 gmem_test_log_dropped;
 
-static void gmem_test_record(void *priv, u32 type, pgoff_t start, pgoff_t end)
+/*
+ * Taken by invalidate_begin, as a consumer that maps pages takes the lock
+ * that guards its mappings; GMEM_TEST_STRESS_SEQ checks gmem_read_retry()
+ * under it.
+ */
+static DEFINE_SPINLOCK(gmem_test_map_lock);
+
+static void gmem_test_record(void *priv, u32 type, pgoff_t start, pgoff_t end,
+			     unsigned int flags)
 {
 	struct gmem_test_slot *slot = priv;
 	struct gmem_test_event *ev;
@@ -74,25 +84,35 @@ static void gmem_test_record(void *priv, u32 type, pgoff_t start, pgoff_t end)
 	ev->slot = slot->id;
 	ev->start = start;
 	ev->end = end;
+	ev->flags = flags;
+	ev->pad = 0;
 	spin_unlock(&gmem_test_log_lock);
 }
 
-static void gmem_test_invalidate_begin(void *priv, pgoff_t start, pgoff_t end)
+static void gmem_test_invalidate_begin(void *priv, pgoff_t start, pgoff_t end,
+				       unsigned int flags)
 {
-	gmem_test_record(priv, GMEM_TEST_EV_BEGIN, start, end);
+	/* What a consumer that maps pages does here: drop its mappings. */
+	spin_lock(&gmem_test_map_lock);
+	spin_unlock(&gmem_test_map_lock);
+	gmem_test_record(priv, GMEM_TEST_EV_BEGIN, start, end, flags);
 }
 
-static void gmem_test_invalidate_end(void *priv, pgoff_t start, pgoff_t end)
+static void gmem_test_invalidate_end(void *priv, pgoff_t start, pgoff_t end,
+				     unsigned int flags)
 {
-	gmem_test_record(priv, GMEM_TEST_EV_END, start, end);
+	gmem_test_record(priv, GMEM_TEST_EV_END, start, end, flags);
 }
 
 static void gmem_test_error(void *priv, pgoff_t start, pgoff_t end)
 {
-	gmem_test_record(priv, GMEM_TEST_EV_ERROR, start, end);
+	spin_lock(&gmem_test_map_lock);
+	spin_unlock(&gmem_test_map_lock);
+	gmem_test_record(priv, GMEM_TEST_EV_ERROR, start, end, 0);
 }
 
 static const struct gmem_consumer_ops gmem_test_ops = {
+	.size			= GMEM_CONSUMER_OPS_SIZE,
 	.invalidate_begin	= gmem_test_invalidate_begin,
 	.invalidate_end		= gmem_test_invalidate_end,
 	.error			= gmem_test_error,
@@ -106,22 +126,21 @@ static struct gmem_test_slot *gmem_test_slot(u32 id)
 	return &gmem_test_slots[id];
 }
 
-static long gmem_test_bind(struct gmem_test_bind __user *uarg)
+/* Binds into a free slot; the slot's id, or -errno. */
+static long gmem_test_do_bind(int fd, u64 start, u64 nr_pages,
+			      const struct gmem_consumer_ops *ops)
 {
 	struct gmem_test_slot *slot = NULL;
-	struct gmem_test_bind args;
 	struct gmem_binding *binding;
 	struct file *file;
-	long ret = 0;
+	long ret;
 	u32 id;
 
-	if (copy_from_user(&args, uarg, sizeof(args)))
-		return -EFAULT;
-
-	file = gmem_fget(args.fd);
+	file = gmem_fget(fd);
 	if (IS_ERR(file))
 		return PTR_ERR(file);
 
+	ret = -ENOSPC;
 	mutex_lock(&gmem_test_lock);
 	for (id = 0; id < GMEM_TEST_SLOTS; id++) {
 		if (!gmem_test_slots[id].binding) {
@@ -129,27 +148,88 @@ static long gmem_test_bind(struct gmem_test_bind __user *uarg)
 			break;
 		}
 	}
-	if (!slot) {
-		ret = -ENOSPC;
+	if (!slot)
 		goto out;
-	}
 	slot->id = id;
-	binding = gmem_bind(file, args.start, args.nr_pages, &gmem_test_ops,
-			    slot);
+	binding = gmem_bind(file, start, nr_pages, ops, slot);
 	if (IS_ERR(binding)) {
 		ret = PTR_ERR(binding);
 		goto out;
 	}
 	slot->binding = binding;
-	slot->start = args.start;
-	slot->end = args.start + args.nr_pages;
-	if (put_user(id, &uarg->slot))
-		ret = -EFAULT;
+	slot->start = start;
+	slot->end = start + nr_pages;
+	ret = id;
 out:
 	mutex_unlock(&gmem_test_lock);
 	/* The binding holds a reference of its own. */
 	fput(file);
 	return ret;
+}
+
+static long gmem_test_bind(struct gmem_test_bind __user *uarg)
+{
+	struct gmem_test_bind args;
+	long ret;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	ret = gmem_test_do_bind(args.fd, args.start, args.nr_pages,
+				&gmem_test_ops);
+	if (ret < 0)
+		return ret;
+	/* The slot stays bound: the test unbinds it or unloads the module. */
+	return put_user((u32)ret, &uarg->slot) ? -EFAULT : 0;
+}
+
+/* API version 1's ops table: three op pointers, no size. */
+struct gmem_test_ops_v1 {
+	void *invalidate_begin;
+	void *invalidate_end;
+	void *error;
+};
+
+/* The most GMEM_TEST_BIND_OPS makes up: past what gmem reads a tail of. */
+#define GMEM_TEST_OPS_MAX	(2 * PAGE_SIZE)
+
+/*
+ * Bind with an ops table made up as userspace asks, to test gmem_bind()'s
+ * check of it.  gmem keeps a copy, so the table goes once bound.
+ */
+static long gmem_test_bind_ops(struct gmem_test_bind_ops __user *uarg)
+{
+	struct gmem_test_bind_ops args;
+	struct gmem_consumer_ops *ops;
+	struct gmem_test_ops_v1 *v1;
+	size_t len;
+	long ret;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	if (args.layout > GMEM_TEST_OPS_V1 || args.pad ||
+	    args.ops_size > GMEM_TEST_OPS_MAX)
+		return -EINVAL;
+	len = max_t(size_t, args.ops_size, sizeof(*ops) + sizeof(args.tail));
+	ops = kzalloc(len, GFP_KERNEL);
+	if (!ops)
+		return -ENOMEM;
+	if (args.layout == GMEM_TEST_OPS_V1) {
+		v1 = (struct gmem_test_ops_v1 *)ops;
+		v1->invalidate_begin = gmem_test_invalidate_begin;
+		v1->invalidate_end = gmem_test_invalidate_end;
+		v1->error = gmem_test_error;
+	} else {
+		*ops = gmem_test_ops;
+		ops->size = args.ops_size;
+		ops->flags = args.ops_flags;
+		if (args.ops_size >= sizeof(*ops) + sizeof(args.tail))
+			memcpy(ops + 1, &args.tail, sizeof(args.tail));
+	}
+	ret = gmem_test_do_bind(args.fd, args.start, args.nr_pages, ops);
+	kfree(ops);
+	if (ret < 0)
+		return ret;
+	return put_user((u32)ret, &uarg->slot) ? -EFAULT : 0;
 }
 
 /* Called with gmem_test_lock held. */
@@ -195,8 +275,8 @@ static long gmem_test_resolve(struct gmem_test_resolve __user *uarg)
 		ret = -ENOENT;
 		goto out;
 	}
-	args.err = gmem_get_pfn(slot->binding, args.index, &pfn, &page,
-				&max_order);
+	args.err = gmem_get_pfn(slot->binding, args.index, args.flags, &pfn,
+				&page, &max_order);
 	args.node = -1;
 	args.folio_order = -1;
 	if (!args.err) {
@@ -206,7 +286,6 @@ static long gmem_test_resolve(struct gmem_test_resolve __user *uarg)
 	}
 	args.pfn = pfn;
 	args.max_order = max_order;
-	args.pad = 0;
 	if (copy_to_user(uarg, &args, sizeof(args)))
 		ret = -EFAULT;
 out:
@@ -237,7 +316,7 @@ static long gmem_test_rw(struct gmem_test_rw __user *uarg)
 		ret = -ENOENT;
 		goto out;
 	}
-	args.err = gmem_get_pfn(slot->binding, args.index, &pfn, &page,
+	args.err = gmem_get_pfn(slot->binding, args.index, 0, &pfn, &page,
 				&max_order);
 	if (!args.err) {
 		kaddr = kmap_local_page(page);
@@ -300,31 +379,87 @@ static long gmem_test_events(struct gmem_test_events __user *uarg)
 	return ret;
 }
 
+static long gmem_test_state(struct gmem_test_state __user *uarg)
+{
+	struct gmem_test_state args;
+	struct gmem_test_slot *slot;
+	long ret = 0;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	mutex_lock(&gmem_test_lock);
+	slot = gmem_test_slot(args.slot);
+	if (slot) {
+		args.is_private = gmem_is_private(slot->binding, args.start,
+						  args.end);
+		args.is_shared = gmem_is_shared(slot->binding, args.start,
+						args.end);
+		if (copy_to_user(uarg, &args, sizeof(args)))
+			ret = -EFAULT;
+	} else {
+		ret = -ENOENT;
+	}
+	mutex_unlock(&gmem_test_lock);
+	return ret;
+}
+
 struct gmem_test_stressor {
 	struct gmem_test_slot *slot;
 	unsigned int seed;
+	bool seq;
 	atomic64_t *resolves;
 	atomic64_t *bad;
+	atomic64_t *retries;
 	atomic_t *last_bad_err;
 };
+
+/*
+ * Whether the page a resolve of @index returned may still be mapped: what
+ * gmem_read_retry() is for.  Under gmem_test_map_lock, so an invalidation
+ * that began after gmem_read_begin() has either been seen (retry) or not
+ * reached invalidate_begin yet: then the page must still be in the fd
+ * (a punch or migration empties folio->mapping) and private.
+ */
+static void gmem_test_keep(struct gmem_test_stressor *s, unsigned long seq,
+			   struct page *page, pgoff_t index)
+{
+	struct gmem_binding *binding = s->slot->binding;
+	bool retry;
+
+	spin_lock(&gmem_test_map_lock);
+	retry = gmem_read_retry(binding, seq);
+	if (!retry && (!READ_ONCE(page_folio(page)->mapping) ||
+		       !gmem_is_private(binding, index, index + 1))) {
+		atomic64_inc(s->bad);
+		atomic_set(s->last_bad_err, -ESTALE);
+	}
+	spin_unlock(&gmem_test_map_lock);
+	if (retry)
+		atomic64_inc(s->retries);
+}
 
 static int gmem_test_stress_fn(void *data)
 {
 	struct gmem_test_stressor *s = data;
 	pgoff_t nr = s->slot->end - s->slot->start;
 	pgoff_t index = s->seed % nr;
-	unsigned long pfn;
+	unsigned long pfn, seq = 0;
 	struct page *page;
 	int max_order, err;
 	u8 *kaddr;
 
 	while (!kthread_should_stop()) {
-		err = gmem_get_pfn(s->slot->binding, s->slot->start + index,
+		if (s->seq)
+			seq = gmem_read_begin(s->slot->binding);
+		err = gmem_get_pfn(s->slot->binding, s->slot->start + index, 0,
 				   &pfn, &page, &max_order);
 		if (!err) {
 			kaddr = kmap_local_page(page);
 			READ_ONCE(kaddr[0]);
 			kunmap_local(kaddr);
+			if (s->seq)
+				gmem_test_keep(s, seq, page,
+					       s->slot->start + index);
 			put_page(page);
 		} else if (err != -EACCES) {
 			atomic64_inc(s->bad);
@@ -344,13 +479,15 @@ static long gmem_test_stress(struct gmem_test_stress __user *uarg)
 	struct gmem_test_stress args;
 	struct gmem_test_slot *slot;
 	atomic64_t resolves = ATOMIC64_INIT(0), bad = ATOMIC64_INIT(0);
+	atomic64_t retries = ATOMIC64_INIT(0);
 	atomic_t last_bad_err = ATOMIC_INIT(0);
 	unsigned int i, started = 0;
 	long ret = 0;
 
 	if (copy_from_user(&args, uarg, sizeof(args)))
 		return -EFAULT;
-	if (!args.threads || args.threads > 16 || args.msecs > 60000)
+	if (!args.threads || args.threads > 16 || args.msecs > 60000 ||
+	    (args.flags & ~GMEM_TEST_STRESS_SEQ) || args.pad)
 		return -EINVAL;
 
 	stressors = kcalloc(args.threads, sizeof(*stressors), GFP_KERNEL);
@@ -370,8 +507,10 @@ static long gmem_test_stress(struct gmem_test_stress __user *uarg)
 		stressors[i] = (struct gmem_test_stressor) {
 			.slot = slot,
 			.seed = i * 7919,
+			.seq = args.flags & GMEM_TEST_STRESS_SEQ,
 			.resolves = &resolves,
 			.bad = &bad,
+			.retries = &retries,
 			.last_bad_err = &last_bad_err,
 		};
 		tasks[i] = kthread_run(gmem_test_stress_fn, &stressors[i],
@@ -392,6 +531,7 @@ static long gmem_test_stress(struct gmem_test_stress __user *uarg)
 
 	args.resolves = atomic64_read(&resolves);
 	args.bad = atomic64_read(&bad);
+	args.retries = atomic64_read(&retries);
 	args.last_bad_err = atomic_read(&last_bad_err);
 	if (!ret && copy_to_user(uarg, &args, sizeof(args)))
 		ret = -EFAULT;
@@ -438,8 +578,8 @@ static long gmem_test_clear(struct gmem_test_clear __user *uarg)
 
 	args.err = 0;
 	for (got = 0; got < nr; got++) {
-		args.err = gmem_get_pfn(slot->binding, slot->start + got, &pfn,
-					&pages[got], &max_order);
+		args.err = gmem_get_pfn(slot->binding, slot->start + got, 0,
+					&pfn, &pages[got], &max_order);
 		if (args.err)
 			break;
 	}
@@ -476,7 +616,7 @@ static int gmem_test_resolve_pass(struct gmem_test_slot *slot, const u64 *idx,
 	u32 i;
 
 	for (i = 0; i < nr; i++) {
-		err = gmem_get_pfn(slot->binding, idx[i], &pfn, &page,
+		err = gmem_get_pfn(slot->binding, idx[i], 0, &pfn, &page,
 				   &max_order);
 		if (err)
 			return err;
@@ -591,6 +731,10 @@ static long gmem_test_ioctl(struct file *file, unsigned int cmd,
 		return gmem_test_clear(argp);
 	case GMEM_TEST_RESOLVE_BENCH:
 		return gmem_test_resolve_bench(argp);
+	case GMEM_TEST_BIND_OPS:
+		return gmem_test_bind_ops(argp);
+	case GMEM_TEST_STATE:
+		return gmem_test_state(argp);
 	default:
 		return -ENOTTY;
 	}
@@ -611,6 +755,10 @@ static struct miscdevice gmem_test_misc = {
 
 static int __init gmem_test_init(void)
 {
+	BUILD_BUG_ON(GMEM_CONSUMER_OPS_SIZE != GMEM_TEST_OPS_SIZE);
+	BUILD_BUG_ON(GMEM_INV_TO_SHARED != GMEM_TEST_INV_TO_SHARED);
+	BUILD_BUG_ON(GMEM_INV_TO_PRIVATE != GMEM_TEST_INV_TO_PRIVATE);
+	BUILD_BUG_ON(GMEM_GET_SHARED != GMEM_TEST_GET_SHARED);
 	return misc_register(&gmem_test_misc);
 }
 

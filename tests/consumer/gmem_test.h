@@ -24,10 +24,34 @@ struct gmem_test_bind {
 };
 
 /*
- * Resolve @index through @slot; @err is gmem_get_pfn()'s return value.
- * On success @pfn, @max_order, the NUMA node of the page (page_to_nid())
- * and the order of the folio holding it; @node and @folio_order are -1
- * otherwise.
+ * Bind as GMEM_TEST_BIND does, with an ops table made up as asked: of
+ * @ops_size bytes with @ops_flags in its flags, @tail stored right after
+ * the struct gmem_consumer_ops gmem_test was built with (when @ops_size
+ * leaves room for it), or, with @layout GMEM_TEST_OPS_V1, in the layout of
+ * API version 1 (the three op pointers and nothing else; @ops_size and
+ * @ops_flags unused).  The table is freed once gmem_bind() returns.
+ */
+#define GMEM_TEST_OPS_V2	0
+#define GMEM_TEST_OPS_V1	1
+/* sizeof(struct gmem_consumer_ops) of API version 2 on 64-bit kernels. */
+#define GMEM_TEST_OPS_SIZE	32
+struct gmem_test_bind_ops {
+	__s32 fd;
+	__u32 slot;		/* out */
+	__u64 start;
+	__u64 nr_pages;
+	__u32 ops_size;
+	__u32 ops_flags;
+	__u32 layout;
+	__u32 pad;
+	__u64 tail;
+};
+
+/*
+ * Resolve @index through @slot with gmem_get_pfn() @flags (GMEM_GET_*);
+ * @err is its return value.  On success @pfn, @max_order, the NUMA node
+ * of the page (page_to_nid()) and the order of the folio holding it;
+ * @node and @folio_order are -1 otherwise.
  */
 struct gmem_test_resolve {
 	__u32 slot;
@@ -37,7 +61,17 @@ struct gmem_test_resolve {
 	__s32 max_order;	/* out */
 	__s32 node;		/* out */
 	__s32 folio_order;	/* out */
+	__u32 flags;
+};
+
+/* gmem_is_private() and gmem_is_shared() of [@start, @end) of @slot. */
+struct gmem_test_state {
+	__u32 slot;
 	__u32 pad;
+	__u64 start;
+	__u64 end;
+	__s32 is_private;	/* out */
+	__s32 is_shared;	/* out */
 };
 
 /*
@@ -57,6 +91,11 @@ struct gmem_test_rw {
 	__u32 pad;
 };
 
+/* include/linux/gmem.h's GMEM_INV_* and GMEM_GET_SHARED, for userspace. */
+#define GMEM_TEST_INV_TO_SHARED		(1U << 0)
+#define GMEM_TEST_INV_TO_PRIVATE	(1U << 1)
+#define GMEM_TEST_GET_SHARED		(1U << 0)
+
 #define GMEM_TEST_EV_BEGIN	1
 #define GMEM_TEST_EV_END	2
 #define GMEM_TEST_EV_ERROR	3
@@ -67,6 +106,8 @@ struct gmem_test_event {
 	__u32 slot;
 	__u64 start;
 	__u64 end;
+	__u32 flags;		/* BEGIN, END: the op's GMEM_INV_* flags */
+	__u32 pad;
 };
 
 /* Move up to @max recorded events to @uaddr, oldest first. */
@@ -82,7 +123,14 @@ struct gmem_test_events {
  * range in turn (and reading the first byte through a kernel mapping).  A
  * resolve may succeed or fail with -EACCES (the page is shared now), and
  * nothing else; @bad counts other results, @last_bad_err is one of them.
+ *
+ * With GMEM_TEST_STRESS_SEQ in @flags each resolve is bracketed by
+ * gmem_read_begin() and gmem_read_retry(), the latter under the lock that
+ * gmem_test's invalidate_begin takes, as a consumer that maps pages does;
+ * @retries counts the resolves it threw away.  One it kept must still be
+ * in the fd's page cache at its index: if not, it is bad, with -ESTALE.
  */
+#define GMEM_TEST_STRESS_SEQ	(1U << 0)
 struct gmem_test_stress {
 	__u32 slot;
 	__u32 threads;
@@ -90,6 +138,9 @@ struct gmem_test_stress {
 	__s32 last_bad_err;	/* out */
 	__u64 resolves;		/* out */
 	__u64 bad;		/* out */
+	__u32 flags;
+	__u32 pad;
+	__u64 retries;		/* out */
 };
 
 /*
@@ -137,5 +188,8 @@ struct gmem_test_resolve_bench {
 #define GMEM_TEST_CLEAR		_IOWR(GMEM_TEST_TYPE, 0x06, struct gmem_test_clear)
 #define GMEM_TEST_RESOLVE_BENCH	_IOWR(GMEM_TEST_TYPE, 0x07, \
 				      struct gmem_test_resolve_bench)
+#define GMEM_TEST_BIND_OPS	_IOWR(GMEM_TEST_TYPE, 0x08, \
+				      struct gmem_test_bind_ops)
+#define GMEM_TEST_STATE		_IOWR(GMEM_TEST_TYPE, 0x09, struct gmem_test_state)
 
 #endif /* _GMEM_TEST_H */

@@ -5,8 +5,10 @@
  * reads and writes of private pages, the notifications for punch,
  * conversion, unbind and memory failure with their exact ranges, binding
  * rules, every teardown order, module unload, memory failure (MADV_HWPOISON
- * and hwpoison_inject), migration refused (move_pages, compaction) and
- * resolves racing with punch and conversion.
+ * and hwpoison_inject), migration refused (move_pages, compaction),
+ * resolves racing with punch and conversion (also with
+ * gmem_read_begin/retry()), the ops table's version check, the
+ * private/shared queries and the state conversions announce.
  *
  * Each test loads gmem_test itself (from $GMEM_TEST_KO, or gmem_test.ko
  * beside $GMEM_KO) and its cleanup unloads it, so that every test starts
@@ -964,11 +966,205 @@ static void compaction_refused(void)
 		test_skip("compaction moved no anonymous page either: the test shows nothing");
 }
 
+
+/* ---- consumer API version 2 ---- */
+
+/* GMEM_TEST_BIND_OPS with a made-up ops table: the raw ioctl result. */
+static int bind_ops_raw(int ct, int fd, uint64_t start, uint64_t nr,
+			uint32_t layout, uint32_t size, uint32_t flags,
+			uint64_t tail, uint32_t *slot)
+{
+	struct gmem_test_bind_ops args = {
+		.fd = fd, .start = start, .nr_pages = nr, .ops_size = size,
+		.ops_flags = flags, .layout = layout, .tail = tail,
+		.slot = UINT32_MAX,
+	};
+	int ret = ioctl(ct, GMEM_TEST_BIND_OPS, &args);
+
+	if (slot)
+		*slot = args.slot;
+	return ret;
+}
+
+static void ops_version_check(void)
+{
+	long pg = page_size();
+	int ct = ct_open();
+	int fd = gmem_new_flags(16 * pg, 0);
+	const uint32_t sz = GMEM_TEST_OPS_SIZE;
+	const struct {
+		const char *what;
+		uint32_t layout, size, flags;
+		uint64_t tail;
+		int err;
+	} bad[] = {
+		{ "API version 1's table (three op pointers)", GMEM_TEST_OPS_V1, 0, 0, 0, EPROTO },
+		{ "size 0", GMEM_TEST_OPS_V2, 0, 0, 0, EPROTO },
+		{ "size 8 (size and flags only)", GMEM_TEST_OPS_V2, 8, 0, 0, EPROTO },
+		{ "a byte short", GMEM_TEST_OPS_V2, sz - 1, 0, 0, EPROTO },
+		{ "flags 1", GMEM_TEST_OPS_V2, sz, 1, 0, EPROTO },
+		{ "flags 1 << 31", GMEM_TEST_OPS_V2, sz, 1U << 31, 0, EPROTO },
+		{ "larger, an unknown op set", GMEM_TEST_OPS_V2, sz + 8, 0, 0xffffffffc0de0000ULL, E2BIG },
+		{ "larger, an unknown byte set", GMEM_TEST_OPS_V2, sz + 64, 0, 1ULL << 56, E2BIG },
+		{ "larger than gmem reads (8 KiB)", GMEM_TEST_OPS_V2, 8192, 0, 0, E2BIG },
+	};
+	uint32_t slot, first;
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(bad); i++) {
+		test_diag("%s: %s", bad[i].what, errno_name(bad[i].err));
+		slot = UINT32_MAX;
+		EXPECT_ERRNO(bind_ops_raw(ct, fd, 0, 16, bad[i].layout,
+					  bad[i].size, bad[i].flags,
+					  bad[i].tail, &slot), bad[i].err);
+		EXPECT_EQ(slot, UINT32_MAX);
+	}
+	/* Nothing was bound: no slot is in use, no event, the range is free. */
+	for (uint32_t i = 0; i < GMEM_TEST_SLOTS; i++) {
+		struct gmem_test_state st = { .slot = i, .start = 0, .end = 1 };
+
+		EXPECT_ERRNO(ioctl(ct, GMEM_TEST_STATE, &st), ENOENT);
+	}
+	ASSERT_SYS(fallocate(fd, PUNCH, 0, 16 * pg));
+	EXPECT_NO_EVENTS(ct);
+	EXPECT_EQ(gmem_info(fd).allocated, 0);
+
+	/* The right size binds; so does a larger one whose tail is zero. */
+	ASSERT_SYS(bind_ops_raw(ct, fd, 0, 8, GMEM_TEST_OPS_V2, sz, 0, 0, &first));
+	EXPECT_RESOLVE(ct, first, 3, 0);
+	ASSERT_SYS(bind_ops_raw(ct, fd, 8, 8, GMEM_TEST_OPS_V2, sz + 256, 0, 0,
+				&slot));
+	EXPECT_RESOLVE(ct, slot, 9, 0);
+	/* gmem copied the table (freed once bound): its ops still run. */
+	ASSERT_SYS(fallocate(fd, PUNCH, 6 * pg, 4 * pg));
+	EXPECT_EVENTS(ct, PAIR(first, 6, 8), PAIR(slot, 8, 10));
+}
+
+/* The events since the last call, with their flags: exactly @exp, in order. */
+struct evf {
+	uint32_t type;
+	uint64_t start;
+	uint64_t end;
+	uint32_t flags;
+};
+
+static void expect_flags_at(int line, int ct, const struct evf *exp,
+			    unsigned int n)
+{
+	static struct gmem_test_event got[MAX_EVENTS];
+	unsigned int count = ct_events(ct, got);
+	bool ok = count == n;
+
+	for (unsigned int i = 0; ok && i < n; i++)
+		ok = got[i].type == exp[i].type && got[i].start == exp[i].start &&
+		     got[i].end == exp[i].end && got[i].flags == exp[i].flags;
+	if (!ok) {
+		test_fail_at(__FILE__, line, "the notifications' flags differ");
+		for (unsigned int i = 0; i < count; i++)
+			test_diag("  got %s [%llu, %llu) flags %#x",
+				  ev_type(got[i].type),
+				  (unsigned long long)got[i].start,
+				  (unsigned long long)got[i].end, got[i].flags);
+		for (unsigned int i = 0; i < n; i++)
+			test_diag("  expected %s [%llu, %llu) flags %#x",
+				  ev_type(exp[i].type),
+				  (unsigned long long)exp[i].start,
+				  (unsigned long long)exp[i].end, exp[i].flags);
+	}
+}
+
+#define EXPECT_FLAGS(ct, ...)						\
+	expect_flags_at(__LINE__, ct, (const struct evf[]){ __VA_ARGS__ },\
+			sizeof((const struct evf[]){ __VA_ARGS__ }) /	\
+			sizeof(struct evf))
+#define FPAIR(s, e, f)	{ BEGIN, s, e, f }, { END, s, e, f }
+
+/* gmem_is_private() and gmem_is_shared() of [@s, @e) of @slot. */
+static void expect_state_at(int line, int ct, uint32_t slot, uint64_t s,
+			    uint64_t e, int priv, int shared)
+{
+	struct gmem_test_state st = { .slot = slot, .start = s, .end = e,
+				      .is_private = -1, .is_shared = -1 };
+
+	if (ioctl(ct, GMEM_TEST_STATE, &st))
+		FAIL("GMEM_TEST_STATE: %s", errno_name(errno));
+	if (st.is_private != priv || st.is_shared != shared)
+		test_fail_at(__FILE__, line,
+			     "[%llu, %llu): gmem_is_private %d, gmem_is_shared %d; expected %d, %d",
+			     (unsigned long long)s, (unsigned long long)e,
+			     st.is_private, st.is_shared, priv, shared);
+}
+
+#define EXPECT_STATE(ct, slot, s, e, p, sh)				\
+	expect_state_at(__LINE__, ct, slot, s, e, p, sh)
+
+static int resolve_flags(int ct, uint32_t slot, uint64_t index,
+			 uint32_t flags, int *max_order)
+{
+	struct gmem_test_resolve r = { .slot = slot, .index = index,
+				       .flags = flags, .err = 1 };
+
+	if (ioctl(ct, GMEM_TEST_RESOLVE, &r))
+		FAIL("GMEM_TEST_RESOLVE: %s", errno_name(errno));
+	if (max_order)
+		*max_order = r.max_order;
+	return r.err;
+}
+
+static void state_and_conversion_flags(void)
+{
+	long pg = page_size();
+	int ct = ct_open();
+	int fd = gmem_new_flags(32 * pg, GMEM_CREATE_MMAP);
+	uint32_t slot = CT_BIND(ct, fd, 8, 16);	/* [8, 24) */
+	unsigned char *buf = page_buf(), *a;
+	int order = -1;
+
+	/* All private at first; the queries answer for the binding only. */
+	EXPECT_STATE(ct, slot, 8, 24, 1, 0);
+	EXPECT_STATE(ct, slot, 10, 11, 1, 0);
+	EXPECT_STATE(ct, slot, 7, 9, 0, 0);	/* starts outside */
+	EXPECT_STATE(ct, slot, 23, 25, 0, 0);	/* ends outside */
+	EXPECT_STATE(ct, slot, 12, 12, 0, 0);	/* empty */
+
+	/* A conversion says its new state; punch and unbind say none. */
+	CONVERT(fd, 4 * pg, 8 * pg, GMEM_SHARED);	/* [4, 12) */
+	EXPECT_FLAGS(ct, FPAIR(8, 12, GMEM_TEST_INV_TO_SHARED));
+	EXPECT_STATE(ct, slot, 8, 12, 0, 1);
+	EXPECT_STATE(ct, slot, 11, 12, 0, 1);
+	EXPECT_STATE(ct, slot, 8, 13, 0, 0);	/* mixed */
+	EXPECT_STATE(ct, slot, 12, 24, 1, 0);
+	CONVERT(fd, 10 * pg, pg, GMEM_PRIVATE);
+	EXPECT_FLAGS(ct, FPAIR(10, 11, GMEM_TEST_INV_TO_PRIVATE));
+	EXPECT_STATE(ct, slot, 10, 11, 1, 0);
+	EXPECT_STATE(ct, slot, 8, 10, 0, 1);
+	ASSERT_SYS(fallocate(fd, PUNCH, 9 * pg, 2 * pg));
+	EXPECT_FLAGS(ct, FPAIR(9, 11, 0));
+	a = gmem_map(fd, 32 * pg);
+	fill_pattern(a + 8 * pg, pg, 8);
+
+	/* GMEM_TEST_GET_SHARED: shared pages resolve, private ones do not. */
+	EXPECT_EQ(resolve_flags(ct, slot, 8, GMEM_TEST_GET_SHARED, &order), 0);
+	EXPECT_EQ(order, 0);
+	EXPECT_EQ(resolve_flags(ct, slot, 8, 0, NULL), -EACCES);
+	EXPECT_EQ(resolve_flags(ct, slot, 12, GMEM_TEST_GET_SHARED, NULL), -EACCES);
+	EXPECT_EQ(resolve_flags(ct, slot, 12, 0, NULL), 0);
+	EXPECT_EQ(resolve_flags(ct, slot, 12, 1U << 1, NULL), -EINVAL);
+	EXPECT_EQ(resolve_flags(ct, slot, 30, GMEM_TEST_GET_SHARED, NULL), -ERANGE);
+	/* The page the consumer resolved shared is the one the VMM wrote. */
+	CONVERT(fd, 8 * pg, pg, GMEM_PRIVATE);
+	munmap(a, 32 * pg);
+	EXPECT_EQ(ct_rw(ct, slot, 8, buf, false), 0);
+	EXPECT_EQ(pattern_mismatch(buf, pg, 8), -1);
+	drain_events(ct);
+	ct_unbind(ct, slot);
+	EXPECT_FLAGS(ct, FPAIR(8, 24, 0));
+}
+
 /* ---- concurrency ---- */
 
 #define STRESS_MSECS	3000
 
-static void stress_vs_punch_convert(void)
+static void stress_run(uint32_t flags)
 {
 	long pg = page_size();
 	uint64_t nr = 64;
@@ -984,7 +1180,7 @@ static void stress_vs_punch_convert(void)
 	ASSERT_TRUE(st != MAP_FAILED);
 	*st = (struct gmem_test_stress){
 		.slot = slot, .threads = 2, .msecs = STRESS_MSECS,
-		.bad = UINT64_MAX,
+		.bad = UINT64_MAX, .flags = flags, .retries = UINT64_MAX,
 	};
 	pid = ASSERT_SYS(fork());
 	if (pid == 0)
@@ -1008,9 +1204,9 @@ static void stress_vs_punch_convert(void)
 		rounds++;
 	} while (waitpid(pid, &status, WNOHANG) == 0);
 
-	test_diag("%ld punch/convert rounds (%ld EAGAIN); %llu resolves, %llu bad",
+	test_diag("%ld punch/convert rounds (%ld EAGAIN); %llu resolves, %llu bad, %llu retried",
 		  rounds, again, (unsigned long long)st->resolves,
-		  (unsigned long long)st->bad);
+		  (unsigned long long)st->bad, (unsigned long long)st->retries);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		FAIL("GMEM_TEST_STRESS failed (status %#x)", status);
 	if (st->bad)
@@ -1018,10 +1214,27 @@ static void stress_vs_punch_convert(void)
 		     (unsigned long long)st->bad, errno_name(-st->last_bad_err));
 	EXPECT_GT(st->resolves, 0);
 	EXPECT_GT(rounds, 1);
+	if (flags & GMEM_TEST_STRESS_SEQ) {
+		/* some resolves raced an invalidation, and were retried */
+		EXPECT_GT(st->retries, 0);
+		EXPECT_GT(st->resolves, st->retries);
+	} else {
+		EXPECT_EQ(st->retries, 0);
+	}
 	/* all of it still works */
 	drain_events(ct);
 	EXPECT_RESOLVE(ct, slot, 20, 0);
 	EXPECT_EQ(gmem_info(fd).private_bytes, nr * pg);
+}
+
+static void stress_vs_punch_convert(void)
+{
+	stress_run(0);
+}
+
+static void stress_seq_vs_punch_convert(void)
+{
+	stress_run(GMEM_TEST_STRESS_SEQ);
 }
 
 #define CT_TEST(name, fn, ...)	TEST(name, fn, .cleanup = ct_cleanup, __VA_ARGS__)
@@ -1055,6 +1268,12 @@ static const struct test consumer_tests[] = {
 		compaction_refused, .timeout = 120),
 	CT_TEST("GMEM_TEST_STRESS resolving while punch and convert run: no bad results",
 		stress_vs_punch_convert),
+	CT_TEST("ops table of another API version or size: EPROTO or E2BIG, nothing bound",
+		ops_version_check),
+	CT_TEST("gmem_is_private/shared, conversions announce their state, GMEM_GET_SHARED",
+		state_and_conversion_flags),
+	CT_TEST("gmem_read_begin/retry while punch and convert run: nothing stale kept",
+		stress_seq_vs_punch_convert),
 };
 
 DEFINE_SUITE(consumer_suite, "consumer", consumer_tests);
