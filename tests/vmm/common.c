@@ -423,8 +423,7 @@ void protected_vm_create(struct vm *vm, void *mem, uint64_t size, int fd,
 	if (r == -EINVAL)
 		no_gmem_kvm("KVM refuses a gmem fd as a memslot's guest_memfd (EINVAL)");
 	ASSERT_OK(r);
-	ASSERT_OK(vm_set_private(vm, 0, size, true));
-	ASSERT_OK(vm_set_private(vm, GUEST_STUBS, GUEST_PAGE, false));
+	/* No KVM_SET_MEMORY_ATTRIBUTES: the pages are as gmem has them. */
 	ASSERT_OK(vm_enable_map_gpa_exit(vm));
 	ASSERT_OK(vm_add_vcpu(vm));
 }
@@ -446,13 +445,9 @@ void handle_map_gpa(struct vm *vm, int fd, uint64_t off,
 		  (unsigned long long)gpa, (unsigned long long)run->hypercall.args[1],
 		  private ? "private" : "shared",
 		  (unsigned long long)(off + gpa));
-	if (private) {
-		ASSERT_OK(vm_set_private(vm, gpa, len, true));
-		ASSERT_OK(gmem_convert(fd, off + gpa, len, GMEM_PRIVATE));
-	} else {
-		ASSERT_OK(gmem_convert(fd, off + gpa, len, GMEM_SHARED));
-		ASSERT_OK(vm_set_private(vm, gpa, len, false));
-	}
+	/* One call: gmem's state is KVM's for a gmem memslot. */
+	ASSERT_OK(gmem_convert(fd, off + gpa, len,
+			       private ? GMEM_PRIVATE : GMEM_SHARED));
 	run->hypercall.ret = 0;
 }
 

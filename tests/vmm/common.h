@@ -135,8 +135,10 @@ int own_guest_memfd_vm(struct vm *vm, uint8_t *mem);
 
 /*
  * The VMs of the patched KVM (the e2e suites): a KVM_X86_SW_PROTECTED_VM
- * whose memslot is [0, @size) of guest memory at @mem, its private pages
- * from gmem fd @fd starting at @off; all of it private but the stub page,
+ * whose memslot is [0, @size) of guest memory at @mem, its pages from
+ * gmem fd @fd starting at @off, private or shared as gmem has them (KVM
+ * asks gmem; KVM_SET_MEMORY_ATTRIBUTES is refused there), shared ones too
+ * if the fd has GMEM_CREATE_MMAP (a gmem-only memslot), else from @mem;
  * the KVM_HC_MAP_GPA_RANGE exit on, the vCPU added.  A KVM without that VM
  * type, or one that refuses the fd, skips the test (no_gmem_kvm()), as
  * need_protected_vm() alone does for the first.
@@ -147,9 +149,7 @@ void protected_vm_create(struct vm *vm, void *mem, uint64_t size, int fd,
 
 /*
  * The VMM's half of KVM_HC_MAP_GPA_RANGE, exit @x of a memslot at @off in
- * @fd: convert in gmem and in KVM's attributes, in the order that never
- * lets KVM map a page in a state gmem has not got yet (gmem first when
- * going shared, KVM's attributes first when going private).
+ * @fd: one GMEM_CONVERT, which KVM follows by itself.
  */
 void handle_map_gpa(struct vm *vm, int fd, uint64_t off,
 		    const struct vexit *x);

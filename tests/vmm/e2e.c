@@ -2,9 +2,12 @@
 /*
  * gmem as the private memory of a patched KVM (scripts/kvm/patches), end
  * to end: a software-protected VM (KVM_X86_SW_PROTECTED_VM) whose memslot's
- * guest_memfd is a gmem fd.  The memslot's userspace_addr is the VMM's
- * mapping of the same fd, so shared pages fault in through it and private
- * ones through gmem's consumer API, as KVM_SET_MEMORY_ATTRIBUTES says.
+ * guest_memfd is a gmem fd.  Which pages are private is gmem's state
+ * alone (KVM asks gmem).  The fds have GMEM_CREATE_MMAP, so the memslot is
+ * gmem-only: private and shared pages both fault in through gmem's
+ * consumer API, in place, and the memslot's userspace_addr (the VMM's
+ * mapping of the same fd) is only the VMM's view; split_memory() has a fd
+ * without it, whose shared pages come from userspace_addr.
  *
  * Without the patch series (a stock KVM, or a kernel with no series yet)
  * every test is skipped, saying why; with it (gmem_kvm=patched on the
@@ -188,35 +191,100 @@ static void poison_private(void)
 }
 
 /*
- * gmem and KVM disagree on a page: gmem holds it shared, KVM's attributes
- * still say private.  The guest's access ends KVM_RUN with EFAULT and a
- * memory fault exit for the page, the only errno besides EHWPOISON the
- * ABI allows there (gmem's own answer is -EACCES); once the VMM finishes
- * the conversion in KVM, the guest reads the page, contents kept.
+ * gmem's state is KVM's for a gmem memslot (issue 14 item 4): the VMM
+ * cannot set KVM's attributes there (EINVAL), and one GMEM_CONVERT under
+ * the running guest is all a conversion takes, both ways, contents kept.
+ * Outside the memslot KVM's own attributes still work.
  */
-static void private_in_kvm_shared_in_gmem(void)
+static void attributes_from_gmem(void)
 {
+	unsigned long long refs = gmem_refcnt();
+	uint8_t *page;
 	struct pvm p;
-	struct vexit x;
 	uint32_t v;
 
 	pvm_setup(&p);
-	ASSERT_EQ(GUEST(&p.vm, CMD_READ, GUEST_PUNCH_PAGE), PUNCH_FILL);
-	ASSERT_OK(gmem_convert(p.fd, GUEST_PUNCH_PAGE, GUEST_PAGE, GMEM_SHARED));
-	ASSERT_TRUE(!guest_cmd(&p.vm, CMD_READ,
-			       (const uint32_t[]){ GUEST_PUNCH_PAGE + 4 }, 1,
-			       &v, &x));
-	if (x.kind != VX_MEMORY_FAULT)
-		FAIL("expected a memory fault exit, got %s", vexit_str(&x));
-	test_diag("the guest's read: %s", vexit_str(&x));
-	EXPECT_EQ(x.err, EFAULT);
-	EXPECT_EQ(x.fault.gpa, GUEST_PUNCH_PAGE);
-	EXPECT_EQ(x.fault.size, GUEST_PAGE);
-	EXPECT_TRUE(x.fault.flags & KVM_MEMORY_EXIT_FLAG_PRIVATE);
+	page = p.mem + GUEST_PUNCH_PAGE;
+	EXPECT_EQ(vm_set_private(&p.vm, GUEST_PUNCH_PAGE, GUEST_PAGE, false),
+		  -EINVAL);
+	EXPECT_EQ(vm_set_private(&p.vm, GUEST_STUBS, GUEST_PAGE, true), -EINVAL);
+	EXPECT_EQ(vm_set_private(&p.vm, 0, GUEST_MEM_SIZE, true), -EINVAL);
+	/* Overlapping the memslot's last page is overlapping it. */
+	EXPECT_EQ(vm_set_private(&p.vm, GUEST_MEM_SIZE - GUEST_PAGE,
+				 2 * GUEST_PAGE, true), -EINVAL);
+	ASSERT_OK(vm_set_private(&p.vm, GUEST_MEM_SIZE, GUEST_PAGE, true));
+	ASSERT_OK(vm_set_private(&p.vm, GUEST_MEM_SIZE, GUEST_PAGE, false));
 
-	ASSERT_OK(vm_set_private(&p.vm, GUEST_PUNCH_PAGE, GUEST_PAGE, false));
-	ASSERT_EQ(GUEST_DONE(&p.vm), PUNCH_FILL);
+	/* The guest maps the page private and writes to it... */
+	ASSERT_EQ(GUEST(&p.vm, CMD_READ, GUEST_PUNCH_PAGE), PUNCH_FILL);
+	ASSERT_EQ(GUEST(&p.vm, CMD_WRITE, GUEST_PUNCH_PAGE + 4, 0x5ca1ab1e), 0);
+	EXPECT_TRUE(!host_can_read(page));
+	/* ...gmem alone makes it shared: the host reads the guest's write... */
+	ASSERT_OK(gmem_convert(p.fd, GUEST_PUNCH_PAGE, GUEST_PAGE, GMEM_SHARED));
+	ASSERT_TRUE(host_can_read(page));
+	memcpy(&v, page + 4, 4);
+	ASSERT_EQ(v, 0x5ca1ab1e);
+	/* ...and the guest, not stopped by any exit, the host's. */
+	v = 0x5ca1ab1f;
+	memcpy(page + 8, &v, 4);
+	ASSERT_EQ(GUEST(&p.vm, CMD_READ, GUEST_PUNCH_PAGE + 8), 0x5ca1ab1f);
+	ASSERT_EQ(GUEST(&p.vm, CMD_READ, GUEST_PUNCH_PAGE), PUNCH_FILL);
+	/* Back to private by gmem alone: contents kept, the host shut out. */
+	ASSERT_OK(gmem_convert(p.fd, GUEST_PUNCH_PAGE, GUEST_PAGE, GMEM_PRIVATE));
+	EXPECT_TRUE(!host_can_read(page));
+	ASSERT_EQ(GUEST(&p.vm, CMD_READ, GUEST_PUNCH_PAGE + 8), 0x5ca1ab1f);
+	ASSERT_EQ(GUEST(&p.vm, CMD_READ, GUEST_PUNCH_PAGE + 4), 0x5ca1ab1e);
+	ASSERT_EQ(GUEST(&p.vm, CMD_SUM, GUEST_DATA, GUEST_DATA_LEN),
+		  image_sum(GUEST_DATA, GUEST_DATA_LEN));
+
 	pvm_teardown(&p);
+	ASSERT_EQ(gmem_refcnt_wait(refs), refs);
+}
+
+/*
+ * A gmem fd without GMEM_CREATE_MMAP backs only the private view: shared
+ * pages are the memslot's userspace memory (here anonymous memory holding
+ * the image, its punch page filled otherwise).  GMEM_CONVERT alone
+ * switches which of the two the guest sees, and KVM drops the mapping of
+ * the other one each way.
+ */
+#define ANON_FILL	0xa7077a11u
+
+static void split_memory(void)
+{
+	unsigned long long refs = gmem_refcnt();
+	uint8_t *anon = image_anon(), img[GUEST_PAGE];
+	struct vm vm;
+	int fd;
+
+	need_protected_vm();
+	for (unsigned int i = 0; i < GUEST_PAGE; i += 4)
+		memcpy(anon + GUEST_PUNCH_PAGE + i, &(uint32_t){ ANON_FILL }, 4);
+	fd = gmem_new(GUEST_MEM_SIZE, 0);
+	ASSERT_OK(gmem_populate(fd, 0, guest_image(), GUEST_MEM_SIZE));
+	ASSERT_OK(gmem_convert(fd, GUEST_STUBS, GUEST_PAGE, GMEM_SHARED));
+	protected_vm_create(&vm, anon, GUEST_MEM_SIZE, fd, 0);
+
+	/* Private: gmem's page, the image's fill. */
+	ASSERT_EQ(GUEST(&vm, CMD_READ, GUEST_PUNCH_PAGE), PUNCH_FILL);
+	ASSERT_EQ(GUEST(&vm, CMD_WRITE, GUEST_PUNCH_PAGE + 4, 0x5b117001), 0);
+	/* Shared: the anonymous page, mapped in place of gmem's. */
+	ASSERT_OK(gmem_convert(fd, GUEST_PUNCH_PAGE, GUEST_PAGE, GMEM_SHARED));
+	ASSERT_EQ(GUEST(&vm, CMD_READ, GUEST_PUNCH_PAGE + 4), ANON_FILL);
+	ASSERT_EQ(GUEST(&vm, CMD_WRITE, GUEST_PUNCH_PAGE + 8, 0x5b117002), 0);
+	memcpy(img, anon + GUEST_PUNCH_PAGE, GUEST_PAGE);
+	ASSERT_EQ(*(uint32_t *)(img + 8), 0x5b117002);
+	/* Private again: gmem's page as the guest left it, not the anon one. */
+	ASSERT_OK(gmem_convert(fd, GUEST_PUNCH_PAGE, GUEST_PAGE, GMEM_PRIVATE));
+	ASSERT_EQ(GUEST(&vm, CMD_READ, GUEST_PUNCH_PAGE + 4), 0x5b117001);
+	ASSERT_EQ(GUEST(&vm, CMD_READ, GUEST_PUNCH_PAGE + 8), PUNCH_FILL);
+	ASSERT_EQ(GUEST(&vm, CMD_SUM, GUEST_DATA, GUEST_DATA_LEN),
+		  image_sum(GUEST_DATA, GUEST_DATA_LEN));
+
+	vm_destroy(&vm);
+	close(fd);
+	munmap(anon, GUEST_MEM_SIZE);
+	ASSERT_EQ(gmem_refcnt_wait(refs), refs);
 }
 
 static void vm_before_fd(void)
@@ -265,14 +333,16 @@ static void fd_before_vm(void)
 
 /*
  * What KVM refuses: a range another VM has bound (gmem's bindings never
- * overlap), a range past the end of the fd, an unaligned offset, and the
- * flag itself on a VM type without private memory.
+ * overlap), a range past the end of the fd, an unaligned offset, and a
+ * VM type without private memory, unless the fd is mmap-able (a gmem-only
+ * memslot: e2e-only).
  */
 static void bind_rules(void)
 {
 	unsigned long long refs = gmem_refcnt();
 	struct vm other, dflt;
 	struct pvm p;
+	int fd;
 
 	pvm_setup(&p);
 	ASSERT_OK(vm_create(&other, KVM_X86_SW_PROTECTED_VM));
@@ -281,7 +351,9 @@ static void bind_rules(void)
 				 GUEST_MEM_SIZE), -EINVAL);
 	EXPECT_EQ(vm_set_region2(&other, p.mem, GUEST_PAGE, p.fd, 100), -EINVAL);
 	ASSERT_OK(vm_create(&dflt, KVM_X86_DEFAULT_VM));
-	EXPECT_EQ(vm_set_region2(&dflt, p.mem, GUEST_MEM_SIZE, p.fd, 0), -EINVAL);
+	fd = gmem_new(GUEST_MEM_SIZE, 0);
+	EXPECT_EQ(vm_set_region2(&dflt, p.mem, GUEST_MEM_SIZE, fd, 0), -EINVAL);
+	close(fd);
 	vm_destroy(&dflt);
 
 	/* None of that disturbed the VM that holds the range... */
@@ -337,8 +409,10 @@ static const struct test e2e_tests[] = {
 	     punch_private),
 	TEST("a poisoned private page: memory fault exit to the VMM, the guest goes on once punched",
 	     poison_private, .kmsg_allow = "emory failure"),
-	TEST("a page shared in gmem but private to KVM: EFAULT and a memory fault exit, the guest goes on once KVM agrees",
-	     private_in_kvm_shared_in_gmem),
+	TEST("gmem's state is KVM's: KVM_SET_MEMORY_ATTRIBUTES on the memslot EINVAL, GMEM_CONVERT alone converts under the guest, both ways",
+	     attributes_from_gmem),
+	TEST("a gmem fd without GMEM_CREATE_MMAP: shared pages from the memslot's own memory, GMEM_CONVERT switches the guest between the two",
+	     split_memory),
 	TEST("the VM destroyed before the gmem fd is closed", vm_before_fd),
 	TEST("the gmem fd closed before the VM is destroyed", fd_before_vm),
 	TEST("KVM refuses an overlapping, out-of-range or unaligned binding, and a VM without private memory",

@@ -12,6 +12,8 @@
  *   e2e-huge  the same with a GMEM_CREATE_HUGE fd: 2 MiB folios mapped
  *           by 2 MiB NPT entries, a page converted or punched inside
  *           one, GMEM_MIGRATE under the VM
+ *   e2e-only  gmem-only memslots (a GMEM_CREATE_MMAP fd): shared pages
+ *           through gmem too, with 2 MiB entries; a default VM on one
  *   e2e-teardown  VMs destroyed while punch, conversion, migration and
  *           memory failure of their gmem memslot are in flight
  *   e2e-modules  the patched KVM loads and runs VMs without gmem, and
@@ -34,6 +36,7 @@ int main(int argc, char **argv)
 		&stock_suite,
 		&e2e_suite,
 		&e2e_huge_suite,
+		&e2e_only_suite,
 		&e2e_teardown_suite,
 		/* Last: it unloads and reloads gmem and KVM. */
 		&e2e_modules_suite,
