@@ -23,6 +23,7 @@
 #include "ct.h"
 #include "fault.h"
 #include "gmemfd.h"
+#include "hwpoison.h"
 #include "numa.h"
 
 #define HUGE		GMEM_HUGE_SIZE
@@ -214,8 +215,7 @@ static void collapse_skips(void)
 	long pg = page_size();
 	unsigned char *a, *ref;
 	struct gmem_info info;
-	int fd, status;
-	pid_t pid;
+	int fd, err;
 
 	/* a hole inside block 0, and one at the end of block 1 */
 	fd = split_block(2, 41, &a, &ref);
@@ -244,15 +244,9 @@ static void collapse_skips(void)
 
 	/* a poisoned page: recorded, and its block is not collapsed */
 	fd = split_block(1, 42, &a, &ref);
-	pid = fork();
-	ASSERT_GE(pid, 0);
-	if (pid == 0) {
-		signal(SIGBUS, SIG_DFL);
-		_exit(madvise(a + 300 * pg, pg, MADV_HWPOISON) ? errno : 0);
-	}
-	ASSERT_EQ(waitpid(pid, &status, 0), pid);
-	if (WIFEXITED(status) && WEXITSTATUS(status))
-		FAIL("MADV_HWPOISON: %s", errno_name(WEXITSTATUS(status)));
+	err = poison_in_child(a + 300 * pg);
+	if (err)
+		FAIL("MADV_HWPOISON: %s", errno_name(err));
 	ASSERT_EQ(gmem_info(fd).poisoned, pg);
 	info = gmem_info(fd);
 	EXPECT_EQ(COLLAPSE(fd, 0, HUGE, POLICY), 0);

@@ -23,7 +23,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -33,6 +32,7 @@
 #include "fault.h"
 #include "gmem_test.h"
 #include "gmemfd.h"
+#include "hwpoison.h"
 #include "modctl.h"
 
 #define GMEM_NAME	"gmem"
@@ -719,25 +719,7 @@ static void hwpoison_shared(void)
 	EXPECT_EQ(gmem_info(fd).allocated, 16 * pg);
 }
 
-#define DEBUGFS		"/sys/kernel/debug"
-#define CORRUPT_PFN	DEBUGFS "/hwpoison/corrupt-pfn"
-
-static void hwpoison_inject_ready(void)
-{
-	int ret = modctl_probe("hwpoison_inject");
-
-	if (ret == -ENOENT)
-		test_skip("no hwpoison_inject module in this guest (GUEST_KMODS)");
-	if (ret)
-		FAIL("modprobe hwpoison_inject: %s", errno_name(-ret));
-	if (access(CORRUPT_PFN, W_OK)) {
-		if (mount("debugfs", DEBUGFS, "debugfs", 0, NULL) &&
-		    errno != EBUSY)
-			FAIL("mounting debugfs: %s", errno_name(errno));
-		if (access(CORRUPT_PFN, W_OK))
-			FAIL("%s: %s", CORRUPT_PFN, errno_name(errno));
-	}
-}
+#define CORRUPT_PFN	HWPOISON_CORRUPT_PFN
 
 static void hwpoison_private(void)
 {

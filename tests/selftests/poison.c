@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,6 +23,7 @@
 #include "ct.h"
 #include "fault.h"
 #include "gmemfd.h"
+#include "hwpoison.h"
 #include "modctl.h"
 #include "numa.h"
 #include "suites.h"
@@ -83,28 +83,6 @@ static noreturn void race_reader(int fd, struct race *r)
 		}
 	}
 	_exit(0);
-}
-
-/*
- * In a child (the kernel may send the caller SIGBUS): MADV_HWPOISON the
- * page at @p.  Exits 0 when it worked, with the errno otherwise.
- */
-static int poison_in_child(unsigned char *p)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		signal(SIGBUS, SIG_DFL);
-		_exit(madvise(p, page_size(), MADV_HWPOISON) ? errno : 0);
-	}
-	if (waitpid(pid, &status, 0) != pid)
-		return -errno;
-	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS)
-		return 0;	/* told of the loss: it worked */
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 /*
@@ -286,27 +264,8 @@ static void unsplittable_folio(void)
 
 /* ---- a 2 MiB folio memory failure could not split ---- */
 
-#define DEBUGFS		"/sys/kernel/debug"
-#define CORRUPT_PFN	DEBUGFS "/hwpoison/corrupt-pfn"
+#define CORRUPT_PFN	HWPOISON_CORRUPT_PFN
 #define BAD		7	/* the poisoned page of the folio */
-
-/* hwpoison_inject loaded and its debugfs file writable, or a skip. */
-static void hwpoison_inject_ready(void)
-{
-	int ret = modctl_probe("hwpoison_inject");
-
-	if (ret == -ENOENT)
-		test_skip("no hwpoison_inject module in this guest (GUEST_KMODS)");
-	if (ret)
-		FAIL("modprobe hwpoison_inject: %s", errno_name(-ret));
-	if (access(CORRUPT_PFN, W_OK)) {
-		if (mount("debugfs", DEBUGFS, "debugfs", 0, NULL) &&
-		    errno != EBUSY)
-			FAIL("mounting debugfs: %s", errno_name(errno));
-		if (access(CORRUPT_PFN, W_OK))
-			FAIL("%s: %s", CORRUPT_PFN, errno_name(errno));
-	}
-}
 
 /*
  * A GMEM_CREATE_HUGE fd of one 2 MiB block, every page shared and holding
