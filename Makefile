@@ -26,6 +26,7 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(PWD) clean
 	$(MAKE) -C $(KDIR) M=$(PWD)/tests/consumer clean
 	$(MAKE) -C tests clean
+	$(MAKE) -C preload clean
 
 # Installing on a real machine (README.md "Install with DKMS").  The
 # version is dkms.conf's PACKAGE_VERSION, as for MODULE_VERSION.
@@ -46,6 +47,19 @@ install: modules
 	install -D -m 0644 $(PWD)/packaging/60-gmem.rules \
 		$(DESTDIR)$(UDEVRULESDIR)/60-gmem.rules
 	if [ -z "$(DESTDIR)" ]; then depmod -a $(KERNELRELEASE); fi
+	if [ -d $(PWD)/preload ] && command -v $(CC) >/dev/null 2>&1; then \
+		$(MAKE) -C $(PWD)/preload install DESTDIR=$(DESTDIR) prefix=$(prefix); \
+	else \
+		echo "libgmem-preload.so not installed: no preload/ or no $(CC)"; \
+	fi
+
+# libgmem-preload.so, the LD_PRELOAD library that puts an unmodified VMM's
+# guest_memfds on gmem (README.md "Unmodified VMMs"); `make install` puts
+# it in $(DESTDIR)$(prefix)/lib/gmem/ where a C compiler and preload/ are
+# at hand (a DKMS source tree has only the module).
+prefix ?= /usr/local
+preload:
+	$(MAKE) -C $(PWD)/preload
 
 # Register this tree with DKMS as gmem/$(VERSION), replacing any gmem
 # version registered before (an upgrade), then build and install it for
@@ -107,5 +121,5 @@ mutate:
 
 .PHONY: bench
 
-.PHONY: all modules test-modules clean deps run check check-debug check-clients install \
+.PHONY: all modules test-modules clean deps run check check-debug check-clients install preload \
 	dkms-install dkms-remove
