@@ -33,10 +33,23 @@
  *   succeeds (nothing to free), gmem says EINVAL; the library cuts the
  *   range at the end.  Everything else gmem takes as KVM does.
  *
+ * For a VMM that takes its RAM from a gmem fd it maps (QEMU's
+ * memory-backend-file on /proc/self/fd/N), GMEM_PRELOAD_GMEM_ONLY=1 turns
+ * each memslot whose memory lies in a mapping of a GMEM_CREATE_MMAP gmem
+ * fd into a gmem-only memslot on that fd (KVM_SET_USER_MEMORY_REGION2
+ * with KVM_MEM_GUEST_MEMFD at the mapping's offset): KVM then resolves
+ * every guest fault through gmem, with 2 MiB mappings for 2 MiB folios,
+ * instead of through the VMM's 4 KiB host mapping.  Linux 6.12's KVM has
+ * guest_memfd memslots only in VMs with private memory, so
+ * GMEM_PRELOAD_PROTECTED=1 creates a KVM_X86_SW_PROTECTED_VM where the
+ * VMM asks for a default VM (its memory starts shared, as a default VM's).
+ *
  * Environment: GMEM_PRELOAD_LOG=1 logs each replacement and conversion to
- * stderr; GMEM_PRELOAD_HUGE=1 adds GMEM_CREATE_HUGE (2 MiB folios);
+ * stderr (a value starting with / names a file to append to instead);
+ * GMEM_PRELOAD_HUGE=1 adds GMEM_CREATE_HUGE (2 MiB folios);
  * GMEM_PRELOAD_DEVICE names the device (default /dev/gmem).
  */
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -48,6 +61,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -71,7 +85,17 @@ static struct gmem_table gmem_table;
 /* Non-zero once anything is tracked: close() and dup2() look no further. */
 static volatile int gmem_active;
 static int gmem_logging;
+static int gmem_log_fd = STDERR_FILENO;
+static bool gmem_only, gmem_protected;
 static unsigned long gmem_page_size;
+
+/* Whether variable @name is set to something other than "" or "0". */
+static bool gmem_env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v && strcmp(v, "0");
+}
 
 static void gmem_resolve(void)
 {
@@ -83,6 +107,10 @@ static void gmem_resolve(void)
 	gmem_real_dup3 = dlsym(RTLD_NEXT, "dup3");
 	gmem_real_fallocate = dlsym(RTLD_NEXT, "fallocate");
 	gmem_logging = log && *log && strcmp(log, "0");
+	if (gmem_logging && log[0] == '/')
+		gmem_log_fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	gmem_only = gmem_env("GMEM_PRELOAD_GMEM_ONLY");
+	gmem_protected = gmem_env("GMEM_PRELOAD_PROTECTED");
 	gmem_page_size = sysconf(_SC_PAGESIZE);
 }
 
@@ -109,7 +137,7 @@ static void gmem_log(const char *fmt, ...)
 	if (n > (int)sizeof(buf) - 2)
 		n = sizeof(buf) - 2;
 	buf[n++] = '\n';
-	if (write(STDERR_FILENO, buf, n) < 0)
+	if (write(gmem_log_fd, buf, n) < 0)
 		errno = saved;
 	errno = saved;
 }
@@ -190,7 +218,6 @@ static int gmem_create_guest_memfd(int vm, struct gmem_kvm_create_guest_memfd *a
 	const __u64 known = GMEM_KVM_GUEST_MEMFD_FLAG_MMAP |
 			    GMEM_KVM_GUEST_MEMFD_FLAG_INIT_SHARED;
 	const char *dev = getenv("GMEM_PRELOAD_DEVICE");
-	const char *huge = getenv("GMEM_PRELOAD_HUGE");
 	struct gmem_create c = { .size = GMEM_CREATE_SIZE_VER0 };
 	struct gmem_file f;
 	struct stat st;
@@ -216,7 +243,7 @@ static int gmem_create_guest_memfd(int vm, struct gmem_kvm_create_guest_memfd *a
 		/* Unmappable: its state only mirrors the VM's attributes. */
 		c.flags |= GMEM_CREATE_SHARED;
 	}
-	if (huge && *huge && strcmp(huge, "0"))
+	if (gmem_env("GMEM_PRELOAD_HUGE"))
 		c.flags |= GMEM_CREATE_HUGE;
 
 	devfd = open(dev && *dev ? dev : "/dev/gmem", O_RDWR | O_CLOEXEC);
@@ -294,6 +321,88 @@ static int gmem_handback_piece(void *arg, uint64_t start, uint64_t end, bool pri
 	return 0;
 }
 
+/*
+ * The fd of this process on the gmem file (made with GMEM_CREATE_MMAP)
+ * that is mapped all over [uaddr, uaddr + size), and in *@offset where
+ * uaddr lies in it; -1 if there is none.
+ */
+static int gmem_mapped_fd(__u64 uaddr, __u64 size, __u64 *offset)
+{
+	unsigned long long lo, hi, off, ino = 0;
+	unsigned int maj, min;
+	struct gmem_info gi;
+	struct dirent *de;
+	char line[4096];
+	struct stat st;
+	int fd = -1;
+	FILE *f;
+	DIR *d;
+
+	f = fopen("/proc/self/maps", "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx-%llx %*s %llx %x:%x %llu", &lo, &hi,
+			   &off, &maj, &min, &ino) != 6)
+			continue;
+		if (uaddr >= lo && uaddr < hi)
+			break;
+		ino = 0;
+	}
+	if (f)
+		fclose(f);
+	if (!ino || size > hi - uaddr)
+		return -1;
+	*offset = off + (uaddr - lo);
+
+	d = opendir("/proc/self/fd");
+	while (d && fd < 0 && (de = readdir(d))) {
+		int n = atoi(de->d_name);
+
+		if (de->d_name[0] == '.' || n == dirfd(d) || fstat(n, &st) ||
+		    st.st_ino != ino || major(st.st_dev) != maj ||
+		    minor(st.st_dev) != min)
+			continue;
+		if (!gmem_real_ioctl(n, GMEM_INFO, &gi) &&
+		    (gi.flags & GMEM_CREATE_MMAP))
+			fd = n;
+	}
+	if (d)
+		closedir(d);
+	return fd;
+}
+
+/*
+ * GMEM_PRELOAD_GMEM_ONLY: a memslot of the first address space whose
+ * memory is a mapping of a gmem fd becomes a gmem-only memslot on it;
+ * 1 if it did (the call's result in *@ret), 0 if the memslot is another.
+ */
+static int gmem_make_only(int vm, unsigned long req, void *arg, int *ret)
+{
+	struct gmem_kvm_region2 *r2 = arg, g = { 0 };
+	struct gmem_kvm_region *r1 = arg;
+	bool v2 = req == GMEM_KVM_SET_USER_MEMORY_REGION2;
+	int fd;
+
+	g.slot = v2 ? r2->slot : r1->slot;
+	g.flags = v2 ? r2->flags : r1->flags;
+	g.guest_phys_addr = v2 ? r2->guest_phys_addr : r1->guest_phys_addr;
+	g.memory_size = v2 ? r2->memory_size : r1->memory_size;
+	g.userspace_addr = v2 ? r2->userspace_addr : r1->userspace_addr;
+	if (!g.memory_size || (g.flags & GMEM_KVM_MEM_GUEST_MEMFD) || g.slot >> 16)
+		return 0;
+	fd = gmem_mapped_fd(g.userspace_addr, g.memory_size, &g.guest_memfd_offset);
+	if (fd < 0)
+		return 0;
+	g.flags |= GMEM_KVM_MEM_GUEST_MEMFD;
+	g.guest_memfd = fd;
+	*ret = gmem_real_ioctl(vm, GMEM_KVM_SET_USER_MEMORY_REGION2, &g);
+	gmem_log("VM fd %d slot %u: gmem-only memslot [%#llx, +%#llx) on gmem fd %d at %#llx: %s",
+		 vm, g.slot, (unsigned long long)g.guest_phys_addr,
+		 (unsigned long long)g.memory_size, fd,
+		 (unsigned long long)g.guest_memfd_offset,
+		 *ret ? strerror(errno) : "made");
+	return 1;
+}
+
 static int gmem_set_region(int vm, unsigned long req, void *arg)
 {
 	struct gmem_kvm_region2 *r2 = arg;
@@ -306,6 +415,8 @@ static int gmem_set_region(int vm, unsigned long req, void *arg)
 	__u64 size = v2 ? r2->memory_size : r1->memory_size;
 	int ret, err = 0;
 
+	if (gmem_only && gmem_make_only(vm, req, arg, &ret))
+		return ret;
 	pthread_mutex_lock(&gmem_lock);
 	if (v2 && (r2->flags & GMEM_KVM_MEM_GUEST_MEMFD))
 		file = gmem_file_of(r2->guest_memfd);
@@ -472,6 +583,13 @@ GMEM_EXPORT int ioctl(int fd, unsigned long req, ...)
 	gmem_init();
 
 	switch (req) {
+	case GMEM_KVM_CREATE_VM:
+		/* 6.12 has guest_memfd memslots only in protected VMs. */
+		if (gmem_protected && !arg) {
+			gmem_log("KVM_CREATE_VM: a KVM_X86_SW_PROTECTED_VM for the default VM");
+			arg = (void *)GMEM_KVM_X86_SW_PROTECTED_VM;
+		}
+		break;
 	case GMEM_KVM_CREATE_GUEST_MEMFD:
 		return gmem_create_guest_memfd(fd, arg);
 	case GMEM_KVM_SET_USER_MEMORY_REGION:

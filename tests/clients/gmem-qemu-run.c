@@ -5,7 +5,7 @@
  * (scripts/clients/check-clients, tests/clients/init).
  *
  *   gmem-qemu-run -n NAME -m MIB -e MIB -t SECS -r ROOT -c CONSOLE
- *                 -f FIRST [-H] -- QEMU-ARGV...
+ *                 -f FIRST [-H] [-E VAR=VALUE]... [-k LOG] -- QEMU-ARGV...
  *
  * Creates a gmem fd of -m MiB with GMEM_CREATE_MMAP | GMEM_CREATE_SHARED
  * (and GMEM_CREATE_HUGE with -H), leaves it open across exec, and runs
@@ -28,7 +28,14 @@
  *     (so QEMU did not fall back to anonymous memory); with -H, at least
  *     half of it in 2 MiB folios
  *   QEMU exited by itself, status 0, within the timeout
- * and a line "# CLIENT-TIME NAME userspace=S wall-userspace=S total=S
+ * and with -k LOG a sixth: KVM resolved the guest's RAM through gmem, as
+ * a gmem-only memslot: libgmem-preload.so's log LOG (a path inside ROOT;
+ * QEMU runs with GMEM_PRELOAD_LOG=LOG) shows one made on the fd's memory,
+ * and with -H KVM's pages_2m statistic (debugfs, kvm/PID-FD/pages_2m of
+ * QEMU's VM, sampled as above) went above 0: 2 MiB NPT mappings, which
+ * an ordinary memslot on gmem's 4 KiB host mappings never gets.  -E sets
+ * a variable in QEMU's environment only (LD_PRELOAD, GMEM_PRELOAD_*).
+ * Last, a line "# CLIENT-TIME NAME userspace=S wall-userspace=S total=S
  * allocated-mib=N large-folios=N" for the host to collect.  A failure
  * shows QEMU's stderr and the console's tail.  Exit status 0 when all
  * passed, 1 otherwise.
@@ -60,6 +67,10 @@ struct run {
 	unsigned long long size, expect;
 	unsigned int timeout, first;
 	bool huge;
+	const char *preload_log;
+	char *env[8];
+	int nenv;
+	unsigned long long max_pages_2m;
 	int fd;
 	struct stat st;
 	/* what was seen */
@@ -149,6 +160,31 @@ static void check_qemu(struct run *r, pid_t pid)
 		closedir(d);
 }
 
+/* The most 2 MiB mappings KVM had for a VM of QEMU's (debugfs). */
+static void sample_kvm(struct run *r, pid_t pid)
+{
+	char prefix[32], path[600], *text;
+	struct dirent *de;
+	DIR *d = opendir("/sys/kernel/debug/kvm");
+
+	snprintf(prefix, sizeof(prefix), "%d-", (int)pid);
+	while (d && (de = readdir(d))) {
+		unsigned long long n;
+
+		if (strncmp(de->d_name, prefix, strlen(prefix)))
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/debug/kvm/%s/pages_2m",
+			 de->d_name);
+		text = slurp(path);
+		n = strtoull(text, NULL, 10);
+		if (n > r->max_pages_2m)
+			r->max_pages_2m = n;
+		free(text);
+	}
+	if (d)
+		closedir(d);
+}
+
 static void sample_gmem(struct run *r)
 {
 	struct gmem_info info;
@@ -233,6 +269,8 @@ static pid_t start_qemu(struct run *r, char **argv)
 		die("fork");
 	if (pid)
 		return pid;
+	for (int i = 0; i < r->nenv; i++)
+		putenv(r->env[i]);
 	err = open(r->stderr_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (err >= 0) {
 		dup2(err, 1);
@@ -250,7 +288,7 @@ static pid_t start_qemu(struct run *r, char **argv)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: gmem-qemu-run -n NAME -m MIB -e MIB -t SECS -r ROOT -c CONSOLE -f FIRST [-H] -- QEMU-ARGV...\n");
+	fprintf(stderr, "usage: gmem-qemu-run -n NAME -m MIB -e MIB -t SECS -r ROOT -c CONSOLE -f FIRST [-H] [-E VAR=VALUE]... [-k LOG] -- QEMU-ARGV...\n");
 	return 2;
 }
 
@@ -267,7 +305,7 @@ int main(int argc, char **argv)
 	pid_t pid;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((opt = getopt(argc, argv, "n:m:e:t:r:c:f:H")) != -1) {
+	while ((opt = getopt(argc, argv, "n:m:e:t:r:c:f:HE:k:")) != -1) {
 		switch (opt) {
 		case 'n': r.name = optarg; break;
 		case 'm': r.size = strtoull(optarg, NULL, 0) * MiB; break;
@@ -277,6 +315,12 @@ int main(int argc, char **argv)
 		case 'c': r.console = optarg; break;
 		case 'f': r.first = strtoul(optarg, NULL, 0); break;
 		case 'H': r.huge = true; break;
+		case 'E':
+			if (r.nenv == (int)(sizeof(r.env) / sizeof(r.env[0])))
+				return usage();
+			r.env[r.nenv++] = optarg;
+			break;
+		case 'k': r.preload_log = optarg; break;
 		default: return usage();
 		}
 	}
@@ -320,6 +364,7 @@ int main(int argc, char **argv)
 		if (w == pid)
 			break;
 		sample_gmem(&r);
+		sample_kvm(&r, pid);
 		check_qemu(&r, pid);
 		if (r.t_userspace == 0) {
 			console = slurp(r.console_path);
@@ -369,9 +414,24 @@ int main(int argc, char **argv)
 	tap(!killed && WIFEXITED(status) && WEXITSTATUS(status) == 0 && done,
 	    r.name, "QEMU exited by itself, status %#x, after %.1f s%s",
 	    status, r.t_end, done ? "" : ", without the guest's \"done\"");
-	printf("# CLIENT-TIME %s userspace=%.2f wall-userspace=%.1f total=%.1f allocated-mib=%llu large-folios=%llu\n",
+	if (r.preload_log) {
+		char path[4096], *log;
+		bool only;
+
+		snprintf(path, sizeof(path), "%s/%s", r.root, r.preload_log);
+		log = slurp(path);
+		only = strstr(log, "gmem-only memslot") != NULL;
+		tap(only && (!r.huge || r.max_pages_2m > 0), r.name,
+		    "KVM resolved the RAM through gmem: %s, pages_2m up to %llu%s",
+		    only ? "a gmem-only memslot on the fd" : "no gmem-only memslot in the library's log",
+		    r.max_pages_2m, r.huge ? " (> 0 expected)" : "");
+		if (!only || (r.huge && !r.max_pages_2m))
+			tail("the library's log", log, 10);
+		free(log);
+	}
+	printf("# CLIENT-TIME %s userspace=%.2f wall-userspace=%.1f total=%.1f allocated-mib=%llu large-folios=%llu pages-2m=%llu\n",
 	       r.name, t_userspace_l2, r.t_userspace, r.t_end,
-	       r.max_allocated / MiB, r.max_large);
+	       r.max_allocated / MiB, r.max_large, r.max_pages_2m);
 	if (!all_ok) {
 		tail("QEMU's stderr", qerr, 20);
 		tail("the L2 console's tail", console, 30);
