@@ -14,7 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -546,6 +550,218 @@ static void no_huge_folio_over_lost_page(void)
 	ASSERT_SYS(close(fd));
 }
 
+/* ---- a fault held inside gmem_get_folio() by memory.high ---- */
+
+#define CGROOT		"/sys/fs/cgroup"
+#define LOST		7	/* the index memory failure takes */
+
+/* What the faulting child saw, and when the parent lets it start. */
+struct held_fault {
+	volatile int go, done;
+	volatile int sig, code;
+	volatile unsigned char val;
+};
+
+static void cg_set(const char *dir, const char *file, const char *val)
+{
+	char path[320];
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	ret = write_str(path, val);
+	if (ret)
+		FAIL("writing '%s' to %s: %s", val, path, errno_name(-ret));
+}
+
+/* The "high" count of @dir's memory.events. */
+static long long cg_high_events(const char *dir)
+{
+	char path[256], line[128];
+	long long v = -1, n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/memory.events", dir);
+	f = fopen(path, "re");
+	if (!f)
+		FAIL("%s: %s", path, errno_name(errno));
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "high %lld", &n) == 1)
+			v = n;
+	fclose(f);
+	return v;
+}
+
+/* The state letter of /proc/@pid/stat ('D': in an uninterruptible sleep). */
+static char proc_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return '?';
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : '?';
+}
+
+/*
+ * One try: the child's fault on page LOST of an empty huge fd has found
+ * no folio and no poison, and sleeps in the memory cgroup charge of the
+ * 2 MiB folio it is about to insert (the fd's cgroup, which is also the
+ * child's, is over memory.high).  Meanwhile the parent, in a cgroup
+ * without a limit, faults the block in and has memory failure take page
+ * LOST out.  When the child wakes, its folio must not be handed out.
+ * False if the child's fault was over before the poison (nothing shown).
+ */
+static bool fault_held_over_poison(const char *cg, const char *home)
+{
+	const uint32_t flags = GMEM_CREATE_MMAP | GMEM_CREATE_SHARED |
+			       GMEM_CREATE_HUGE;
+	size_t len = GMEM_HUGE_SIZE;
+	long pg = page_size();
+	struct held_fault *h = mmap(NULL, sizeof(*h), PROT_READ | PROT_WRITE,
+				    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	unsigned long long usage;
+	long long high0;
+	char path[256], val[32];
+	struct gmem_info info;
+	unsigned char *a;
+	int fd, err, status;
+	bool held = false, raced;
+	double end;
+	pid_t pid;
+
+	ASSERT_TRUE(h != MAP_FAILED);
+	memset((void *)h, 0, sizeof(*h));
+	/* the fd's memory is charged to the cgroup of its creator */
+	cg_set(cg, "cgroup.procs", "0");
+	fd = gmem_new_flags(len, flags);
+	a = gmem_map_aligned(fd, len, len);
+	pid = ASSERT_SYS(fork());
+	if (pid == 0) {
+		struct fault f;
+		unsigned char v = 0;
+
+		fault_install();
+		while (!h->go)
+			usleep(1000);
+		f = fault_read(a + LOST * pg, &v);
+		h->sig = f.sig;
+		h->code = f.code;
+		h->val = v;
+		h->done = 1;
+		_exit(0);
+	}
+	cg_set(home, "cgroup.procs", "0");
+	/* the child's 2 MiB charge goes over memory.high by far */
+	snprintf(path, sizeof(path), "%s/memory.current", cg);
+	ASSERT_EQ(read_ull(path, &usage), 0);
+	snprintf(val, sizeof(val), "%llu", usage + 256 * 1024);
+	cg_set(cg, "memory.high", val);
+	high0 = cg_high_events(cg);
+
+	h->go = 1;
+	end = now_s() + 10;
+	while (!h->done && now_s() < end) {
+		if (cg_high_events(cg) > high0 && proc_state(pid) == 'D' &&
+		    gmem_info(fd).allocated == 0) {
+			held = true;
+			break;
+		}
+		usleep(500);
+	}
+	if (held) {
+		fault_install();
+		/* page 0: the whole block, a 2 MiB folio, the parent's */
+		ASSERT_EQ(fault_write(a, 1).sig, 0);
+		err = poison_in_child(a + LOST * pg);
+		if (err == EINVAL)
+			test_skip("MADV_HWPOISON: EINVAL (no CONFIG_MEMORY_FAILURE)");
+		if (err)
+			FAIL("MADV_HWPOISON: %s", err < 0 ? "child lost" :
+			     errno_name(err));
+	}
+	/* the child's fault still inside gmem when the poison was recorded */
+	raced = held && !h->done;
+	info = gmem_info(fd);
+	test_diag("fault held %s, %s; then poisoned %llu, allocated %llu, large folios %llu",
+		  held ? "in the charge" : "never",
+		  raced ? "still there after memory failure" : "over too soon",
+		  (unsigned long long)info.poisoned,
+		  (unsigned long long)info.allocated,
+		  (unsigned long long)info.large_folios);
+	if (held && info.large_folios)
+		test_skip("memory failure did not split the 2 MiB folio");
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	if (raced) {
+		EXPECT_EQ(info.poisoned, (uint64_t)pg);
+		if (h->sig != SIGBUS || h->code != BUS_MCEERR_AR)
+			test_fail_at(__FILE__, __LINE__,
+				     "the held fault got %s (byte %#x), not SIGBUS (BUS_MCEERR_AR)",
+				     h->sig ? strsignal(h->sig) : "the page",
+				     h->val);
+		info = gmem_info(fd);
+		EXPECT_EQ(info.poisoned, (uint64_t)pg);
+		EXPECT_EQ(info.allocated, len - pg);
+		EXPECT_SIGBUS_CODE(a + LOST * pg, false, BUS_MCEERR_AR);
+	}
+	ASSERT_SYS(munmap(a, len));
+	ASSERT_SYS(close(fd));
+	munmap((void *)h, sizeof(*h));
+	return raced;
+}
+
+/*
+ * gmem_get_folio() checks the poison record, allocates, then inserts:
+ * memory failure can take the page out in between, and the fresh folio
+ * must then not be handed out.  The window is microseconds, so a fault
+ * is held in it: memory.high throttles a task whose charge takes its
+ * cgroup over the limit right in the charge, before the insert, for up
+ * to 2 s.
+ */
+static void fault_held_in_charge(void)
+{
+	char cg[128], home[256] = CGROOT, line[200];
+	struct statfs sfs;
+	int tries;
+	FILE *f;
+
+	gmem_need_huge_blocks(2);
+	if (statfs(CGROOT, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC) {
+		mkdir(CGROOT, 0755);
+		if (mount("cgroup2", CGROOT, "cgroup2", 0, NULL))
+			test_skip("cannot mount cgroup2 at %s: %s", CGROOT,
+				  errno_name(errno));
+	}
+	f = fopen("/proc/self/cgroup", "re");
+	ASSERT_TRUE(f != NULL);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "0::", 3)) {
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(home, sizeof(home), "%s%s", CGROOT,
+				 strcmp(line + 3, "/") ? line + 3 : "");
+		}
+	fclose(f);
+	if (write_str(CGROOT "/cgroup.subtree_control", "+memory"))
+		test_skip("no memory controller in cgroup v2");
+	snprintf(cg, sizeof(cg), "%s/gmem-poison-%d", CGROOT, getpid());
+	if (mkdir(cg, 0755))
+		FAIL("mkdir %s: %s", cg, errno_name(errno));
+	for (tries = 1; tries <= 3; tries++)
+		if (fault_held_over_poison(cg, home))
+			break;
+	for (int i = 0; i < 200 && rmdir(cg); i++)
+		usleep(10 * 1000);
+	if (tries > 3)
+		FAIL("in 3 tries the fault was never held in its charge until the poison");
+}
+
 static const struct test poison_tests[] = {
 	TEST("a fault racing memory failure never gets a page at the poisoned index",
 	     fault_races_memory_failure, .timeout = 120,
@@ -564,6 +780,9 @@ static const struct test poison_tests[] = {
 	     .kmsg_allow = HWPOISON_KMSG),
 	TEST("a huge fd's block with a lost page gets 4 KiB pages around it, by fallocate and fault",
 	     no_huge_folio_over_lost_page, .timeout = 120,
+	     .kmsg_allow = HWPOISON_KMSG),
+	TEST("a fault held in its memory.high charge while memory failure takes the page: SIGBUS",
+	     fault_held_in_charge, .timeout = 120,
 	     .kmsg_allow = HWPOISON_KMSG),
 };
 
