@@ -82,8 +82,11 @@ static int (*gmem_real_fallocate)(int fd, int mode, off_t off, off_t len);
 static pthread_once_t gmem_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t gmem_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct gmem_table gmem_table;
-/* Non-zero once anything is tracked: close() and dup2() look no further. */
-static volatile int gmem_active;
+/*
+ * Set once anything is tracked (under gmem_lock, read without it): until
+ * then close(), dup2() and fallocate() take no lock.
+ */
+static int gmem_active;
 static int gmem_logging;
 static int gmem_log_fd = STDERR_FILENO;
 static bool gmem_only, gmem_protected;
@@ -275,7 +278,7 @@ static int gmem_create_guest_memfd(int vm, struct gmem_kvm_create_guest_memfd *a
 	pthread_mutex_lock(&gmem_lock);
 	err = gmem_table_add_file(&gmem_table, &f);
 	if (!err)
-		gmem_active = 1;
+		__atomic_store_n(&gmem_active, 1, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&gmem_lock);
 	if (err) {
 		gmem_real_close(kfd);
@@ -466,9 +469,9 @@ static int gmem_set_region(int vm, unsigned long req, void *arg)
 		s.fd = fcntl(r2->guest_memfd, F_DUPFD_CLOEXEC, 256);
 		if (s.fd < 0)
 			s.fd = fcntl(r2->guest_memfd, F_DUPFD_CLOEXEC, 0);
-		if (s.fd < 0)
+		if (s.fd < 0) {
 			err = errno;
-		else if (gmem_vm_attributes(vm) & GMEM_KVM_MEMORY_ATTRIBUTE_PRIVATE) {
+		} else if (gmem_vm_attributes(vm) & GMEM_KVM_MEMORY_ATTRIBUTE_PRIVATE) {
 			struct gmem_mirror m = { .slot = &s, .fd = s.fd };
 
 			err = -gmem_vm_walk(shadow, s.gpa, s.gpa + s.size,
@@ -489,7 +492,7 @@ static int gmem_set_region(int vm, unsigned long req, void *arg)
 				 vm, id, strerror(err));
 			return gmem_fail(err);
 		}
-		gmem_active = 1;
+		__atomic_store_n(&gmem_active, 1, __ATOMIC_RELEASE);
 		gmem_log("VM fd %d slot %u: gmem memslot [%#llx, +%#llx) on fd %u at %#llx",
 			 vm, id, (unsigned long long)s.gpa,
 			 (unsigned long long)s.size, r2->guest_memfd,
@@ -563,7 +566,7 @@ static int gmem_set_attributes(int vm, struct gmem_kvm_attributes *a)
 		pthread_mutex_unlock(&gmem_lock);
 		return ret;
 	}
-	gmem_active = 1;
+	__atomic_store_n(&gmem_active, 1, __ATOMIC_RELEASE);
 	ret = gmem_table_split(&gmem_table, vm, a->address, end,
 			       gmem_attr_piece, &op);
 	pthread_mutex_unlock(&gmem_lock);
@@ -604,7 +607,7 @@ GMEM_EXPORT int ioctl(int fd, unsigned long req, ...)
 /* VM fd @fd is about to go: what the library keeps of it goes first. */
 static void gmem_fd_closing(int fd)
 {
-	if (!gmem_active || fd < 0)
+	if (fd < 0 || !__atomic_load_n(&gmem_active, __ATOMIC_ACQUIRE))
 		return;
 	pthread_mutex_lock(&gmem_lock);
 	gmem_table_forget_vm(&gmem_table, fd, gmem_drop_slot);
@@ -640,7 +643,8 @@ GMEM_EXPORT int fallocate(int fd, int mode, off_t off, off_t len)
 	__u64 size = 0;
 
 	gmem_init();
-	if (gmem_active && mode == (FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE) &&
+	if (__atomic_load_n(&gmem_active, __ATOMIC_ACQUIRE) &&
+	    mode == (FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE) &&
 	    off >= 0 && len > 0 && off <= INT64_MAX - len &&
 	    !((off | len) & (gmem_page_size - 1))) {
 		pthread_mutex_lock(&gmem_lock);
