@@ -30,6 +30,7 @@
 void fill_place(uint8_t *p, size_t len, uint32_t tag, uint64_t off);
 #define IMAGE_TAG	0x494d4147u	/* "IMAG": guest_image(), at its GPA */
 #define BLOCK_TAG	0x424c4b31u	/* "BLK1": huge.c's block, at its fd offset */
+#define REFILL_TAG	0x4e455730u	/* "NEW0" up: what a punched page gets */
 
 /* The whole guest memory as loaded: blob, data, pattern pages. */
 const uint8_t *guest_image(void);

@@ -129,28 +129,74 @@ static void map_gpa_range(void)
 	ASSERT_EQ(gmem_refcnt_wait(refs), refs);
 }
 
+/* New contents for a punched page at @gpa from the host, @tag naming them
+ * (GMEM_POPULATE: the page is private); the guest must read exactly those. */
+static void refill_private(struct pvm *p, uint32_t gpa, uint32_t tag)
+{
+	uint8_t img[GUEST_PAGE];
+
+	fill_place(img, GUEST_PAGE, tag, gpa);
+	ASSERT_OK(gmem_populate(p->fd, gpa, img, GUEST_PAGE));
+	ASSERT_EQ(GUEST(&p->vm, CMD_SUM, gpa, GUEST_PAGE),
+		  vmm_checksum(img, GUEST_PAGE, gpa));
+	ASSERT_EQ(GUEST(&p->vm, CMD_READ, gpa), tag);
+}
+
+/*
+ * Split memory (an fd without GMEM_CREATE_MMAP, the memslot's own memory
+ * anonymous): the VMM has no mapping of the fd at the memslot's
+ * userspace_addr, so no MMU notifier tells KVM of a change in it; gmem's
+ * invalidations alone must.
+ */
+static void pvm_setup_split(struct pvm *p)
+{
+	need_protected_vm();
+	p->fd = gmem_new(GUEST_MEM_SIZE, 0);
+	ASSERT_OK(gmem_populate(p->fd, 0, guest_image(), GUEST_MEM_SIZE));
+	ASSERT_OK(gmem_convert(p->fd, GUEST_STUBS, GUEST_PAGE, GMEM_SHARED));
+	p->mem = image_anon();
+	pvm_kvm(p);
+}
+
+static void punch_private_in(struct pvm *p)
+{
+	/* KVM maps the page, and the guest changes it. */
+	ASSERT_EQ(GUEST(&p->vm, CMD_READ, GUEST_PUNCH_PAGE), PUNCH_FILL);
+	ASSERT_EQ(GUEST(&p->vm, CMD_WRITE, GUEST_PUNCH_PAGE + 4, 0x7e57ab1e), 0);
+	ASSERT_EQ(GUEST(&p->vm, CMD_READ, GUEST_PUNCH_PAGE + 4), 0x7e57ab1e);
+
+	/*
+	 * Punched, and new contents populated before the guest looks again:
+	 * KVM's mapping was zapped, so the guest reads the new page.  A stale
+	 * mapping would read the freed one (zeroed or not, never these).
+	 */
+	ASSERT_OK(gmem_punch(p->fd, GUEST_PUNCH_PAGE, GUEST_PAGE));
+	refill_private(p, GUEST_PUNCH_PAGE, REFILL_TAG);
+	/* Punched again and nothing written: a new, zeroed page... */
+	ASSERT_OK(gmem_punch(p->fd, GUEST_PUNCH_PAGE, GUEST_PAGE));
+	ASSERT_EQ(GUEST(&p->vm, CMD_READ, GUEST_PUNCH_PAGE + 4), 0);
+	ASSERT_EQ(GUEST(&p->vm, CMD_SUM, GUEST_PUNCH_PAGE, GUEST_PAGE),
+		  zero_sum(GUEST_PUNCH_PAGE, GUEST_PAGE));
+	/* ...which is the one the host's next contents go to. */
+	refill_private(p, GUEST_PUNCH_PAGE, REFILL_TAG + 1);
+	/* Nothing else was touched. */
+	ASSERT_EQ(GUEST(&p->vm, CMD_SUM, GUEST_POISON_PAGE, GUEST_PAGE),
+		  image_sum(GUEST_POISON_PAGE, GUEST_PAGE));
+	ASSERT_EQ(GUEST(&p->vm, CMD_SUM, GUEST_DATA, GUEST_DATA_LEN),
+		  image_sum(GUEST_DATA, GUEST_DATA_LEN));
+}
+
+/* Split memory first (gmem's invalidations alone), then gmem-only. */
 static void punch_private(void)
 {
 	unsigned long long refs = gmem_refcnt();
 	struct pvm p;
 
+	pvm_setup_split(&p);
+	punch_private_in(&p);
+	pvm_teardown(&p);
 	pvm_setup(&p);
-	/* KVM maps the page, and the guest changes it. */
-	ASSERT_EQ(GUEST(&p.vm, CMD_READ, GUEST_PUNCH_PAGE), PUNCH_FILL);
-	ASSERT_EQ(GUEST(&p.vm, CMD_WRITE, GUEST_PUNCH_PAGE + 4, 0x7e57ab1e), 0);
-	ASSERT_EQ(GUEST(&p.vm, CMD_READ, GUEST_PUNCH_PAGE + 4), 0x7e57ab1e);
-
-	ASSERT_OK(gmem_punch(p.fd, GUEST_PUNCH_PAGE, GUEST_PAGE));
-	/* KVM's mapping was zapped: the guest reads a new, zeroed page. */
-	ASSERT_EQ(GUEST(&p.vm, CMD_READ, GUEST_PUNCH_PAGE + 4), 0);
-	ASSERT_EQ(GUEST(&p.vm, CMD_SUM, GUEST_PUNCH_PAGE, GUEST_PAGE),
-		  zero_sum(GUEST_PUNCH_PAGE, GUEST_PAGE));
-	/* Nothing else was touched. */
-	ASSERT_EQ(GUEST(&p.vm, CMD_SUM, GUEST_POISON_PAGE, GUEST_PAGE),
-		  image_sum(GUEST_POISON_PAGE, GUEST_PAGE));
-	ASSERT_EQ(GUEST(&p.vm, CMD_SUM, GUEST_DATA, GUEST_DATA_LEN),
-		  image_sum(GUEST_DATA, GUEST_DATA_LEN));
-
+	punch_private_in(&p);
 	pvm_teardown(&p);
 	ASSERT_EQ(gmem_refcnt_wait(refs), refs);
 }
@@ -405,7 +451,7 @@ static const struct test e2e_tests[] = {
 	     private_checksum),
 	TEST("KVM_HC_MAP_GPA_RANGE: a page goes shared in place, the host reads the guest's writes, and back",
 	     map_gpa_range),
-	TEST("punch-hole on a private page the guest uses: its next read sees zeroes",
+	TEST("punch-hole on a private page the guest uses, split memory and gmem-only: it reads the contents the host populated after, or zeroes",
 	     punch_private),
 	TEST("a poisoned private page: memory fault exit to the VMM, the guest goes on once punched",
 	     poison_private, .kmsg_allow = "emory failure"),

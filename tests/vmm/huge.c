@@ -88,6 +88,19 @@ static void hvm_write(struct hvm *h, uint32_t gpa, uint32_t v)
 	memcpy(h->want + gpa - h->block, &v, 4);
 }
 
+/*
+ * New contents for the punched [@gpa, @gpa + @len) of block 1 from the
+ * host, named by @tag and their fd offset, with GMEM_POPULATE (block 1 is
+ * private); recorded in h->want, for the guest to read.
+ */
+static void hvm_refill(struct hvm *h, uint32_t gpa, uint32_t len, uint32_t tag)
+{
+	uint8_t *want = h->want + gpa - h->block;
+
+	fill_place(want, len, tag, h->off + gpa);
+	ASSERT_OK(gmem_populate(h->fd, h->off + gpa, want, len));
+}
+
 /* The guest's checksum of the whole of block 1 must be the expected one. */
 static void hvm_check_block(struct hvm *h)
 {
@@ -510,6 +523,15 @@ static void huge_punch_page(void)
 	/* And the page works as any other. */
 	hvm_write(&h, HPUNCH_PAGE + 8, 0x7e57ab04);
 	hvm_check_block(&h);
+	/*
+	 * Punched again and new contents populated from the host before the
+	 * guest looks: it reads those, through a new mapping of the page; a
+	 * stale one would show the page the punch freed.
+	 */
+	ASSERT_OK(gmem_punch(h.fd, h.off + HPUNCH_PAGE, GUEST_PAGE));
+	hvm_refill(&h, HPUNCH_PAGE, GUEST_PAGE, REFILL_TAG);
+	ASSERT_EQ(GUEST(&h.vm, CMD_READ, HPUNCH_PAGE), REFILL_TAG);
+	hvm_check_block(&h);
 
 	/*
 	 * The whole block punched: the guest's next touch finds it empty,
@@ -532,6 +554,11 @@ static void huge_punch_page(void)
 	}
 	hvm_write(&h, HPUNCH_PAGE, 0x7e57ab05);
 	hvm_check_block(&h);
+	/* The whole block punched again, new contents populated: read whole. */
+	ASSERT_OK(gmem_punch(h.fd, h.off + HBLOCK, HUGE_BLOCK));
+	hvm_refill(&h, HBLOCK, HUGE_BLOCK, REFILL_TAG + 1);
+	hvm_check_block(&h);
+	diag_info(h.fd, "the whole block punched, populated anew and read");
 
 	hvm_teardown(&h);
 	ASSERT_EQ(gmem_refcnt_wait(refs), refs);
@@ -642,7 +669,7 @@ static const struct test huge_tests[] = {
 	     huge_convert_page, .timeout = 120),
 	TEST("GMEM_MIGRATE of the guest's memory to the other node and back between guest runs: checksum unchanged",
 	     huge_migrate, .timeout = 120),
-	TEST("punch-hole of one 4 KiB page of a private 2 MiB block: it reads zeroes, its neighbours keep theirs",
+	TEST("punch-hole of one 4 KiB page of a private 2 MiB block: it reads zeroes or the contents populated after, its neighbours keep theirs",
 	     huge_punch_page, .timeout = 120),
 	TEST("a poisoned 4 KiB page of a private 2 MiB block: memory fault exit for it alone, the rest of the block intact",
 	     huge_poison_page, .timeout = 120, .kmsg_allow = "emory failure"),

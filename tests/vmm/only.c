@@ -202,6 +202,14 @@ static void only_protected(void)
 		  zero_sum(OPAGE, GUEST_PAGE));
 	ASSERT_EQ(*(uint32_t *)(o.mem + OPAGE + 32), 0);
 	ASSERT_EQ(GUEST(&o.vm, CMD_SUM, OBLOCK, OBLOCK), block_sum(&o));
+	/*
+	 * Punched again, new contents written through the VMM's mapping
+	 * before the guest looks: the guest reads those, not the freed page.
+	 */
+	ASSERT_OK(gmem_punch(o.fd, OPAGE, GUEST_PAGE));
+	fill_place(o.mem + OPAGE, GUEST_PAGE, REFILL_TAG, OPAGE);
+	ASSERT_EQ(GUEST(&o.vm, CMD_READ, OPAGE), REFILL_TAG);
+	ASSERT_EQ(GUEST(&o.vm, CMD_SUM, OBLOCK, OBLOCK), block_sum(&o));
 
 	ovm_teardown(&o);
 	ASSERT_EQ(gmem_refcnt_wait(refs), refs);
@@ -247,7 +255,7 @@ static void only_default(void)
 }
 
 static const struct test only_tests[] = {
-	TEST("a protected VM on a gmem-only memslot: shared memory in place with 2 MiB entries, a page converted and back, one punched",
+	TEST("a protected VM on a gmem-only memslot: shared memory in place with 2 MiB entries, a page converted and back, one punched and written anew",
 	     only_protected, .timeout = 120),
 	TEST("a default VM entirely on a gmem-only memslot: 2 MiB entries, one memory with the VMM, a private page a memory fault exit",
 	     only_default, .timeout = 120),
