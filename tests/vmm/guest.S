@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The nested test guest: 16-bit real mode code, loaded at GUEST_CODE with
- * CS = DS = ES = SS = 0 and SP = GUEST_STACK_TOP.  It obeys the commands of
- * guest.h, forever.  It is linked into the VMM as data: guest_blob ..
+ * CS = DS = ES = SS = 0 and SP = GUEST_STACK_TOP (vCPU n: n stacks lower,
+ * GUEST_STACK_SIZE each; the code keeps no other state in memory, so
+ * several vCPUs run it at once).  It obeys the commands of guest.h,
+ * forever.  It is linked into the VMM as data: guest_blob ..
  * guest_blob_end is copied into guest memory, GUEST_BLOB_LEN bytes.
  *
  * Position independent by construction: jumps and calls are relative, and
@@ -44,6 +46,8 @@ next_cmd:
 	je	do_map_gpa
 	cmp	$CMD_HLT, %eax
 	je	do_hlt
+	cmp	$CMD_STAMP, %eax
+	je	do_stamp
 	mov	$RESULT_BAD_CMD, %eax
 	/* fall through */
 reply:					/* result in %eax */
@@ -93,6 +97,24 @@ do_fill:				/* addr, len (bytes, a multiple of 4), value */
 	shr	$2, %ecx
 	call	next_arg
 1:	jecxz	2f
+	movl	%eax, (%edi)
+	add	$4, %edi
+	dec	%ecx
+	jmp	1b
+2:	xor	%eax, %eax
+	jmp	reply
+
+do_stamp:				/* addr, len (bytes, a multiple of 4), seed */
+	call	next_arg
+	mov	%eax, %edi
+	call	next_arg
+	mov	%eax, %ecx
+	shr	$2, %ecx
+	call	next_arg
+	mov	%eax, %ebx
+1:	jecxz	2f
+	mov	%edi, %eax
+	xorl	%ebx, %eax
 	movl	%eax, (%edi)
 	add	$4, %edi
 	dec	%ecx

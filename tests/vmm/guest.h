@@ -22,7 +22,9 @@
 #define GUEST_MEM_SIZE		0x10000		/* one memslot, 16 pages */
 
 /* Guest physical layout. */
-#define GUEST_STACK_TOP		0x1000		/* page 0: the stack */
+#define GUEST_STACK_TOP		0x1000		/* page 0: the stacks */
+#define GUEST_STACK_SIZE	0x400		/* vCPU n's: below TOP - n * SIZE */
+#define GUEST_MAX_VCPUS		4
 #define GUEST_CODE		0x1000		/* page 1: the interpreter */
 #define GUEST_STUBS		0x2000		/* page 2: HLT and VMMCALL */
 #define GUEST_DATA		0x3000		/* pages 3-4: checksum input */
@@ -45,6 +47,8 @@
 #define CMD_FILL		4	/* addr, len, value: store words; 0 */
 #define CMD_MAP_GPA		5	/* gpa, npages, attrs: hypercall's rax */
 #define CMD_HLT			6	/* HLT (in the stub page); 0 after it */
+#define CMD_STAMP		7	/* addr, len, seed: each 32-bit word
+					 * at a becomes a ^ seed; 0 */
 #define RESULT_BAD_CMD		0xbadc0de
 
 /* KVM_HC_MAP_GPA_RANGE (include/uapi/linux/kvm_para.h). */

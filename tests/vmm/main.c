@@ -16,6 +16,8 @@
  *           through gmem too, with 2 MiB entries; a default VM on one
  *   e2e-teardown  VMs destroyed while punch, conversion, migration and
  *           memory failure of their gmem memslot are in flight
+ *   e2e-smp  a VM with 2 vCPUs faulting in and checking gmem pages while
+ *           conversions, punches and migrations of the same pages run
  *   e2e-modules  the patched KVM loads and runs VMs without gmem, and
  *           binds a gmem fd once gmem is loaded
  *
@@ -38,6 +40,7 @@ int main(int argc, char **argv)
 		&e2e_huge_suite,
 		&e2e_only_suite,
 		&e2e_teardown_suite,
+		&e2e_smp_suite,
 		/* Last: it unloads and reloads gmem and KVM. */
 		&e2e_modules_suite,
 		NULL,

@@ -136,28 +136,32 @@ static void unreal_data_seg(struct kvm_segment *s)
 	s->g = 1;
 }
 
-int vm_add_vcpu(struct vm *vm)
+/* vCPU @id of @vm's VM into @cpu's vcpu and run; real mode at GUEST_CODE,
+ * its stack the @id'th GUEST_STACK_SIZE bytes below GUEST_STACK_TOP. */
+static int add_vcpu(struct vm *vm, unsigned int id, struct vm *cpu)
 {
 	struct kvm_sregs sregs;
 	struct kvm_regs regs;
 	int size;
 
-	vm->vcpu = ioctl(vm->fd, KVM_CREATE_VCPU, 0);
-	if (vm->vcpu < 0)
+	if (id >= GUEST_MAX_VCPUS)
+		return -EINVAL;
+	cpu->vcpu = ioctl(vm->fd, KVM_CREATE_VCPU, id);
+	if (cpu->vcpu < 0)
 		return -errno;
 	size = ioctl(vm->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (size < (int)sizeof(struct kvm_run))
 		return size < 0 ? -errno : -EPROTO;
-	vm->run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		       vm->vcpu, 0);
-	if (vm->run == MAP_FAILED) {
-		vm->run = NULL;
+	cpu->run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			cpu->vcpu, 0);
+	if (cpu->run == MAP_FAILED) {
+		cpu->run = NULL;
 		return -errno;
 	}
-	vm->run_size = size;
+	cpu->run_size = size;
 
 	/* Reset state is real mode at F000:FFF0; move CS to 0. */
-	if (ioctl(vm->vcpu, KVM_GET_SREGS, &sregs))
+	if (ioctl(cpu->vcpu, KVM_GET_SREGS, &sregs))
 		return -errno;
 	real_mode_seg(&sregs.cs);
 	unreal_data_seg(&sregs.ds);
@@ -165,15 +169,29 @@ int vm_add_vcpu(struct vm *vm)
 	real_mode_seg(&sregs.fs);
 	real_mode_seg(&sregs.gs);
 	real_mode_seg(&sregs.ss);
-	if (ioctl(vm->vcpu, KVM_SET_SREGS, &sregs))
+	if (ioctl(cpu->vcpu, KVM_SET_SREGS, &sregs))
 		return -errno;
 	memset(&regs, 0, sizeof(regs));
 	regs.rip = GUEST_CODE;
-	regs.rsp = GUEST_STACK_TOP;
+	regs.rsp = GUEST_STACK_TOP - id * GUEST_STACK_SIZE;
 	regs.rflags = 0x2;
-	if (ioctl(vm->vcpu, KVM_SET_REGS, &regs))
+	if (ioctl(cpu->vcpu, KVM_SET_REGS, &regs))
 		return -errno;
 	return 0;
+}
+
+int vm_add_vcpu(struct vm *vm)
+{
+	return add_vcpu(vm, 0, vm);
+}
+
+int vm_add_vcpu_id(struct vm *vm, unsigned int id, struct vm *cpu)
+{
+	memset(cpu, 0, sizeof(*cpu));
+	cpu->kvm = cpu->fd = cpu->vcpu = cpu->stats = -1;
+	if (!id)
+		return -EINVAL;
+	return add_vcpu(vm, id, cpu);
 }
 
 void vm_destroy(struct vm *vm)

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A minimal VMM over raw KVM ioctls: one VM, one memslot (slot 0 at guest
- * physical 0), one vCPU in real mode running guest.S, and the exits that
- * guest produces.  Functions return 0 or -errno and never end a test; the
- * tests (common.h) decide.
+ * physical 0), a vCPU (or a few) in real mode running guest.S, and the
+ * exits that guest produces.  Functions return 0 or -errno and never end
+ * a test; the tests (common.h) decide.
  */
 #ifndef GMEM_VMM_VM_H
 #define GMEM_VMM_VM_H
@@ -133,6 +133,14 @@ int vm_set_private(struct vm *vm, uint64_t gpa, uint64_t size, bool private);
 int vm_enable_map_gpa_exit(struct vm *vm);
 /* The vCPU, in real mode at GUEST_CODE with all segments at 0. */
 int vm_add_vcpu(struct vm *vm);
+/*
+ * Another vCPU of @vm, @id 1 up to GUEST_MAX_VCPUS - 1, set up as
+ * vm_add_vcpu()'s with a stack of its own: *@cpu becomes a handle of it
+ * that vcpu_run() and guest_cmd() take (its run and vcpu only: the VM's
+ * fds stay @vm's).  vm_destroy(@cpu) closes that vCPU, before
+ * vm_destroy(@vm).  Each vCPU must be run by one thread at a time.
+ */
+int vm_add_vcpu_id(struct vm *vm, unsigned int id, struct vm *cpu);
 /*
  * The VM statistic @name (KVM_GET_STATS_FD, the binary stats of Linux
  * 5.14+; on x86 e.g. "pages_4k", "pages_2m": the leaf entries of KVM's
