@@ -34,6 +34,9 @@
 /**
  * gmem_is_gmem_file - tell whether @file is a gmem memory fd
  * @file: any file
+ *
+ * Return: true if @file is the file of a gmem memory fd (one GMEM_CREATE
+ * returned, or a reopening of it), false for any other file.
  */
 bool gmem_is_gmem_file(const struct file *file)
 {
@@ -387,7 +390,7 @@ EXPORT_SYMBOL_NS_GPL(gmem_is_shared, GMEM_NS);
  *
  * A consumer without a retry protocol of its own (KVM has one, its
  * mmu_invalidate_seq) brackets a resolve and the mapping it makes with
- * this and gmem_read_retry(), as with mmu_interval_read_begin():
+ * this and gmem_read_retry(), as with mmu_interval_read_begin()::
  *
  *	again:
  *		seq = gmem_read_begin(binding);
