@@ -40,12 +40,22 @@ UDEVRULESDIR ?= /etc/udev/rules.d
 
 # gmem.ko to $(DESTDIR)/lib/modules/$(KERNELRELEASE)/$(INSTALL_MOD_DIR)
 # (Kbuild's modules_install: it strips, signs and compresses as the kernel
-# is configured to) and the udev rule; depmod when installing for real.
+# is configured to), the udev rule and the man pages ioctl_gmem(2) and
+# gmem(4) under $(mandir) (not from a DKMS source tree, which has no man/);
+# depmod when installing for real.
 install: modules
 	$(MAKE) -C $(KDIR) M=$(PWD) INSTALL_MOD_PATH=$(DESTDIR) \
 		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) modules_install
 	install -D -m 0644 $(PWD)/packaging/60-gmem.rules \
 		$(DESTDIR)$(UDEVRULESDIR)/60-gmem.rules
+	if [ -d $(PWD)/man ]; then \
+		install -D -m 0644 $(PWD)/man/ioctl_gmem.2 \
+			$(DESTDIR)$(mandir)/man2/ioctl_gmem.2 && \
+		install -D -m 0644 $(PWD)/man/gmem.4 \
+			$(DESTDIR)$(mandir)/man4/gmem.4; \
+	else \
+		echo "man pages not installed: no man/"; \
+	fi
 	if [ -z "$(DESTDIR)" ]; then depmod -a $(KERNELRELEASE); fi
 	if [ -d $(PWD)/preload ] && command -v $(CC) >/dev/null 2>&1; then \
 		$(MAKE) -C $(PWD)/preload install DESTDIR=$(DESTDIR) prefix=$(prefix); \
@@ -58,6 +68,7 @@ install: modules
 # it in $(DESTDIR)$(prefix)/lib/gmem/ where a C compiler and preload/ are
 # at hand (a DKMS source tree has only the module).
 prefix ?= /usr/local
+mandir ?= $(prefix)/share/man
 preload:
 	$(MAKE) -C $(PWD)/preload
 
