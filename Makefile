@@ -96,6 +96,13 @@ dkms-remove:
 		[ "/usr/src/gmem-$$v" = "$(PWD)" ] || rm -rf /usr/src/gmem-$$v; \
 	done
 
+# Documentation/ as HTML (Sphinx, warnings as errors; the kernel-doc
+# extension from Debian's linux-source-6.1) in $(HTMLDOCS_OUT), default
+# $GMEM_CACHE/htmldocs.  make check runs it, with kernel-doc over every
+# source and mandoc -Tlint over man/ (tests/host/check.sh).
+htmldocs:
+	scripts/docs html $(HTMLDOCS_OUT)
+
 # Install the Debian packages that building and testing need.
 deps:
 	scripts/install-deps
@@ -133,4 +140,5 @@ mutate:
 .PHONY: bench
 
 .PHONY: all modules test-modules clean deps run check check-debug check-clients install preload \
+	htmldocs \
 	dkms-install dkms-remove

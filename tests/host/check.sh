@@ -92,5 +92,26 @@ else
 	check "guest/init: sh syntax" sh -n guest/init
 fi
 
+# The documentation (scripts/docs): kernel-doc comments of every source and
+# header, the man pages, and Documentation/ built by Sphinx, each clean.
+docs=../scripts/docs
+if [ ! -r /usr/src/linux-source-6.1.tar.xz ]; then
+	skip "kernel-doc -none -v clean over module/ and include/" "no linux-source-6.1 (kernel-doc)"
+	skip "Documentation/ builds with Sphinx, warnings as errors" "no linux-source-6.1 (kernel-doc)"
+else
+	check "kernel-doc -none -v clean over module/ and include/" "$docs" kernel-doc
+	if command -v sphinx-build >/dev/null 2>&1; then
+		check "Documentation/ builds with Sphinx, warnings as errors" \
+			"$docs" html "$tmp/htmldocs"
+	else
+		skip "Documentation/ builds with Sphinx, warnings as errors" "no sphinx-build (python3-sphinx)"
+	fi
+fi
+if command -v mandoc >/dev/null 2>&1; then
+	check "man pages: mandoc -Tlint clean" "$docs" man
+else
+	skip "man pages: mandoc -Tlint clean" "no mandoc"
+fi
+
 echo "1..$n"
 [ "$failed" -eq 0 ]
