@@ -170,7 +170,7 @@ static __u64 gmem_vm_attributes(int vm)
 	return r > 0 ? (__u64)r : 0;
 }
 
-/* GMEM_CONVERT, retried while a page is briefly busy (README: EAGAIN). */
+/* GMEM_CONVERT, retried while a page is briefly busy (ioctl_gmem(2)). */
 static int gmem_convert(int fd, __u64 offset, __u64 length, bool priv)
 {
 	struct gmem_convert c = {

@@ -36,7 +36,7 @@
 /* Resolve: this many 2 MiB chunks populated, spread over the fd. */
 #define RESOLVE_CHUNKS	128
 #define RESOLVE_ROUNDS	10
-/* A conversion may meet a page in a per-CPU LRU batch (README). */
+/* A conversion may meet a page in a per-CPU LRU batch (ioctl_gmem(2)). */
 #define CONVERT_TRIES	1000
 
 /* mbind(2) and move_pages(2), without libnuma's header. */

@@ -5,7 +5,7 @@
  * Every file goes to stdout between "@@@ FILE name" and "@@@ END" lines;
  * scripts/bench cuts them apart on the host (the guest has no disk):
  *   table.txt     the tables and the targets, for a terminal
- *   table.md      the same in Markdown, for README.md
+ *   table.md      the same in Markdown, for tests/bench/results/
  *   summary.csv   one line per result: unit, repetitions, min, median, samples
  *   results.json  the same with the targets and the run's description
  *   chart.dat     what tests/bench/chart.gp plots

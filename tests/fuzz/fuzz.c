@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * gmem-fuzz: randomized calls into every entry point of gmem, each result
- * checked against README.md.
+ * checked against the documentation (ioctl_gmem(2), gmem(4),
+ * Documentation/userspace-api.rst).
  *
  *   gmem-fuzz [-s SEED] [-n CALLS] [-v FROM]
  *
@@ -31,9 +32,9 @@
  *                  events and in-kernel resolver threads
  *
  * The oracle: for each call, every documented error whose condition the
- * arguments meet is allowed (README does not order them); if none is met
- * the call must succeed, up to the resource errors README lists for it
- * (ENOMEM, ENOSPC, EINTR, EMFILE, ENFILE).  A few errors come from the
+ * arguments meet is allowed (the documentation does not order them); if
+ * none is met the call must succeed, up to the resource errors documented
+ * for it (ENOMEM, ENOSPC, EINTR, EMFILE, ENFILE).  A few errors come from the
  * VFS or mm before gmem sees the call, exactly as for any file (mmap(2):
  * ENOMEM for no address space, EOVERFLOW, EOPNOTSUPP for unknown
  * MAP_SHARED_VALIDATE flags; pread(2) EINVAL for a negative offset); they
@@ -1184,7 +1185,7 @@ static void gen_numa_args(struct gmem_create *c, uint64_t *words_readable)
 
 /*
  * The errors the NUMA fields of @c may get, with @readable of the mask's
- * words readable: README's EINVAL and EFAULT.
+ * words readable: the documented EINVAL and EFAULT.
  */
 static void numa_expect(const struct gmem_create *c, uint64_t readable,
 			struct expect *e)
@@ -1715,7 +1716,7 @@ static void call_fallocate(int gi)
 	/*
 	 * Older VFSes (6.1) refuse COLLAPSE_RANGE or INSERT_RANGE with
 	 * another flag, and UNSHARE_RANGE with any but KEEP_SIZE, with EINVAL
-	 * (README: fallocate's EINVAL).
+	 * (gmem(4): fallocate's EINVAL).
 	 */
 	if (((mode & FALLOC_FL_COLLAPSE_RANGE) && (mode & ~FALLOC_FL_COLLAPSE_RANGE)) ||
 	    ((mode & FALLOC_FL_INSERT_RANGE) && (mode & ~FALLOC_FL_INSERT_RANGE)) ||
@@ -3066,7 +3067,7 @@ int main(int argc, char **argv)
 	for (unsigned int k = 0; k < sizeof(call_names) / sizeof(call_names[0]); k++)
 		printf("#   %-12s %8llu calls %7.1f s\n", call_names[k], stat_calls[k],
 		       stat_time[k]);
-	printf("ok 1 - fuzz: %llu calls, every result as README.md documents, seed %#" PRIx64 "\n",
+	printf("ok 1 - fuzz: %llu calls, every result as documented, seed %#" PRIx64 "\n",
 	       ncalls, seed);
 	coverage();
 

@@ -147,7 +147,7 @@ int gmem_convert_raw(int fd, uint64_t off, uint64_t len, uint32_t to,
 /*
  * GMEM_CONVERT that must succeed.  Shared -> private may fail with EAGAIN
  * for a moment while a new page sits in a per-CPU LRU batch or a fault is
- * in flight (README); that is retried up to @tries times, 1 ms apart.
+ * in flight (ioctl_gmem(2)); that is retried up to @tries times, 1 ms apart.
  * Returns the number of EAGAINs seen.
  */
 int gmem_convert_at(const char *file, int line, int fd, uint64_t off,

@@ -12,9 +12,9 @@
  * every allocation site on that operation's path has failed once, in turn.
  *
  * After each injected failure the operation must have returned success or
- * the error README documents for running out of memory, with nothing
- * half-done (st_blocks, GMEM_INFO and contents as before for calls that
- * "change nothing" on failure), and the fd must go on working: a full
+ * the error gmem(4) and ioctl_gmem(2) give for running out of memory,
+ * with nothing half-done (st_blocks, GMEM_INFO and contents as before for
+ * calls that "change nothing" on failure), and the fd must go on working: a full
  * round of allocate, populate, convert, map and touch, bind and resolve
  * succeeds on it.  After each operation's sweep, gmem's module reference
  * count is back where it was.  kmemleak, scanned at the end of the debug
@@ -666,7 +666,7 @@ static int op_create_numa(struct fx *x)
  * to node 1 armed.  On ENOMEM the folios moved so far stay moved, the
  * rest stay where they were, and contents are kept either way
  * (fx_verify); on success nothing is left on node 0.  A transient EBUSY
- * (a new page still in a per-CPU LRU batch, README) is retried.
+ * (a new page still in a per-CPU LRU batch, ioctl_gmem(2)) is retried.
  */
 static uint64_t migrate_armed(int fd, uint64_t len, uint32_t node, int *err)
 {
@@ -783,7 +783,7 @@ static int after_huge(struct fx *x)
 
 /*
  * fallocate of both blocks: a 2 MiB folio that cannot be had is made of
- * smaller ones (README), so failures are absorbed or end in ENOMEM with
+ * smaller ones (gmem(4)), so failures are absorbed or end in ENOMEM with
  * nothing kept.
  */
 static int op_huge_allocate(struct fx *x)

@@ -3,7 +3,7 @@
  * gmem memory and memory cgroups (v2).
  *
  * A child moves itself into a new cgroup with memory.max = 64 MiB and
- * asks gmem for 128 MiB: fallocate() fails with ENOMEM (README) and gives
+ * asks gmem for 128 MiB: fallocate() fails with ENOMEM (gmem(4)) and gives
  * back what it took, GMEM_POPULATE stops with ENOMEM, a consumer resolve
  * returns -ENOMEM, and nothing in the guest is OOM-killed.  What it does
  * get shows in the cgroup's memory.current and memory.stat (file,
@@ -174,7 +174,7 @@ static void wait_child(pid_t pid, const char *what)
 }
 
 /*
- * In the limited cgroup: everything the README promises about ENOMEM.
+ * In the limited cgroup: everything gmem(4) promises about ENOMEM.
  * Tells the parent on @up when it holds its 32 MiB, waits on @down.
  */
 static void limited_child(int up, int down)
@@ -212,7 +212,7 @@ static void limited_child(int up, int down)
 
 	/*
 	 * Populate the rest, 1 MiB at a time, until the limit stops it.  The
-	 * pages copied before that stay (README), so the group is full: the
+	 * pages copied before that stay (gmem(4)), so the group is full: the
 	 * next charged allocation of this task (a page table, a seq_file
 	 * buffer) would invoke the group's OOM killer.  Punch them at once,
 	 * before anything else here allocates.
@@ -458,7 +458,7 @@ static void charged_to_creator(void)
 /*
  * The creator's limit binds everyone: an fd created in a group with
  * memory.max = 64 MiB refuses 128 MiB to a task of another group with
- * ENOMEM (README, fallocate), keeping nothing, and 32 MiB from that task
+ * ENOMEM (gmem(4), fallocate), keeping nothing, and 32 MiB from that task
  * fit and are charged to the creator's group.  Nothing is OOM-killed.
  */
 static void creator_limit(void)

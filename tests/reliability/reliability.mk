@@ -4,7 +4,7 @@
 # OBJ, BIN and objs):
 #   gmem-reliability      reliability/: memory cgroups, allocation failures
 #   gmem-stress           stress/: threads and processes against a model
-#   gmem-fuzz             fuzz/: randomized calls against README's errnos
+#   gmem-fuzz             fuzz/: randomized calls against the documented errnos
 #   gmem-reliability-run  the guest side of the run (guest/init's
 #                         gmem_mode=reliability)
 

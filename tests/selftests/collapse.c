@@ -132,7 +132,7 @@ static int split_block(uint64_t blocks, unsigned int seed, unsigned char **map,
 	ASSERT_EQ(gmem_info(fd).large_folios, blocks);
 
 	ASSERT_SYS(fallocate(fd, PUNCH, 9 * pg, pg));
-	/* README: a partial punch splits the folio when nothing holds it */
+	/* gmem(4): a partial punch splits the folio when nothing holds it */
 	ASSERT_EQ(gmem_info(fd).allocated, len - pg);
 	memcpy(*map + 9 * pg, *ref + 9 * pg, pg);
 	info = gmem_info(fd);

@@ -411,7 +411,7 @@ static void bad_policies(void)
 					(void *)0xffffffff81000000UL), EFAULT);
 	}
 	/*
-	 * The longest mask: page size * 8 bits (README), node 0 in its
+	 * The longest mask: page size * 8 bits (ioctl_gmem(2)), node 0 in its
 	 * first word, the rest zero; one bit more is refused before it is
 	 * read.
 	 */

@@ -167,7 +167,7 @@ static void populate_fails_at(const char *file, int line, struct fixture *f,
 
 /*
  * Refused for its arguments with @err: the struct is left untouched
- * (README), so copied still holds what it was set to before.
+ * (ioctl_gmem(2)), so copied still holds what it was set to before.
  */
 #define POPULATE_FAILS(f, err, ...)					\
 	populate_fails_at(__FILE__, __LINE__, f,			\
@@ -276,7 +276,7 @@ static void bad_argument_pointer(void)
 	unchanged_at(__FILE__, __LINE__, &f);
 	/*
 	 * copied cannot be written back: EFAULT, though the copy itself
-	 * was done (README: EFAULT when the argument cannot be written).
+	 * was done (ioctl_gmem(2): EFAULT when the argument cannot be written).
 	 */
 	memcpy(ro, &args, sizeof(args));
 	ASSERT_SYS(mprotect(ro, pg, PROT_READ));

@@ -8,7 +8,8 @@
  * by the VMM).  The new fd supports fallocate() (FALLOC_FL_KEEP_SIZE to
  * allocate, FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE to free), fstat(),
  * mmap() of shared pages and the GMEM_CONVERT, GMEM_POPULATE, GMEM_INFO and
- * GMEM_MIGRATE ioctls below; see README.md for the full API and every errno.
+ * GMEM_MIGRATE ioctls below.  The full API and every errno: ioctl_gmem(2)
+ * and gmem(4) (man/ in gmem's tree), Documentation/userspace-api.rst.
  */
 #ifndef _UAPI_LINUX_GMEM_H
 #define _UAPI_LINUX_GMEM_H
