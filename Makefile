@@ -28,7 +28,7 @@ clean:
 	$(MAKE) -C tests clean
 	$(MAKE) -C preload clean
 
-# Installing on a real machine (README.md "Install with DKMS").  The
+# Installing on a real machine (Documentation/install.rst).  The
 # version is dkms.conf's PACKAGE_VERSION, as for MODULE_VERSION.
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' $(PWD)/dkms.conf)
 DKMS ?= dkms
@@ -64,7 +64,7 @@ install: modules
 	fi
 
 # libgmem-preload.so, the LD_PRELOAD library that puts an unmodified VMM's
-# guest_memfds on gmem (README.md "Unmodified VMMs"); `make install` puts
+# guest_memfds on gmem (Documentation/kvm.rst); `make install` puts
 # it in $(DESTDIR)$(prefix)/lib/gmem/ where a C compiler and preload/ are
 # at hand (a DKMS source tree has only the module).
 prefix ?= /usr/local
@@ -116,19 +116,19 @@ check:
 	scripts/check $(KERNELS)
 
 # Selftests, stress, fuzzing and allocation-failure injection on a kernel
-# built with KASAN, lockdep, kmemleak and friends (README.md
+# built with KASAN, lockdep, kmemleak and friends (Documentation/testing.rst,
 # "Reliability"); separate from check: the kernel takes an hour to build.
 check-debug:
 	scripts/check-debug
 
 # Debian's unmodified QEMU boots a Linux guest whose RAM is a gmem fd,
-# under the stock KVM of each kernel in $(KERNELS) (README.md "How the
-# tests work"); separate from check: its own CI job, .ci/run-clients.
+# under the stock KVM of each kernel in $(KERNELS) (Documentation/testing.rst,
+# "Real clients"); separate from check: its own CI job, .ci/run-clients.
 check-clients:
 	scripts/clients/check-clients $(KERNELS)
 
 # Benchmarks against memfd, hugetlbfs and guest_memfd in one guest boot of
-# the newest kernel; not a test (README.md "Performance").  BENCH_OUT=DIR
+# the newest kernel; not a test (Documentation/performance.rst).  BENCH_OUT=DIR
 # picks the results directory.
 bench:
 	scripts/bench $(BENCH_OUT)
