@@ -1,4 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# shellcheck disable=SC2154 # $run, $scripts: scripts/check's, which sources this
 #
 # Sourced by scripts/check: the short reliability stage of one suite's
 # pipeline on its stock kernel, with check's verdict, add_tap, timed, $run
@@ -20,6 +22,7 @@ reliability_stage() {	# DIR SUITE
 	mkdir -p "$r/parts"
 	exec 8>"$run/guest.lock"
 	timed "$dir" reliability-wait flock 8
+	# shellcheck disable=SC2086 # GUEST_ARGS: kernel arguments, split on purpose
 	timed "$dir" reliability env MODE=reliability "$scripts/run-guest" "$VMLINUZ" \
 		"$dir/initramfs.cpio.gz" "$r/guest" GMEM_PARTS=reliability,stress,fuzz GMEM_TESTS=memcg \
 		"GMEM_STRESS_SECS=${CHECK_STRESS_SECS:-20}" \

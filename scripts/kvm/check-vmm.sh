@@ -1,4 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# shellcheck disable=SC2154 # $run, $scripts: scripts/check's, which sources this
 #
 # Sourced by scripts/check: the KVM end-to-end stage of one suite's
 # pipeline, with check's verdict, add_tap, timed, $run and $scripts, and
@@ -54,6 +56,7 @@ vmm_build() {	# DIR SUITE
 # One VMM guest: FLAVOUR stock or patched.
 vmm_guest() {	# DIR SUITE FLAVOUR
 	local dir=$1 suite=$2 flavour=$3 v=$1/vmm rc=0 tap_failed=0 took
+	# shellcheck disable=SC2034 # read by check's stage_of, dynamic scope
 	local STAGE=vmm-$flavour
 	exec 8>"$run/guest.lock"
 	timed "$dir" vmm-wait flock 8

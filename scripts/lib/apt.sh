@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # A private apt configuration per Debian suite, so the tests can fetch other
 # releases' kernels without touching the machine's own apt state.  Sourced
 # after common.sh.  Every suite gets its own sources list, lists, archive

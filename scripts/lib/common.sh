@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 # Sourced by every script under scripts/: where the cache and the repository
 # are, and the few helpers they all use.  No side effects beyond variables.
 

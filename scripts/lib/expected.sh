@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
 #
 # Sourced by scripts/check: how many tests every stage of a run must
 # report, per kernel.  check compares them with what ran and fails a stage
