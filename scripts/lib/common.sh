@@ -22,6 +22,16 @@ gmem_need_root() {
 gmem_now() { date +%s.%N; }
 gmem_since() { awk -v a="$1" -v b="$(gmem_now)" 'BEGIN { printf "%.1fs", b - a }'; }
 
+# gmem_oldest N PATH...: every PATH but the last N, one a line.  Given a
+# glob of run directories named by date and time (the shell sorts what a
+# glob matches), those to prune so that the N newest are kept; nothing
+# when the glob matched N or fewer (or nothing, leaving the pattern).
+gmem_oldest() {
+	local keep=$1
+	shift
+	[ $# -le "$keep" ] || printf '%s\n' "${@:1:$#-keep}"
+}
+
 # Copy the module's sources from the working tree (not HEAD, so uncommitted
 # changes get tested) to DEST, leaving out build products a host build may
 # have left behind.
