@@ -32,6 +32,20 @@ gmem_oldest() {
 	[ $# -le "$keep" ] || printf '%s\n' "${@:1:$#-keep}"
 }
 
+# gmem_chroot ROOT CMD...: run CMD in the chroot ROOT (a Debian suite's
+# build chroot) with a clean environment.  A private mount namespace gives
+# the chroot a /proc that disappears with it; mounted from outside since
+# variant=apt chroots may lack mount(8).
+gmem_chroot() {
+	local root=$1
+	shift
+	# shellcheck disable=SC2016 # the inner sh expands $0 and $@
+	unshare --mount --propagation private /bin/sh -c \
+		'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"' "$root" \
+		/usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+		LC_ALL=C "$@"
+}
+
 # Copy the module's sources from the working tree (not HEAD, so uncommitted
 # changes get tested) to DEST, leaving out build products a host build may
 # have left behind.
