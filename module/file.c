@@ -156,25 +156,83 @@ static void gmem_get_info(struct inode *inode, struct gmem_info *info,
 	gmem_stats_inode(inode, st);
 	memset(info, 0, sizeof(*info));
 	nr_shared = gmem_attr_nr_shared(gi, 0, gmem_nr_pages(inode));
-	info->size = i_size_read(inode);
-	info->flags = gi->flags;
+	info->length = i_size_read(inode);
+	info->create_flags = gi->flags;
 	info->numa_mode = gi->numa.mode;
 	info->shared_bytes = (u64)nr_shared << PAGE_SHIFT;
-	info->private_bytes = info->size - info->shared_bytes;
+	info->private_bytes = info->length - info->shared_bytes;
 	info->allocated_private = st->allocated_private << PAGE_SHIFT;
 	info->allocated_shared = st->allocated_shared << PAGE_SHIFT;
 	info->allocated = info->allocated_private + info->allocated_shared;
 	info->large_folios = st->large_folios;
 	info->poisoned = st->poisoned << PAGE_SHIFT;
+	info->large_fallbacks = atomic_long_read(&gi->large_fallbacks);
 }
 
 static long gmem_ioctl_info(struct inode *inode, struct gmem_info __user *uarg)
 {
 	struct gmem_stats st = {};
 	struct gmem_info info;
+	long usize;
+
+	usize = gmem_args_from_user(&info, sizeof(info), GMEM_INFO_SIZE_VER0,
+				    uarg);
+	if (usize < 0)
+		return usize;
+	if (info.flags)
+		return -EINVAL;
 
 	gmem_get_info(inode, &info, &st);
-	if (copy_to_user(uarg, &info, sizeof(info)))
+	info.size = min_t(u32, usize, sizeof(info));
+	if (copy_to_user(uarg, &info, info.size))
+		return -EFAULT;
+	return 0;
+}
+
+/*
+ * The first GMEM_INFO's struct, as programs built against version 0.1.0
+ * have it: struct gmem_info's fields from length to poisoned.  It is
+ * written whole, read never (the command is _IOR()).
+ */
+struct gmem_info_v0 {
+	__u64 size;
+	__u32 flags;
+	__u32 numa_mode;
+	__u64 allocated;
+	__u64 private_bytes;
+	__u64 shared_bytes;
+	__u64 allocated_private;
+	__u64 allocated_shared;
+	__u64 large_folios;
+	__u64 poisoned;
+};
+
+static_assert(sizeof(struct gmem_info_v0) == 72);
+
+#define GMEM_INFO_V0	_IOR(GMEM_IOCTL_TYPE, GMEM_INFO_V0_NR, \
+			     struct gmem_info_v0)
+
+static long gmem_ioctl_info_v0(struct inode *inode,
+			       struct gmem_info_v0 __user *uarg)
+{
+	struct gmem_stats st = {};
+	struct gmem_info_v0 old;
+	struct gmem_info info;
+
+	gmem_get_info(inode, &info, &st);
+	old = (struct gmem_info_v0){
+		.size = info.length,
+		.flags = info.create_flags,
+		.numa_mode = info.numa_mode,
+		.allocated = info.allocated,
+		.private_bytes = info.private_bytes,
+		.shared_bytes = info.shared_bytes,
+		.allocated_private = info.allocated_private,
+		.allocated_shared = info.allocated_shared,
+		.large_folios = info.large_folios,
+		.poisoned = info.poisoned,
+	};
+	if (copy_to_user(uarg, &old, sizeof(old)))
 		return -EFAULT;
 	return 0;
 }
@@ -190,10 +248,12 @@ static long gmem_file_ioctl(struct file *file, unsigned int cmd,
 		return gmem_ioctl_convert(inode, argp);
 	case GMEM_POPULATE:
 		return gmem_ioctl_populate(inode, argp);
-	case GMEM_INFO:
-		return gmem_ioctl_info(inode, argp);
 	case GMEM_MIGRATE:
 		return gmem_ioctl_migrate(inode, argp);
+	case GMEM_INFO:
+		return gmem_ioctl_info(inode, argp);
+	case GMEM_INFO_V0:
+		return gmem_ioctl_info_v0(inode, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -208,8 +268,8 @@ static void gmem_show_fdinfo(struct seq_file *m, struct file *file)
 	/* Without the per-node figures if there is no memory for them. */
 	st.node_pages = kcalloc(nr_node_ids, sizeof(*st.node_pages), GFP_KERNEL);
 	gmem_get_info(file_inode(file), &info, &st);
-	seq_printf(m, "gmem-size:\t%llu\n", info.size);
-	seq_printf(m, "gmem-flags:\t%#x\n", info.flags);
+	seq_printf(m, "gmem-size:\t%llu\n", info.length);
+	seq_printf(m, "gmem-flags:\t%#x\n", info.create_flags);
 	seq_printf(m, "gmem-allocated:\t%llu\n", info.allocated);
 	seq_printf(m, "gmem-private:\t%llu\n", info.private_bytes);
 	seq_printf(m, "gmem-shared:\t%llu\n", info.shared_bytes);
@@ -218,8 +278,7 @@ static void gmem_show_fdinfo(struct seq_file *m, struct file *file)
 	seq_printf(m, "gmem-allocated-shared:\t%llu\n", info.allocated_shared);
 	seq_printf(m, "gmem-large-folios:\t%llu\n", info.large_folios);
 	seq_printf(m, "gmem-poisoned:\t%llu\n", info.poisoned);
-	seq_printf(m, "gmem-large-fallbacks:\t%ld\n",
-		   atomic_long_read(&GMEM_I(file_inode(file))->large_fallbacks));
+	seq_printf(m, "gmem-large-fallbacks:\t%llu\n", info.large_fallbacks);
 	if (!st.node_pages)
 		return;
 	for_each_node_state(node, N_MEMORY)

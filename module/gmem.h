@@ -96,6 +96,8 @@ static inline pgoff_t gmem_nr_pages(struct inode *inode)
 }
 
 /* main.c */
+long gmem_args_from_user(void *dst, size_t ksize, u32 min_size,
+			 const void __user *src);
 extern u64 gmem_max_size;
 extern u64 gmem_max_total;
 
@@ -108,6 +110,11 @@ int gmem_file_reopened(void);
 void gmem_file_released(void);
 
 /* file.c */
+/*
+ * The first GMEM_INFO (version 0.1.0), _IOR() of a fixed 72-byte struct,
+ * still served for the programs built then (see struct gmem_info).
+ */
+#define GMEM_INFO_V0_NR		0x03
 extern const struct file_operations gmem_file_fops;
 
 /* attr.c */

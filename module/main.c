@@ -77,24 +77,52 @@ module_param_named(huge, gmem_huge, bool, 0644);
 MODULE_PARM_DESC(huge,
 		 "Back every new fd with 2 MiB folios, as GMEM_CREATE_HUGE does (default: N, only fds created with the flag)");
 
+/**
+ * gmem_args_from_user - read an extensible ioctl argument
+ * @dst: the module's struct; its first member is the __u32 size
+ * @ksize: sizeof(*@dst)
+ * @min_size: the size of the struct's first version
+ * @src: the caller's struct
+ *
+ * What the caller's struct lacks reads as zero; bytes of it past @ksize
+ * must be zero.
+ *
+ * Return: the caller's size; -EFAULT if the struct cannot be read, -EINVAL
+ * if its size is below @min_size, -E2BIG if it is above a page or has a
+ * non-zero byte past @ksize.
+ */
+long gmem_args_from_user(void *dst, size_t ksize, u32 min_size,
+			 const void __user *src)
+{
+	u32 usize;
+	int err;
+
+	if (get_user(usize, (const u32 __user *)src))
+		return -EFAULT;
+	if (usize < min_size)
+		return -EINVAL;
+	/* Never scan up to 4 GiB of the caller's memory for a zero tail. */
+	if (usize > PAGE_SIZE)
+		return -E2BIG;
+	err = copy_struct_from_user(dst, ksize, src, usize);
+	if (err)
+		return err;
+	return usize;
+}
+
 static long gmem_ioctl_create(struct gmem_create __user *uarg)
 {
 	struct gmem_create args;
 	struct gmem_numa numa;
 	struct file *file;
-	u32 usize, flags;
+	long usize;
 	int fd, err;
+	u32 flags;
 
-	if (get_user(usize, &uarg->size))
-		return -EFAULT;
-	if (usize < GMEM_CREATE_SIZE_VER0)
-		return -EINVAL;
-	if (usize > PAGE_SIZE)
-		return -E2BIG;
-	/* Zero-fills what an older caller lacks, -E2BIG on a non-zero tail. */
-	err = copy_struct_from_user(&args, sizeof(args), uarg, usize);
-	if (err)
-		return err;
+	usize = gmem_args_from_user(&args, sizeof(args), GMEM_CREATE_SIZE_VER0,
+				    uarg);
+	if (usize < 0)
+		return usize;
 
 	if (args.flags & ~GMEM_CREATE_FLAGS_ALL)
 		return -EINVAL;
@@ -130,9 +158,11 @@ static long gmem_ioctl_create(struct gmem_create __user *uarg)
 static long gmem_dev_ioctl(struct file *file, unsigned int cmd,
 			   unsigned long arg)
 {
+	void __user *argp = (void __user *)arg;
+
 	switch (cmd) {
 	case GMEM_CREATE:
-		return gmem_ioctl_create((struct gmem_create __user *)arg);
+		return gmem_ioctl_create(argp);
 	default:
 		return -ENOTTY;
 	}

@@ -364,8 +364,10 @@ static int gmem_mapped_fd(__u64 uaddr, __u64 size, __u64 *offset)
 		    st.st_ino != ino || major(st.st_dev) != maj ||
 		    minor(st.st_dev) != min)
 			continue;
+		memset(&gi, 0, sizeof(gi));
+		gi.size = sizeof(gi);
 		if (!gmem_real_ioctl(n, GMEM_INFO, &gi) &&
-		    (gi.flags & GMEM_CREATE_MMAP))
+		    (gi.create_flags & GMEM_CREATE_MMAP))
 			fd = n;
 	}
 	if (d)

@@ -158,7 +158,7 @@ int gmem_create_on(uint64_t size, unsigned int flags, int node)
 
 struct gmem_info gmem_info(int fd)
 {
-	struct gmem_info info;
+	struct gmem_info info = { .size = sizeof(info) };
 
 	if (ioctl(fd, GMEM_INFO, &info))
 		die("GMEM_INFO: %s", strerror(errno));

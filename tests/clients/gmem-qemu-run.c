@@ -187,7 +187,7 @@ static void sample_kvm(struct run *r, pid_t pid)
 
 static void sample_gmem(struct run *r)
 {
-	struct gmem_info info;
+	struct gmem_info info = { .size = sizeof(info) };
 
 	if (ioctl(r->fd, GMEM_INFO, &info))
 		die("GMEM_INFO");

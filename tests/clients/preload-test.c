@@ -100,6 +100,8 @@ static int set_attributes(int vm, __u64 gpa, __u64 size, int priv)
 
 static int info(int fd, struct gmem_info *i)
 {
+	memset(i, 0, sizeof(*i));
+	i->size = sizeof(*i);
 	return ioctl(fd, GMEM_INFO, i) ? -errno : 0;
 }
 
@@ -157,11 +159,11 @@ int main(int argc, char **argv)
 	      "flag bit 62: errno %d, as KVM's %d",
 	      -guest_memfd(vm, 2 * MIB, 1ULL << 62), -e_flag);
 	fd = guest_memfd(vm, 4 * MIB, 0);
-	ok = fd >= 0 && !info(fd, &gi) && gi.size == 4 * MIB &&
-	      gi.flags == GMEM_CREATE_SHARED;
+	ok = fd >= 0 && !info(fd, &gi) && gi.length == 4 * MIB &&
+	      gi.create_flags == GMEM_CREATE_SHARED;
 	check(ok,
 	      "KVM_CREATE_GUEST_MEMFD 4 MiB: gmem fd %d, size %llu, flags %#x (GMEM_CREATE_SHARED)",
-	      fd, (unsigned long long)gi.size, gi.flags);
+	      fd, (unsigned long long)gi.length, gi.create_flags);
 	if (fd < 0)
 		return 1;
 	check(!!(fcntl(fd, F_GETFD) & FD_CLOEXEC) == cloexec,
@@ -212,9 +214,9 @@ int main(int argc, char **argv)
 	/* 2 MiB folios on request. */
 	setenv("GMEM_PRELOAD_HUGE", "1", 1);
 	fd2 = guest_memfd(vm, 2 * MIB, 0);
-	ok = fd2 >= 0 && !info(fd2, &gi) && (gi.flags & GMEM_CREATE_HUGE);
+	ok = fd2 >= 0 && !info(fd2, &gi) && (gi.create_flags & GMEM_CREATE_HUGE);
 	check(ok,
-	      "GMEM_PRELOAD_HUGE=1: flags %#x", gi.flags);
+	      "GMEM_PRELOAD_HUGE=1: flags %#x", gi.create_flags);
 	unsetenv("GMEM_PRELOAD_HUGE");
 
 	/* mmap()able guest_memfds, where this KVM has them (6.18+). */
@@ -228,7 +230,7 @@ int main(int argc, char **argv)
 			mmap(NULL, 2 * MIB, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
 
 		check(p != MAP_FAILED && !info(mfd, &gi) &&
-		      gi.flags == (GMEM_CREATE_MMAP | GMEM_CREATE_SHARED),
+		      gi.create_flags == (GMEM_CREATE_MMAP | GMEM_CREATE_SHARED),
 		      "MMAP | INIT_SHARED: GMEM_CREATE_MMAP | GMEM_CREATE_SHARED, mapped");
 		if (p != MAP_FAILED) {
 			memset(p, 0x5a, 2 * MIB);

@@ -101,12 +101,12 @@ static void show_blocks(int fd, unsigned long long expect)
 
 static void show_info(int fd)
 {
-	struct gmem_info info;
+	struct gmem_info info = { .size = sizeof(info) };
 
 	if (ioctl(fd, GMEM_INFO, &info))
 		die("GMEM_INFO");
 	printf("    GMEM_INFO: size %llu MiB, flags %#x, allocated %llu KiB, private %llu KiB, shared %llu KiB\n",
-	       (unsigned long long)info.size / MiB, info.flags,
+	       (unsigned long long)info.length / MiB, info.create_flags,
 	       (unsigned long long)info.allocated / KiB,
 	       (unsigned long long)info.private_bytes / KiB,
 	       (unsigned long long)info.shared_bytes / KiB);

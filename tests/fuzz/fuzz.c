@@ -97,6 +97,9 @@
 #define HELD_MAX	(48 * 1024 * 1024ULL)	/* memory the model may hold */
 #define SRC_PAGES	8	/* populate source buffer */
 #define CHECK_EVERY	5000	/* calls between GMEM_INFO/st_blocks/fdinfo checks */
+
+/* The first GMEM_INFO (0.1.0), still served: _IOR() of 72 bytes. */
+#define GMEM_INFO_V0	_IOC(_IOC_READ, GMEM_IOCTL_TYPE, 0x03, 72)
 #define PUNCH		(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)
 
 #ifndef MAP_DROPPABLE
@@ -782,6 +785,8 @@ again:
 			present_shared += g->w[k][i].present && g->w[k][i].shared;
 	present_shared *= ps;
 	memset(&info, 0xa5, sizeof(info));
+	info.size = sizeof(info);
+	info.flags = 0;
 	if (ioctl(g->fd, GMEM_INFO, &info))
 		bad("check: GMEM_INFO of pool fd %d: %s", gi, errno_name(errno));
 	/*
@@ -850,7 +855,7 @@ again:
 			   info.large_folios * 2 * ps <= info.allocated;
 	else
 		large_ok = info.large_folios == big;
-	if (info.size != g->size || info.flags != g->flags ||
+	if (info.length != g->size || info.create_flags != g->flags ||
 	    info.numa_mode != g->numa_mode ||
 	    info.allocated != present || info.shared_bytes != shared ||
 	    info.private_bytes != g->size - shared ||
@@ -858,7 +863,7 @@ again:
 	    info.allocated_private != present - present_shared ||
 	    !large_ok || info.poisoned)
 		bad("check: pool fd %d: GMEM_INFO size %llu flags %#x numa_mode %u allocated %llu private %llu shared %llu allocated_private %llu allocated_shared %llu large_folios %llu poisoned %llu; model: size %llu flags %#x numa_mode %u allocated %llu shared %llu allocated_shared %llu large folios %llu%s",
-		    gi, (unsigned long long)info.size, info.flags,
+		    gi, (unsigned long long)info.length, info.create_flags,
 		    info.numa_mode, (unsigned long long)info.allocated,
 		    (unsigned long long)info.private_bytes,
 		    (unsigned long long)info.shared_bytes,
@@ -877,7 +882,7 @@ again:
 		    gi, (long long)st.st_size, (long long)st.st_blocks,
 		    (long)st.st_blksize, st.st_mode, (unsigned long long)g->size,
 		    (unsigned long long)present);
-	if (v[0] != info.size || v[1] != info.flags || v[2] != info.allocated ||
+	if (v[0] != info.length || v[1] != info.create_flags || v[2] != info.allocated ||
 	    v[3] != info.private_bytes || v[4] != info.shared_bytes ||
 	    v[5] != info.numa_mode || v[6] != info.allocated_private ||
 	    v[7] != info.allocated_shared || v[8] != info.large_folios ||
@@ -1356,10 +1361,10 @@ static void call_create(void)
 		if (gi < 0 || ((eff.flags & GMEM_CREATE_HUGE) &&
 			       !(eff.flags & GMEM_CREATE_MMAP))) {
 			/* Pool full: check it and let it go. */
-			struct gmem_info info;
+			struct gmem_info info = { .size = sizeof(info) };
 
-			if (ioctl(fd, GMEM_INFO, &info) || info.size != eff.length ||
-			    info.flags != eff.flags || info.allocated ||
+			if (ioctl(fd, GMEM_INFO, &info) || info.length != eff.length ||
+			    info.create_flags != eff.flags || info.allocated ||
 			    info.numa_mode != eff.numa_mode ||
 			    info.shared_bytes != (eff.flags & GMEM_CREATE_SHARED ?
 						  eff.length : 0))
@@ -1625,25 +1630,78 @@ static void call_populate(int gi)
 	}
 }
 
+/*
+ * GMEM_INFO with every kind of size (below the first version, the
+ * module's, larger with a zero or non-zero tail, above a page), flags and
+ * pointer; the out fields come in as junk.  Now and then the first
+ * GMEM_INFO, which reads nothing.
+ */
 static void call_info(int gi)
 {
 	struct gfd *g = &fds[gi];
 	enum ptr_kind pk = gen_ptr_kind();
-	struct gmem_info junk;
+	struct { struct gmem_info i; unsigned char tail[64]; } s;
+	bool v0 = rng_pct(&R, 10);
 	struct expect e = { 0 };
-	size_t readable;
+	size_t readable, len;
+	uint32_t size;
+	bool tail = false;
 	void *p;
 	long ret;
 
-	memset(&junk, 0x5a, sizeof(junk));
-	describe("GMEM_INFO fd %d, %s pointer", gi, ptr_names[pk]);
-	p = place(pk, &junk, sizeof(junk), &readable);
-	if (!writable(pk))
+	memset(&s, 0x5a, sizeof(s));
+	memset(s.tail, 0, sizeof(s.tail));
+	switch (rng_below(&R, 8)) {
+	case 0: size = rng_below(&R, GMEM_INFO_SIZE_VER0); break;
+	case 1: size = sizeof(s.i) + 1 + rng_below(&R, sizeof(s.tail)); break;
+	case 2: size = rng_pct(&R, 50) ? ps + 1 + rng_below(&R, 64) :
+				      (uint32_t)rng_next(&R); break;
+	default: size = sizeof(s.i); break;
+	}
+	/* past our buffer but within a page: bytes we did not choose */
+	if (size > sizeof(s) && size <= ps)
+		size = ps + 1;
+	s.i.size = size;
+	s.i.flags = rng_pct(&R, 95) ? 0 : (uint32_t)rng_next(&R) | 1;
+	if (size > sizeof(s.i) && size <= sizeof(s) && rng_pct(&R, 30)) {
+		((unsigned char *)&s)[rng_range(&R, sizeof(s.i), size - 1)] =
+			rng_below(&R, 255) + 1;
+		tail = true;
+	}
+	len = size > sizeof(s.i) && size <= sizeof(s) ? size : sizeof(s.i);
+	describe("GMEM_INFO%s fd %d size %u flags %#x%s, %s pointer",
+		 v0 ? " (first version)" : "", gi, size, s.i.flags,
+		 tail ? " non-zero tail" : "", ptr_names[pk]);
+	p = place(pk, &s, len, &readable);
+	if (v0) {
+		/* 72 bytes written: a straddling struct may have room */
+		if (pk == P_STRADDLE ? readable < 72 : !writable(pk))
+			allow(&e, EFAULT);
+	} else if (readable < sizeof(s.i.size)) {
 		allow(&e, EFAULT);
+	} else if (size < GMEM_INFO_SIZE_VER0) {
+		allow(&e, EINVAL);
+	} else if (size > ps) {
+		allow(&e, E2BIG);
+	} else {
+		/* a fault in the tail before its non-zero byte: EFAULT */
+		if (tail)
+			allow(&e, E2BIG);
+		if (readable < size)
+			allow(&e, EFAULT);
+		if (s.i.flags)
+			allow(&e, EINVAL);
+		if (!writable(pk))
+			allow(&e, EFAULT);
+	}
 	e.ok = e.n == 0;
-	ret = ioctl(g->fd, GMEM_INFO, p);
-	if (judge(ret, errno, &e))
-		check_fd_state(gi);
+	ret = ioctl(g->fd, v0 ? GMEM_INFO_V0 : GMEM_INFO, p);
+	if (!judge(ret, errno, &e))
+		return;
+	if (!v0 && ((struct gmem_info *)p)->size != sizeof(s.i))
+		bad("GMEM_INFO of size %u filled %u bytes", size,
+		    ((struct gmem_info *)p)->size);
+	check_fd_state(gi);
 }
 
 /* A block of huge fd @g that holds some pages, not all; its first page. */
@@ -2119,7 +2177,7 @@ static void call_ioctl_other(int gi)
 {
 	static const unsigned int ours[] = {
 		GMEM_CREATE, GMEM_CONVERT, GMEM_POPULATE, GMEM_INFO,
-		GMEM_MIGRATE,
+		GMEM_MIGRATE, GMEM_INFO_V0,
 	};
 	bool on_dev = rng_pct(&R, 30);
 	int fd = on_dev ? dev_fd : fds[gi].fd;
@@ -2130,7 +2188,7 @@ static void call_ioctl_other(int gi)
 	for (;;) {
 		switch (rng_below(&R, 4)) {
 		case 0:		/* ours, with another direction or size */
-			cmd = ours[rng_below(&R, 5)] ^ (1U << rng_range(&R, 16, 31));
+			cmd = ours[rng_below(&R, 6)] ^ (1U << rng_range(&R, 16, 31));
 			break;
 		case 1:		/* ours, on the wrong fd */
 			cmd = on_dev ? ours[rng_range(&R, 1, 4)] : GMEM_CREATE;
@@ -2142,6 +2200,12 @@ static void call_ioctl_other(int gi)
 		default:
 			cmd = (unsigned int)rng_next(&R);
 		}
+		/* A command this file serves is not "other". */
+		if (on_dev ? cmd == GMEM_CREATE :
+		    cmd == GMEM_CONVERT || cmd == GMEM_POPULATE ||
+		    cmd == GMEM_INFO || cmd == GMEM_MIGRATE ||
+		    cmd == GMEM_INFO_V0)
+			continue;
 		/* Commands the VFS answers for every file are not ours. */
 		if ((cmd >> 8 & 0xff) != 'T' && (cmd >> 8 & 0xff) != 'f' &&
 		    (cmd >> 8 & 0xff) != 'X' && (cmd >> 8 & 0xff) != 0x15 &&

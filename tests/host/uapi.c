@@ -39,14 +39,25 @@ LAYOUT(populate_size, sizeof(struct gmem_populate) == 56);
 LAYOUT(populate_copied, offsetof(struct gmem_populate, copied) == 24);
 LAYOUT(populate_flags, offsetof(struct gmem_populate, flags) == 32);
 LAYOUT(populate_reserved, offsetof(struct gmem_populate, reserved) == 40);
-LAYOUT(info_size, sizeof(struct gmem_info) == 72);
-LAYOUT(info_numa_mode, offsetof(struct gmem_info, numa_mode) == 12);
-LAYOUT(info_allocated, offsetof(struct gmem_info, allocated) == 16);
-LAYOUT(info_shared, offsetof(struct gmem_info, shared_bytes) == 32);
-LAYOUT(info_alloc_private, offsetof(struct gmem_info, allocated_private) == 40);
-LAYOUT(info_alloc_shared, offsetof(struct gmem_info, allocated_shared) == 48);
-LAYOUT(info_large, offsetof(struct gmem_info, large_folios) == 56);
-LAYOUT(info_poisoned, offsetof(struct gmem_info, poisoned) == 64);
+/*
+ * struct gmem_info: size first; from length to poisoned, the 72 bytes of
+ * the first GMEM_INFO in their old order (the module serves that too).
+ */
+LAYOUT(info_size, sizeof(struct gmem_info) == GMEM_INFO_SIZE_VER0);
+LAYOUT(info_size_is_88, GMEM_INFO_SIZE_VER0 == 88);
+LAYOUT(info_hdr, offsetof(struct gmem_info, size) == 0 &&
+		 offsetof(struct gmem_info, flags) == 4);
+LAYOUT(info_length, offsetof(struct gmem_info, length) == 8);
+LAYOUT(info_numa_mode, offsetof(struct gmem_info, numa_mode) == 8 + 12);
+LAYOUT(info_allocated, offsetof(struct gmem_info, allocated) == 8 + 16);
+LAYOUT(info_shared, offsetof(struct gmem_info, shared_bytes) == 8 + 32);
+LAYOUT(info_alloc_private,
+       offsetof(struct gmem_info, allocated_private) == 8 + 40);
+LAYOUT(info_alloc_shared,
+       offsetof(struct gmem_info, allocated_shared) == 8 + 48);
+LAYOUT(info_large, offsetof(struct gmem_info, large_folios) == 8 + 56);
+LAYOUT(info_poisoned, offsetof(struct gmem_info, poisoned) == 8 + 64);
+LAYOUT(info_fallbacks, offsetof(struct gmem_info, large_fallbacks) == 80);
 LAYOUT(migrate_size, sizeof(struct gmem_migrate) == 56);
 LAYOUT(migrate_node, offsetof(struct gmem_migrate, node) == 16);
 LAYOUT(migrate_flags, offsetof(struct gmem_migrate, flags) == 20);
@@ -71,11 +82,13 @@ int main(void)
 		printf("GMEM_CREATE is %#lx, not _IO(0xB9, 0)\n", cmd);
 		return 1;
 	}
+	if (GMEM_INFO != _IO(0xB9, 0x05)) {
+		printf("GMEM_INFO is not _IO(0xB9, 5)\n");
+		return 1;
+	}
 	/* The fd's commands encode their struct sizes, as _IOWR/_IOR do. */
 	if (_IOC_SIZE(GMEM_CONVERT) != sizeof(struct gmem_convert) ||
 	    _IOC_SIZE(GMEM_POPULATE) != sizeof(struct gmem_populate) ||
-	    _IOC_SIZE(GMEM_INFO) != sizeof(struct gmem_info) ||
-	    _IOC_DIR(GMEM_INFO) != _IOC_READ ||
 	    _IOC_SIZE(GMEM_MIGRATE) != sizeof(struct gmem_migrate) ||
 	    _IOC_DIR(GMEM_MIGRATE) != (_IOC_READ | _IOC_WRITE) ||
 	    _IOC_NR(GMEM_MIGRATE) != 4) {

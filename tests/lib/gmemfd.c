@@ -78,7 +78,10 @@ struct gmem_info gmem_info(int fd)
 {
 	struct gmem_info info;
 
+	/* The out fields start as junk: all of them must be written. */
 	memset(&info, 0xa5, sizeof(info));
+	info.size = sizeof(info);
+	info.flags = 0;
 	if (ioctl(fd, GMEM_INFO, &info))
 		FAIL("GMEM_INFO failed with %s", errno_name(errno));
 	return info;
@@ -164,6 +167,7 @@ struct gmem_info gmem_fdinfo(int fd)
 		"gmem-size", "gmem-flags", "gmem-numa-mode", "gmem-allocated",
 		"gmem-private", "gmem-shared", "gmem-allocated-private",
 		"gmem-allocated-shared", "gmem-large-folios", "gmem-poisoned",
+		"gmem-large-fallbacks",
 	};
 	unsigned long long val[ARRAY_SIZE(keys)];
 	bool seen[ARRAY_SIZE(keys)] = { false };
@@ -192,8 +196,8 @@ struct gmem_info gmem_fdinfo(int fd)
 	for (unsigned int i = 0; i < ARRAY_SIZE(keys); i++)
 		if (!seen[i])
 			FAIL("%s has no %s line", path, keys[i]);
-	info.size = val[0];
-	info.flags = val[1];
+	info.length = val[0];
+	info.create_flags = val[1];
 	info.numa_mode = val[2];
 	info.allocated = val[3];
 	info.private_bytes = val[4];
@@ -202,7 +206,97 @@ struct gmem_info gmem_fdinfo(int fd)
 	info.allocated_shared = val[7];
 	info.large_folios = val[8];
 	info.poisoned = val[9];
+	info.large_fallbacks = val[10];
+	/* as GMEM_INFO fills in its header */
+	info.size = sizeof(info);
 	return info;
+}
+
+/* @cmd on @fd with the struct at @b must fail with @err, writing nothing. */
+static void sized_refused(const char *file, int line, int fd,
+			  unsigned long cmd, unsigned char *b, size_t len,
+			  int err, const char *what, uint32_t size)
+{
+	unsigned char *copy = xmalloc(len);
+	int ret;
+
+	memcpy(copy, b, len);
+	errno = 0;
+	ret = ioctl(fd, cmd, b);
+	if (ret >= 0 || errno != err)
+		test_fail_at(file, line, "command %#lx, size %u, %s: %d (%s), expected %s",
+			     cmd, size, what, ret, errno_name(errno),
+			     errno_name(err));
+	if (memcmp(copy, b, len))
+		test_fail_at(file, line, "command %#lx, size %u, %s: refused, but wrote to the struct",
+			     cmd, size, what);
+	free(copy);
+}
+
+void gmem_check_sized_at(const char *file, int line, int fd,
+			 unsigned long cmd, uint32_t ksize, uint32_t ver0)
+{
+	long pg = page_size();
+	unsigned char *b = mmap(NULL, pg, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	const uint32_t small[] = { 0, 1, 8, ver0 - 1 };
+	const uint32_t big[] = { ksize + 1, ksize + 8, 2 * ksize, pg };
+	const uint32_t huge[] = { pg + 1, 2 * pg, UINT32_MAX };
+	uint32_t size, flags;
+
+	if (b == MAP_FAILED)
+		FAIL("mmap: %s", errno_name(errno));
+	for (unsigned int i = 0; i < ARRAY_SIZE(small); i++) {
+		memset(b, 0, pg);
+		memcpy(b, &small[i], sizeof(small[i]));
+		sized_refused(file, line, fd, cmd, b, pg, EINVAL,
+			      "below the first version", small[i]);
+	}
+	for (unsigned int i = 0; i < ARRAY_SIZE(huge); i++) {
+		memset(b, 0, pg);
+		memcpy(b, &huge[i], sizeof(huge[i]));
+		sized_refused(file, line, fd, cmd, b, pg, E2BIG,
+			      "above a page", huge[i]);
+	}
+	for (unsigned int bit = 0; bit < 32; bit += 31) {
+		memset(b, 0, pg);
+		memcpy(b, &ksize, sizeof(ksize));
+		flags = 1U << bit;
+		memcpy(b + 4, &flags, sizeof(flags));
+		sized_refused(file, line, fd, cmd, b, pg, EINVAL,
+			      "flags not zero", ksize);
+	}
+	for (unsigned int i = 0; i < ARRAY_SIZE(big); i++) {
+		memset(b, 0, pg);
+		memcpy(b, &big[i], sizeof(big[i]));
+		if (ioctl(fd, cmd, b)) {
+			test_fail_at(file, line, "command %#lx, size %u, zero tail: %s",
+				     cmd, big[i], errno_name(errno));
+			continue;
+		}
+		memcpy(&size, b, sizeof(size));
+		if (size != ksize)
+			test_fail_at(file, line, "command %#lx, size %u, zero tail: filled %u, expected %u",
+				     cmd, big[i], size, ksize);
+		for (uint32_t j = ksize; j < big[i]; j++)
+			if (b[j]) {
+				test_fail_at(file, line, "command %#lx, size %u, zero tail: byte %u written",
+					     cmd, big[i], j);
+				break;
+			}
+
+		memset(b, 0, pg);
+		memcpy(b, &big[i], sizeof(big[i]));
+		b[big[i] - 1] = 0x01;
+		sized_refused(file, line, fd, cmd, b, pg, E2BIG,
+			      "last byte non-zero", big[i]);
+		b[big[i] - 1] = 0;
+		b[ksize] = 0x80;
+		sized_refused(file, line, fd, cmd, b, pg, E2BIG,
+			      "first byte past the module's struct non-zero",
+			      big[i]);
+	}
+	munmap(b, pg);
 }
 
 unsigned long long gmem_fdinfo_value(int fd, const char *key)

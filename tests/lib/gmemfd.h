@@ -239,4 +239,17 @@ bool pfn_is_folio_head(uint64_t pfn);
 /* The offset of the first non-zero byte of @buf, or -1. */
 long long nonzero_at(const void *buf, size_t len);
 
+/*
+ * The rules of the uAPI's extensible structs (size first, flags second,
+ * the struct written back), for command @cmd on @fd, whose struct the
+ * module knows as @ksize bytes, the first version @ver0: EINVAL below
+ * @ver0 and for non-zero flags, E2BIG above a page and for a non-zero
+ * byte past @ksize, and a refused call writes nothing; a larger struct
+ * with a zero tail works, gets @ksize back in size and nothing past it.
+ */
+void gmem_check_sized_at(const char *file, int line, int fd,
+			 unsigned long cmd, uint32_t ksize, uint32_t ver0);
+#define CHECK_SIZED(fd, cmd, ksize, ver0)				\
+	gmem_check_sized_at(__FILE__, __LINE__, fd, cmd, ksize, ver0)
+
 #endif /* GMEM_TESTS_GMEMFD_H */

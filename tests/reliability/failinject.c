@@ -472,7 +472,7 @@ static int after_create(struct fx *x)
 	(void)x;
 	if (created_fd < 0)
 		return 0;
-	if (gmem_info(created_fd).flags & GMEM_CREATE_MMAP) {
+	if (gmem_info(created_fd).create_flags & GMEM_CREATE_MMAP) {
 		unsigned char *m = gmem_map(created_fd, created_len);
 
 		ASSERT_EQ(gmem_info(created_fd).shared_bytes, created_len);

@@ -154,8 +154,8 @@ static void fallocate_folios(void)
 
 	gmem_need_huge_blocks(8);
 	fd = gmem_new_flags(4 * HUGE, GMEM_CREATE_HUGE);
-	EXPECT_EQ(gmem_info(fd).flags, GMEM_CREATE_HUGE);
-	EXPECT_EQ(gmem_fdinfo(fd).flags, GMEM_CREATE_HUGE);
+	EXPECT_EQ(gmem_info(fd).create_flags, GMEM_CREATE_HUGE);
+	EXPECT_EQ(gmem_fdinfo(fd).create_flags, GMEM_CREATE_HUGE);
 	FOLIOS_ARE(fd, 0, 0);
 
 	/* an aligned block allocated whole: one folio */
@@ -195,7 +195,7 @@ static void fallocate_folios(void)
 
 	/* the control: without the flag, never a large folio */
 	small = gmem_new_flags(2 * HUGE, 0);
-	EXPECT_EQ(gmem_info(small).flags, 0);
+	EXPECT_EQ(gmem_info(small).create_flags, 0);
 	ASSERT_SYS(fallocate(small, FALLOC_FL_KEEP_SIZE, 0, 2 * HUGE));
 	FOLIOS_ARE(small, 2 * HUGE, 0);
 }
@@ -543,9 +543,9 @@ static void module_param(void)
 	EXPECT_EQ(gmem_huge_param(), 1);
 	fd = gmem_new_flags(2 * HUGE, GMEM_CREATE_MMAP);
 	flagged = gmem_new_flags(HUGE, GMEM_CREATE_HUGE);
-	EXPECT_EQ(gmem_info(fd).flags, GMEM_CREATE_MMAP | GMEM_CREATE_HUGE);
-	EXPECT_EQ(gmem_fdinfo(fd).flags, GMEM_CREATE_MMAP | GMEM_CREATE_HUGE);
-	EXPECT_EQ(gmem_info(flagged).flags, GMEM_CREATE_HUGE);
+	EXPECT_EQ(gmem_info(fd).create_flags, GMEM_CREATE_MMAP | GMEM_CREATE_HUGE);
+	EXPECT_EQ(gmem_fdinfo(fd).create_flags, GMEM_CREATE_MMAP | GMEM_CREATE_HUGE);
+	EXPECT_EQ(gmem_info(flagged).create_flags, GMEM_CREATE_HUGE);
 	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, HUGE));
 	FOLIOS_ARE(fd, HUGE, 1);
 
@@ -553,10 +553,10 @@ static void module_param(void)
 	huge_param_off();
 	EXPECT_EQ(gmem_huge_param(), 0);
 	plain = gmem_new_flags(HUGE, 0);
-	EXPECT_EQ(gmem_info(plain).flags, 0);
+	EXPECT_EQ(gmem_info(plain).create_flags, 0);
 	ASSERT_SYS(fallocate(plain, FALLOC_FL_KEEP_SIZE, 0, HUGE));
 	FOLIOS_ARE(plain, HUGE, 0);
-	EXPECT_EQ(gmem_info(fd).flags, GMEM_CREATE_MMAP | GMEM_CREATE_HUGE);
+	EXPECT_EQ(gmem_info(fd).create_flags, GMEM_CREATE_MMAP | GMEM_CREATE_HUGE);
 	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, HUGE, HUGE));
 	FOLIOS_ARE(fd, 2 * HUGE, 2);
 }
@@ -706,9 +706,10 @@ static void fallback_fragmented(void)
 	FOLIOS_ARE(fd, len, info.large_folios);
 	/* what compaction cannot give, small folios filled in */
 	EXPECT_GT(blocks, info.large_folios);
-	/* each block that went without is counted */
+	/* each block that went without is counted, in both places */
 	EXPECT_EQ(gmem_fdinfo_value(fd, "gmem-large-fallbacks"),
 		  blocks - info.large_folios);
+	EXPECT_EQ(info.large_fallbacks, blocks - info.large_folios);
 
 	/* whatever the folios, the memory works: zeroed, and keeps data */
 	a = gmem_map_aligned(fd, len, HUGE);

@@ -493,7 +493,7 @@ static void old_struct(void)
 	args.c.numa_nodes = 1;
 	fd = ASSERT_SYS(ioctl(dev, GMEM_CREATE, &args));
 	MODE_IS(fd, GMEM_NUMA_DEFAULT);
-	EXPECT_EQ(gmem_info(fd).flags, GMEM_CREATE_MMAP);
+	EXPECT_EQ(gmem_info(fd).create_flags, GMEM_CREATE_MMAP);
 	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 4 * page_size()));
 	EXPECT_EQ(gmem_info(fd).allocated, 4 * page_size());
 }

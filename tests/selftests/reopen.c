@@ -131,7 +131,7 @@ static void file_rules(void)
 	r = reopen(fd);
 	EXPECT_ERRNO(ftruncate(r, 2 * len), EINVAL);
 	EXPECT_ERRNO(ftruncate(r, 0), EINVAL);
-	EXPECT_EQ(gmem_info(r).size, len);
+	EXPECT_EQ(gmem_info(r).length, len);
 
 	/* no copy to or from the memory */
 	EXPECT_ERRNO(read(r, buf, sizeof(buf)), EINVAL);

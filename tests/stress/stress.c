@@ -801,7 +801,7 @@ static int check_fd(const char *name, int fd, uint64_t size, uint32_t flags,
 {
 	uint64_t present = 0, shared = 0;
 	struct fdinfo_vals v;
-	struct gmem_info info;
+	struct gmem_info info = { .size = sizeof(info) };
 	struct stat st;
 	int bad = 0;
 
@@ -820,15 +820,15 @@ static int check_fd(const char *name, int fd, uint64_t size, uint32_t flags,
 			bad = 1;					\
 		}							\
 	} while (0)
-	CHK("GMEM_INFO size", info.size, size);
-	CHK("GMEM_INFO flags", info.flags, flags);
+	CHK("GMEM_INFO size", info.length, size);
+	CHK("GMEM_INFO flags", info.create_flags, flags);
 	CHK("GMEM_INFO allocated", info.allocated, present * ps);
 	CHK("GMEM_INFO shared_bytes", info.shared_bytes, shared * ps);
 	CHK("GMEM_INFO private_bytes", info.private_bytes, size - shared * ps);
 	CHK("st_size", st.st_size, size);
 	CHK("st_blocks * 512", (unsigned long long)st.st_blocks * 512, info.allocated);
-	CHK("fdinfo gmem-size", v.size, info.size);
-	CHK("fdinfo gmem-flags", v.flags, info.flags);
+	CHK("fdinfo gmem-size", v.size, info.length);
+	CHK("fdinfo gmem-flags", v.flags, info.create_flags);
 	CHK("fdinfo gmem-allocated", v.allocated, info.allocated);
 	CHK("fdinfo gmem-private", v.private_bytes, info.private_bytes);
 	CHK("fdinfo gmem-shared", v.shared_bytes, info.shared_bytes);
@@ -848,7 +848,7 @@ static void *watcher_main(void *arg)
 
 	while (!atomic_load(&stop) && now_s() < deadline) {
 		for (int i = 0; i < 2; i++) {
-			struct gmem_info info;
+			struct gmem_info info = { .size = sizeof(info) };
 			struct fdinfo_vals v;
 			struct stat st;
 
@@ -858,14 +858,14 @@ static void *watcher_main(void *arg)
 				    errno_name(errno));
 				goto fail;
 			}
-			if (info.size != wt->size[i] || st.st_size != (off_t)wt->size[i] ||
-			    info.private_bytes + info.shared_bytes != info.size ||
-			    info.allocated > info.size || info.allocated % ps ||
-			    (uint64_t)st.st_blocks * 512 > info.size ||
-			    v.size != info.size ||
+			if (info.length != wt->size[i] || st.st_size != (off_t)wt->size[i] ||
+			    info.private_bytes + info.shared_bytes != info.length ||
+			    info.allocated > info.length || info.allocated % ps ||
+			    (uint64_t)st.st_blocks * 512 > info.length ||
+			    v.size != info.length ||
 			    v.private_bytes + v.shared_bytes != v.size) {
 				say("FAIL: watcher: inconsistent state: size %llu/%lld/%llu, allocated %llu, private %llu + shared %llu, st_blocks %lld",
-				    (unsigned long long)info.size, (long long)st.st_size,
+				    (unsigned long long)info.length, (long long)st.st_size,
 				    v.size, (unsigned long long)info.allocated,
 				    (unsigned long long)info.private_bytes,
 				    (unsigned long long)info.shared_bytes,

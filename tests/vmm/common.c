@@ -150,6 +150,7 @@ struct gmem_info gmem_get_info(int fd)
 	struct gmem_info info;
 
 	memset(&info, 0, sizeof(info));
+	info.size = sizeof(info);
 	if (ioctl(fd, GMEM_INFO, &info))
 		FAIL("GMEM_INFO: %s", errno_name(errno));
 	return info;

@@ -157,7 +157,7 @@ static void hvm_gmem(struct hvm *h, uint64_t off)
 	h->fd = gmem_new(h->size, GMEM_CREATE_MMAP | GMEM_CREATE_HUGE);
 	ASSERT_OK(gmem_populate(h->fd, HFILE_BLOCK, block_image(), HUGE_BLOCK));
 	info = gmem_get_info(h->fd);
-	ASSERT_TRUE(info.flags & GMEM_CREATE_HUGE);
+	ASSERT_TRUE(info.create_flags & GMEM_CREATE_HUGE);
 	ASSERT_EQ(info.allocated, HUGE_BLOCK);
 	/* The whole empty block populated at once: one 2 MiB folio. */
 	ASSERT_EQ(info.large_folios, 1);

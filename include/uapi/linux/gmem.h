@@ -10,6 +10,26 @@
  * mmap() of shared pages and the GMEM_CONVERT, GMEM_POPULATE, GMEM_INFO and
  * GMEM_MIGRATE ioctls below.  The full API and every errno: ioctl_gmem(2)
  * and gmem(4) (man/ in gmem's tree), Documentation/userspace-api.rst.
+ *
+ * Extensible structs.  struct gmem_create and struct gmem_info begin
+ * with a __u32 size: the caller's sizeof() of the struct, as the header
+ * it was built with defines it.  Such a struct only
+ * ever grows at the end.  The module reads the bytes it knows; bytes past
+ * them must be zero (else -E2BIG, so a field a newer caller sets is never
+ * silently ignored), a size larger than a page is -E2BIG, and a size
+ * below the struct's first version (*_SIZE_VER0) is -EINVAL.  A shorter
+ * (older) struct reads as if the missing fields were zero.  A struct the
+ * module also writes (gmem_info) gets min(size, the module's own size)
+ * bytes back, and that number in size: fields at or
+ * past it were not filled in, as the module predates them.
+ *
+ * Command numbers.  The commands taking an extensible struct are _IO(): the
+ * number cannot encode a size, since the struct grows without the command
+ * changing, and the struct's own size field is the single statement of
+ * how much to copy (as iommufd's and VFIO's commands do).  The module
+ * matches the whole number, so the same command with direction or size
+ * bits set is -ENOTTY.  The commands taking a fixed struct (GMEM_CONVERT,
+ * GMEM_POPULATE, GMEM_MIGRATE) encode its direction and size as usual.
  */
 #ifndef _UAPI_LINUX_GMEM_H
 #define _UAPI_LINUX_GMEM_H
@@ -144,24 +164,39 @@ struct gmem_populate {
 };
 
 /**
- * struct gmem_info - result of GMEM_INFO
- * @size:	size of the fd in bytes.
- * @flags:	GMEM_CREATE_* flags in effect (GMEM_CREATE_HUGE also when the
- *		module parameter "huge" set it).
- * @numa_mode:	GMEM_NUMA_* policy the fd was created with.
- * @allocated:	bytes of memory currently allocated.
- * @private_bytes: bytes of the range that are private, allocated or not.
- * @shared_bytes: bytes of the range that are shared; private_bytes +
- *		shared_bytes == size.
- * @allocated_private: allocated bytes that are private.
- * @allocated_shared: allocated bytes that are shared; allocated_private +
- *		allocated_shared == allocated.
- * @large_folios: number of allocated folios larger than a page.
- * @poisoned:	bytes lost to memory failure, until punched.
+ * struct gmem_info - argument of GMEM_INFO: what a memory fd holds
+ * @size:	in: sizeof(struct gmem_info) as the caller was built with
+ *		it, at least GMEM_INFO_SIZE_VER0.  Out: the bytes filled in,
+ *		min(in, the module's own size).
+ * @flags:	in: must be zero (no GMEM_INFO flags are defined yet).
+ * @length:	out: size of the fd in bytes (struct gmem_create.length).
+ * @create_flags: out: GMEM_CREATE_* flags in effect (GMEM_CREATE_HUGE
+ *		also when the module parameter "huge" set it).
+ * @numa_mode:	out: GMEM_NUMA_* policy the fd was created with.
+ * @allocated:	out: bytes of memory currently allocated.
+ * @private_bytes: out: bytes of the range that are private, allocated or
+ *		not.
+ * @shared_bytes: out: bytes of the range that are shared; private_bytes +
+ *		shared_bytes == length.
+ * @allocated_private: out: allocated bytes that are private.
+ * @allocated_shared: out: allocated bytes that are shared;
+ *		allocated_private + allocated_shared == allocated.
+ * @large_folios: out: number of allocated folios larger than a page.
+ * @poisoned:	out: bytes lost to memory failure, until punched.
+ * @large_fallbacks: out: times a GMEM_CREATE_HUGE fd got smaller folios
+ *		where it wanted a 2 MiB one.
+ *
+ * Extensible (see the top of this file): the out fields a caller's struct
+ * has room for and the module knows are written, nothing else.  Command
+ * number 0x03 was the first GMEM_INFO, _IOR() of a fixed 72-byte struct
+ * (the fields above from @length to @poisoned, in that order); the module
+ * still serves it, byte for byte as before, for programs built then.
  */
 struct gmem_info {
-	__u64 size;
+	__u32 size;
 	__u32 flags;
+	__u64 length;
+	__u32 create_flags;
 	__u32 numa_mode;
 	__u64 allocated;
 	__u64 private_bytes;
@@ -170,7 +205,10 @@ struct gmem_info {
 	__u64 allocated_shared;
 	__u64 large_folios;
 	__u64 poisoned;
+	__u64 large_fallbacks;
 };
+
+#define GMEM_INFO_SIZE_VER0	88	/* sizeof first extensible struct */
 
 /* GMEM_MIGRATE flags */
 /*
@@ -222,16 +260,13 @@ struct gmem_migrate {
 	__u64 reserved;
 };
 
-/*
- * The argument carries its own size, so the command number does not
- * encode one: a grown struct keeps the same command.
- */
+/* On /dev/gmem.  An extensible struct, so _IO() (see the top of this file). */
 #define GMEM_CREATE		_IO(GMEM_IOCTL_TYPE, 0x00)
 
-/* On a gmem fd. */
+/* On a memory fd.  0x03 is the first GMEM_INFO (see struct gmem_info). */
 #define GMEM_CONVERT		_IOWR(GMEM_IOCTL_TYPE, 0x01, struct gmem_convert)
 #define GMEM_POPULATE		_IOWR(GMEM_IOCTL_TYPE, 0x02, struct gmem_populate)
-#define GMEM_INFO		_IOR(GMEM_IOCTL_TYPE, 0x03, struct gmem_info)
 #define GMEM_MIGRATE		_IOWR(GMEM_IOCTL_TYPE, 0x04, struct gmem_migrate)
+#define GMEM_INFO		_IO(GMEM_IOCTL_TYPE, 0x05)
 
 #endif /* _UAPI_LINUX_GMEM_H */
