@@ -16,12 +16,26 @@
 #include <linux/types.h>
 #include <linux/wait.h>
 #include <linux/xarray.h>
+#include <uapi/linux/gmem.h>
 
 struct mem_cgroup;
 
 /* 2 MiB on x86: the folio size GMEM_CREATE_HUGE aims for. */
 #define GMEM_HUGE_ORDER		(PMD_SHIFT - PAGE_SHIFT)
 #define GMEM_HUGE_NR		BIT(GMEM_HUGE_ORDER)
+
+/*
+ * What the uAPI accepts.  Kept out of the uAPI header, where a mask would
+ * be compiled into programs and outlive the module it described;
+ * GMEM_FEATURES reports these to userspace.
+ */
+#define GMEM_CREATE_FLAGS_ALL	(GMEM_CREATE_MMAP | GMEM_CREATE_SHARED | \
+				 GMEM_CREATE_HUGE)
+#define GMEM_CONVERT_FLAGS_ALL	GMEM_CONVERT_ZERO
+#define GMEM_MIGRATE_FLAGS_ALL	GMEM_MIGRATE_COLLAPSE
+#define GMEM_NUMA_MODES_ALL	(BIT(GMEM_NUMA_DEFAULT) | BIT(GMEM_NUMA_BIND) | \
+				 BIT(GMEM_NUMA_PREFERRED) | \
+				 BIT(GMEM_NUMA_INTERLEAVE))
 
 /* A NUMA placement policy, validated (see numa.c). */
 struct gmem_numa {
@@ -115,6 +129,12 @@ void gmem_file_released(void);
  * still served for the programs built then (see struct gmem_info).
  */
 #define GMEM_INFO_V0_NR		0x03
+/* The commands a memory fd serves, by number, for GMEM_FEATURES. */
+#define GMEM_FILE_IOCTLS	(BIT_ULL(_IOC_NR(GMEM_CONVERT)) | \
+				 BIT_ULL(_IOC_NR(GMEM_POPULATE)) | \
+				 BIT_ULL(GMEM_INFO_V0_NR) | \
+				 BIT_ULL(_IOC_NR(GMEM_MIGRATE)) | \
+				 BIT_ULL(_IOC_NR(GMEM_INFO)))
 extern const struct file_operations gmem_file_fops;
 
 /* attr.c */

@@ -155,6 +155,37 @@ static long gmem_ioctl_create(struct gmem_create __user *uarg)
 	return fd;
 }
 
+/* The commands /dev/gmem serves, by number, for GMEM_FEATURES. */
+#define GMEM_DEV_IOCTLS	(BIT_ULL(_IOC_NR(GMEM_CREATE)) | \
+			 BIT_ULL(_IOC_NR(GMEM_FEATURES)))
+
+static long gmem_ioctl_features(struct gmem_features __user *uarg)
+{
+	struct gmem_features args;
+	long usize;
+
+	usize = gmem_args_from_user(&args, sizeof(args),
+				    GMEM_FEATURES_SIZE_VER0, uarg);
+	if (usize < 0)
+		return usize;
+	if (args.flags)
+		return -EINVAL;
+
+	memset(&args, 0, sizeof(args));
+	args.size = min_t(u32, usize, sizeof(args));
+	args.dev_ioctls = GMEM_DEV_IOCTLS;
+	args.fd_ioctls = GMEM_FILE_IOCTLS;
+	args.create_flags = GMEM_CREATE_FLAGS_ALL;
+	args.create_size = sizeof(struct gmem_create);
+	args.numa_modes = GMEM_NUMA_MODES_ALL;
+	args.info_size = sizeof(struct gmem_info);
+	args.convert_flags = GMEM_CONVERT_FLAGS_ALL;
+	args.migrate_flags = GMEM_MIGRATE_FLAGS_ALL;
+	if (copy_to_user(uarg, &args, args.size))
+		return -EFAULT;
+	return 0;
+}
+
 static long gmem_dev_ioctl(struct file *file, unsigned int cmd,
 			   unsigned long arg)
 {
@@ -163,6 +194,8 @@ static long gmem_dev_ioctl(struct file *file, unsigned int cmd,
 	switch (cmd) {
 	case GMEM_CREATE:
 		return gmem_ioctl_create(argp);
+	case GMEM_FEATURES:
+		return gmem_ioctl_features(argp);
 	default:
 		return -ENOTTY;
 	}

@@ -98,6 +98,14 @@
 #define SRC_PAGES	8	/* populate source buffer */
 #define CHECK_EVERY	5000	/* calls between GMEM_INFO/st_blocks/fdinfo checks */
 
+/*
+ * What the model expects this module to accept (the uAPI header has no
+ * such masks; gmem-selftests' features suite checks GMEM_FEATURES says
+ * the same).
+ */
+#define CREATE_FLAGS	(GMEM_CREATE_MMAP | GMEM_CREATE_SHARED | GMEM_CREATE_HUGE)
+#define CONVERT_FLAGS	GMEM_CONVERT_ZERO
+#define MIGRATE_FLAGS	GMEM_MIGRATE_COLLAPSE
 /* The first GMEM_INFO (0.1.0), still served: _IOR() of 72 bytes. */
 #define GMEM_INFO_V0	_IOC(_IOC_READ, GMEM_IOCTL_TYPE, 0x03, 72)
 #define PUNCH		(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)
@@ -1333,7 +1341,7 @@ static void call_create(void)
 		if (readable < size)
 			allow(&e, EFAULT);
 		if (readable >= (size < sizeof(eff) ? size : sizeof(eff))) {
-			if (eff.flags & ~GMEM_CREATE_FLAGS_ALL ||
+			if (eff.flags & ~CREATE_FLAGS ||
 			    eff.reserved[0] || eff.reserved[1] || !eff.length ||
 			    eff.length % ps)
 				allow(&e, EINVAL);
@@ -1413,7 +1421,7 @@ static void call_convert(int gi)
 		allow(&e, EFAULT);
 	} else {
 		if (c.reserved[0] || c.reserved[1] ||
-		    c.flags & ~GMEM_CONVERT_FLAGS_ALL ||
+		    c.flags & ~CONVERT_FLAGS ||
 		    (c.to != GMEM_PRIVATE && c.to != GMEM_SHARED) ||
 		    !range_valid(g, c.offset, c.length))
 			allow(&e, EINVAL);
@@ -2089,7 +2097,7 @@ static void call_migrate(int gi)
 	p = place(pk, &a, sizeof(a), &readable);
 	if (readable < sizeof(a))
 		allow(&e, EFAULT);
-	else if (a.flags & ~GMEM_MIGRATE_FLAGS_ALL || a.reserved ||
+	else if (a.flags & ~MIGRATE_FLAGS || a.reserved ||
 		 (collapse && !is_huge(g)) ||
 		 !(node_valid(a.node) || by_policy) ||
 		 !range_valid(g, a.offset, a.length))
@@ -2177,7 +2185,7 @@ static void call_ioctl_other(int gi)
 {
 	static const unsigned int ours[] = {
 		GMEM_CREATE, GMEM_CONVERT, GMEM_POPULATE, GMEM_INFO,
-		GMEM_MIGRATE, GMEM_INFO_V0,
+		GMEM_MIGRATE, GMEM_FEATURES, GMEM_INFO_V0,
 	};
 	bool on_dev = rng_pct(&R, 30);
 	int fd = on_dev ? dev_fd : fds[gi].fd;
@@ -2188,10 +2196,11 @@ static void call_ioctl_other(int gi)
 	for (;;) {
 		switch (rng_below(&R, 4)) {
 		case 0:		/* ours, with another direction or size */
-			cmd = ours[rng_below(&R, 6)] ^ (1U << rng_range(&R, 16, 31));
+			cmd = ours[rng_below(&R, 7)] ^ (1U << rng_range(&R, 16, 31));
 			break;
 		case 1:		/* ours, on the wrong fd */
-			cmd = on_dev ? ours[rng_range(&R, 1, 4)] : GMEM_CREATE;
+			cmd = on_dev ? ours[rng_range(&R, 1, 4)] :
+			      rng_pct(&R, 50) ? GMEM_CREATE : GMEM_FEATURES;
 			break;
 		case 2:		/* gmem's type, another number */
 			cmd = _IOC(rng_below(&R, 4), GMEM_IOCTL_TYPE,
@@ -2201,7 +2210,7 @@ static void call_ioctl_other(int gi)
 			cmd = (unsigned int)rng_next(&R);
 		}
 		/* A command this file serves is not "other". */
-		if (on_dev ? cmd == GMEM_CREATE :
+		if (on_dev ? cmd == GMEM_CREATE || cmd == GMEM_FEATURES :
 		    cmd == GMEM_CONVERT || cmd == GMEM_POPULATE ||
 		    cmd == GMEM_INFO || cmd == GMEM_MIGRATE ||
 		    cmd == GMEM_INFO_V0)

@@ -24,9 +24,13 @@ LAYOUT(off_numa_mode, offsetof(struct gmem_create, numa_mode) ==
 			GMEM_CREATE_SIZE_VER0);
 LAYOUT(off_numa_maxnode, offsetof(struct gmem_create, numa_maxnode) == 36);
 LAYOUT(off_numa_nodes, offsetof(struct gmem_create, numa_nodes) == 40);
-LAYOUT(create_flags, GMEM_CREATE_FLAGS_ALL ==
-			(GMEM_CREATE_MMAP | GMEM_CREATE_SHARED |
-			 GMEM_CREATE_HUGE));
+LAYOUT(create_flags, GMEM_CREATE_MMAP == 1 && GMEM_CREATE_SHARED == 2 &&
+		     GMEM_CREATE_HUGE == 4);
+/* No mask of "every flag": GMEM_FEATURES answers that at run time. */
+#if defined(GMEM_CREATE_FLAGS_ALL) || defined(GMEM_CONVERT_FLAGS_ALL) || \
+	defined(GMEM_MIGRATE_FLAGS_ALL)
+#error "a *_FLAGS_ALL mask is back in the uAPI header"
+#endif
 LAYOUT(numa_modes, GMEM_NUMA_DEFAULT == 0 && GMEM_NUMA_BIND == 1 &&
 		   GMEM_NUMA_PREFERRED == 2 && GMEM_NUMA_INTERLEAVE == 3);
 
@@ -58,6 +62,19 @@ LAYOUT(info_alloc_shared,
 LAYOUT(info_large, offsetof(struct gmem_info, large_folios) == 8 + 56);
 LAYOUT(info_poisoned, offsetof(struct gmem_info, poisoned) == 8 + 64);
 LAYOUT(info_fallbacks, offsetof(struct gmem_info, large_fallbacks) == 80);
+/* struct gmem_features */
+LAYOUT(features_size, sizeof(struct gmem_features) == GMEM_FEATURES_SIZE_VER0);
+LAYOUT(features_size_is_48, GMEM_FEATURES_SIZE_VER0 == 48);
+LAYOUT(features_hdr, offsetof(struct gmem_features, size) == 0 &&
+		     offsetof(struct gmem_features, flags) == 4);
+LAYOUT(features_ioctls, offsetof(struct gmem_features, dev_ioctls) == 8 &&
+			offsetof(struct gmem_features, fd_ioctls) == 16);
+LAYOUT(features_create, offsetof(struct gmem_features, create_flags) == 24 &&
+			offsetof(struct gmem_features, create_size) == 28);
+LAYOUT(features_numa, offsetof(struct gmem_features, numa_modes) == 32 &&
+		      offsetof(struct gmem_features, info_size) == 36);
+LAYOUT(features_flags, offsetof(struct gmem_features, convert_flags) == 40 &&
+		       offsetof(struct gmem_features, migrate_flags) == 44);
 LAYOUT(migrate_size, sizeof(struct gmem_migrate) == 56);
 LAYOUT(migrate_node, offsetof(struct gmem_migrate, node) == 16);
 LAYOUT(migrate_flags, offsetof(struct gmem_migrate, flags) == 20);
@@ -82,8 +99,8 @@ int main(void)
 		printf("GMEM_CREATE is %#lx, not _IO(0xB9, 0)\n", cmd);
 		return 1;
 	}
-	if (GMEM_INFO != _IO(0xB9, 0x05)) {
-		printf("GMEM_INFO is not _IO(0xB9, 5)\n");
+	if (GMEM_INFO != _IO(0xB9, 0x05) || GMEM_FEATURES != _IO(0xB9, 0x06)) {
+		printf("an extensible command is not _IO(0xB9, n)\n");
 		return 1;
 	}
 	/* The fd's commands encode their struct sizes, as _IOWR/_IOR do. */

@@ -87,6 +87,22 @@ struct gmem_info gmem_info(int fd)
 	return info;
 }
 
+struct gmem_features gmem_features(void)
+{
+	struct gmem_features f;
+	int dev = gmem_open_dev();
+
+	memset(&f, 0xa5, sizeof(f));
+	f.size = sizeof(f);
+	f.flags = 0;
+	if (ioctl(dev, GMEM_FEATURES, &f))
+		FAIL("GMEM_FEATURES failed with %s", errno_name(errno));
+	close(dev);
+	if (f.size != sizeof(f))
+		FAIL("GMEM_FEATURES filled %u bytes of %zu", f.size, sizeof(f));
+	return f;
+}
+
 static const char *const numa_mode_names[] = {
 	[GMEM_NUMA_DEFAULT] = "default",
 	[GMEM_NUMA_BIND] = "bind",

@@ -45,6 +45,9 @@ int gmem_new_flags(unsigned long long length, unsigned int flags);
 /* GMEM_INFO of @fd; fails the test if the ioctl does. */
 struct gmem_info gmem_info(int fd);
 
+/* GMEM_FEATURES, which must succeed: what the module supports. */
+struct gmem_features gmem_features(void);
+
 /*
  * GMEM_CREATE of a full (version-1) struct: @length, @flags and the NUMA
  * policy @mode over the nodes in @mask (bit n: node n; numa_maxnode 64,

@@ -181,7 +181,7 @@ static void invalid_fields(void)
 		CONVERT_FAILS(&f, EINVAL, .length = size, .to = to,
 			      .flags = GMEM_CONVERT_ZERO | 1U << 2);
 		CONVERT_FAILS(&f, EINVAL, .length = size, .to = to,
-			      .flags = ~GMEM_CONVERT_FLAGS_ALL);
+			      .flags = ~GMEM_CONVERT_ZERO);
 		/* reserved not zero */
 		CONVERT_FAILS(&f, EINVAL, .length = size, .to = to, .reserved = { 1, 0 });
 		CONVERT_FAILS(&f, EINVAL, .length = size, .to = to, .reserved = { 0, 1 });

@@ -230,10 +230,10 @@ static void size_too_small(void)
 
 static void flags_unknown(void)
 {
+	uint32_t known = gmem_features().create_flags;
 	/* The lowest and highest unknown bits, all bits, unknown beside known. */
-	static const uint32_t flags[] = {
-		~GMEM_CREATE_FLAGS_ALL & (GMEM_CREATE_FLAGS_ALL + 1),
-		0x80000000u, UINT32_MAX,
+	const uint32_t flags[] = {
+		~known & (known + 1), 0x80000000u, UINT32_MAX,
 		GMEM_CREATE_MMAP | 0x80000000u,
 	};
 	unsigned char *b = arg_pages();

@@ -365,8 +365,9 @@ static void unknown_ioctl(void)
 		_IOW(GMEM_IOCTL_TYPE, 0x03, struct gmem_info),
 		_IOWR(GMEM_IOCTL_TYPE, 0x01, uint64_t),
 		_IOR(GMEM_IOCTL_TYPE, 0x02, struct gmem_populate),
-		/* /dev/gmem's command is not the memory fd's */
+		/* /dev/gmem's commands are not the memory fd's */
 		GMEM_CREATE,
+		GMEM_FEATURES,
 		/* another driver's type */
 		_IOR(0xBA, 0x03, struct gmem_info),
 		0,

@@ -14,6 +14,7 @@ int main(int argc, char **argv)
 {
 	static const struct suite *const suites[] = {
 		&create_suite,
+		&features_suite,
 		&file_suite,
 		&fallocate_suite,
 		&mmap_suite,

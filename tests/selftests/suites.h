@@ -6,6 +6,7 @@
 #include "harness.h"
 
 extern const struct suite create_suite;		/* create.c */
+extern const struct suite features_suite;	/* features.c */
 extern const struct suite file_suite;		/* file.c */
 extern const struct suite fallocate_suite;	/* fallocate.c */
 extern const struct suite mmap_suite;		/* mmap.c */

@@ -10,17 +10,18 @@
  * mmap() of shared pages and the GMEM_CONVERT, GMEM_POPULATE, GMEM_INFO and
  * GMEM_MIGRATE ioctls below.  The full API and every errno: ioctl_gmem(2)
  * and gmem(4) (man/ in gmem's tree), Documentation/userspace-api.rst.
+ * GMEM_FEATURES on /dev/gmem says what this module supports.
  *
- * Extensible structs.  struct gmem_create and struct gmem_info begin
- * with a __u32 size: the caller's sizeof() of the struct, as the header
- * it was built with defines it.  Such a struct only
+ * Extensible structs.  struct gmem_create, struct gmem_info and struct
+ * gmem_features begin with a __u32 size: the caller's sizeof() of the
+ * struct, as the header it was built with defines it.  Such a struct only
  * ever grows at the end.  The module reads the bytes it knows; bytes past
  * them must be zero (else -E2BIG, so a field a newer caller sets is never
  * silently ignored), a size larger than a page is -E2BIG, and a size
  * below the struct's first version (*_SIZE_VER0) is -EINVAL.  A shorter
  * (older) struct reads as if the missing fields were zero.  A struct the
- * module also writes (gmem_info) gets min(size, the module's own size)
- * bytes back, and that number in size: fields at or
+ * module also writes (gmem_info, gmem_features) gets min(size, the
+ * module's own size) bytes back, and that number in size: fields at or
  * past it were not filled in, as the module predates them.
  *
  * Command numbers.  The commands taking an extensible struct are _IO(): the
@@ -30,6 +31,10 @@
  * matches the whole number, so the same command with direction or size
  * bits set is -ENOTTY.  The commands taking a fixed struct (GMEM_CONVERT,
  * GMEM_POPULATE, GMEM_MIGRATE) encode its direction and size as usual.
+ *
+ * No *_FLAGS_ALL masks here: a mask compiled into a program would state
+ * what the header knew when it was built, not what the running module
+ * accepts.  Ask GMEM_FEATURES.
  */
 #ifndef _UAPI_LINUX_GMEM_H
 #define _UAPI_LINUX_GMEM_H
@@ -88,10 +93,6 @@ struct gmem_create {
  */
 #define GMEM_CREATE_HUGE	(1U << 2)
 
-/* Every flag GMEM_CREATE accepts; anything else is -EINVAL. */
-#define GMEM_CREATE_FLAGS_ALL	(GMEM_CREATE_MMAP | GMEM_CREATE_SHARED | \
-				 GMEM_CREATE_HUGE)
-
 /*
  * NUMA placement, struct gmem_create.numa_mode.  gmem applies the policy
  * itself, whichever task allocates the pages.
@@ -116,7 +117,6 @@ struct gmem_create {
 
 /* GMEM_CONVERT: discard the contents; the range reads as zeroes after. */
 #define GMEM_CONVERT_ZERO	(1U << 0)
-#define GMEM_CONVERT_FLAGS_ALL	GMEM_CONVERT_ZERO
 
 /**
  * struct gmem_convert - argument of GMEM_CONVERT
@@ -210,6 +210,55 @@ struct gmem_info {
 
 #define GMEM_INFO_SIZE_VER0	88	/* sizeof first extensible struct */
 
+/**
+ * struct gmem_features - argument of GMEM_FEATURES: what this module
+ *	supports
+ * @size:	in: sizeof(struct gmem_features) as the caller was built
+ *		with it, at least GMEM_FEATURES_SIZE_VER0.  Out: the bytes
+ *		filled in, min(in, the module's own size); fields at or past
+ *		it are answers the module does not know how to give (read
+ *		them as "nothing supported").
+ * @flags:	in: must be zero (no GMEM_FEATURES flags are defined yet).
+ * @dev_ioctls:	out: bit n is set if /dev/gmem serves the command of
+ *		number n (_IOC_NR) of type GMEM_IOCTL_TYPE; every other
+ *		command on it is -ENOTTY.
+ * @fd_ioctls:	out: the same for a memory fd.
+ * @create_flags: out: the GMEM_CREATE_* flags GMEM_CREATE accepts; any
+ *		other bit is -EINVAL.
+ * @create_size: out: sizeof(struct gmem_create) of the module: the bytes
+ *		of it the module reads as fields.  A larger struct's bytes
+ *		past it must be zero.
+ * @numa_modes:	out: bit n is set if GMEM_CREATE accepts numa_mode n.
+ * @info_size:	out: sizeof(struct gmem_info) of the module: the most
+ *		GMEM_INFO fills in.
+ * @convert_flags: out: the GMEM_CONVERT_* flags GMEM_CONVERT accepts.
+ * @migrate_flags: out: the GMEM_MIGRATE_* flags GMEM_MIGRATE accepts.
+ *
+ * Asked on /dev/gmem, before any memory fd exists.  The answers are the
+ * module's, fixed for as long as it is loaded; module parameters
+ * (max_size, huge) are in /sys/module/gmem/parameters.  A module that
+ * fails GMEM_FEATURES with ENOTTY predates it: it supports GMEM_CREATE
+ * with every field of the 48-byte struct, GMEM_CREATE_MMAP, _SHARED and
+ * _HUGE, the four NUMA modes, GMEM_CONVERT_ZERO, GMEM_MIGRATE_COLLAPSE,
+ * and only the first GMEM_INFO (command 0x03).  The struct is itself
+ * extensible: a new answer is a new field at the end, which an older
+ * module leaves out of the size it reports.
+ */
+struct gmem_features {
+	__u32 size;
+	__u32 flags;
+	__u64 dev_ioctls;
+	__u64 fd_ioctls;
+	__u32 create_flags;
+	__u32 create_size;
+	__u32 numa_modes;
+	__u32 info_size;
+	__u32 convert_flags;
+	__u32 migrate_flags;
+};
+
+#define GMEM_FEATURES_SIZE_VER0	48	/* sizeof first published struct */
+
 /* GMEM_MIGRATE flags */
 /*
  * Also re-form into one 2 MiB folio each 2 MiB block the range overlaps
@@ -217,7 +266,6 @@ struct gmem_info {
  * folios, none poisoned.
  */
 #define GMEM_MIGRATE_COLLAPSE	(1U << 0)
-#define GMEM_MIGRATE_FLAGS_ALL	GMEM_MIGRATE_COLLAPSE
 
 /* @node with GMEM_MIGRATE_COLLAPSE: move nothing, collapse per the policy. */
 #define GMEM_MIGRATE_NODE_POLICY	0xffffffffU
@@ -260,8 +308,9 @@ struct gmem_migrate {
 	__u64 reserved;
 };
 
-/* On /dev/gmem.  An extensible struct, so _IO() (see the top of this file). */
+/* On /dev/gmem.  Extensible structs, so _IO() (see the top of this file). */
 #define GMEM_CREATE		_IO(GMEM_IOCTL_TYPE, 0x00)
+#define GMEM_FEATURES		_IO(GMEM_IOCTL_TYPE, 0x06)
 
 /* On a memory fd.  0x03 is the first GMEM_INFO (see struct gmem_info). */
 #define GMEM_CONVERT		_IOWR(GMEM_IOCTL_TYPE, 0x01, struct gmem_convert)

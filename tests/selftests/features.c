@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * GMEM_FEATURES: what it reports is exactly what the module does.  Every
+ * GMEM_CREATE flag, NUMA mode, GMEM_CONVERT and GMEM_MIGRATE flag it
+ * reports is accepted and every other bit or mode refused; every command
+ * number it reports is served on that file and every other one is ENOTTY;
+ * the struct sizes it reports are the ones GMEM_CREATE and GMEM_INFO read
+ * and write.  And its own extensible struct: sizes, tails, flags, EFAULT.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "gmemfd.h"
+#include "numa.h"
+#include "suites.h"
+
+/* The first GMEM_INFO, as a program built against version 0.1.0 has it. */
+#define GMEM_INFO_V0	_IOC(_IOC_READ, GMEM_IOCTL_TYPE, 0x03, 72)
+
+/* What this version of the module supports: the report, pinned. */
+static void reports_this_module(void)
+{
+	struct gmem_features f = gmem_features();
+
+	EXPECT_EQ(f.size, GMEM_FEATURES_SIZE_VER0);
+	EXPECT_EQ(f.flags, 0);
+	EXPECT_EQ(f.dev_ioctls, 1ULL << _IOC_NR(GMEM_CREATE) |
+				1ULL << _IOC_NR(GMEM_FEATURES));
+	EXPECT_EQ(f.fd_ioctls, 1ULL << _IOC_NR(GMEM_CONVERT) |
+			       1ULL << _IOC_NR(GMEM_POPULATE) |
+			       1ULL << _IOC_NR(GMEM_INFO_V0) |
+			       1ULL << _IOC_NR(GMEM_MIGRATE) |
+			       1ULL << _IOC_NR(GMEM_INFO));
+	EXPECT_EQ(f.create_flags, GMEM_CREATE_MMAP | GMEM_CREATE_SHARED |
+				  GMEM_CREATE_HUGE);
+	EXPECT_EQ(f.create_size, sizeof(struct gmem_create));
+	EXPECT_EQ(f.numa_modes, 1U << GMEM_NUMA_DEFAULT | 1U << GMEM_NUMA_BIND |
+				1U << GMEM_NUMA_PREFERRED |
+				1U << GMEM_NUMA_INTERLEAVE);
+	EXPECT_EQ(f.info_size, sizeof(struct gmem_info));
+	EXPECT_EQ(f.convert_flags, GMEM_CONVERT_ZERO);
+	EXPECT_EQ(f.migrate_flags, GMEM_MIGRATE_COLLAPSE);
+}
+
+static void create_flags_as_reported(void)
+{
+	struct gmem_features f = gmem_features();
+	int dev = gmem_open_dev();
+
+	for (unsigned int bit = 0; bit < 32; bit++) {
+		struct gmem_create c = {
+			.size = sizeof(c), .flags = 1U << bit,
+			.length = page_size(),
+		};
+		int fd = ioctl(dev, GMEM_CREATE, &c);
+
+		test_diag("flag bit %u", bit);
+		if (f.create_flags & c.flags) {
+			EXPECT_TRUE(fd >= 0);
+			if (fd >= 0)
+				EXPECT_EQ(gmem_info(fd).create_flags & c.flags,
+					  c.flags);
+		} else {
+			EXPECT_TRUE(fd < 0 && errno == EINVAL);
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	/* all of them together */
+	close(ASSERT_SYS(gmem_new_flags(page_size(), f.create_flags)));
+}
+
+static void numa_modes_as_reported(void)
+{
+	struct gmem_features f = gmem_features();
+	uint64_t mask = numa_mem_mask() & -numa_mem_mask();	/* one node */
+
+	for (unsigned int mode = 0; mode < 40; mode++) {
+		/* a mask for every mode but the default, which takes none */
+		int fd = gmem_create_numa_raw(page_size(), 0, mode,
+					      mode == GMEM_NUMA_DEFAULT ? 0 : mask);
+
+		test_diag("numa_mode %u", mode);
+		if (mode < 32 && f.numa_modes & 1U << mode)
+			EXPECT_TRUE(fd >= 0);
+		else
+			EXPECT_TRUE(fd < 0 && errno == EINVAL);
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
+static void convert_flags_as_reported(void)
+{
+	struct gmem_features f = gmem_features();
+	long pg = page_size();
+	int fd = gmem_new_flags(4 * pg, 0);
+
+	for (unsigned int bit = 0; bit < 32; bit++) {
+		int ret = gmem_convert_raw(fd, 0, pg, GMEM_SHARED, 1U << bit);
+
+		test_diag("flag bit %u", bit);
+		if (f.convert_flags & 1U << bit) {
+			EXPECT_EQ(ret, 0);
+			ASSERT_SYS(gmem_convert_raw(fd, 0, pg, GMEM_PRIVATE, 0));
+		} else {
+			EXPECT_TRUE(ret < 0 && errno == EINVAL);
+		}
+	}
+}
+
+static void migrate_flags_as_reported(void)
+{
+	struct gmem_features f = gmem_features();
+	uint64_t mask = numa_mem_mask();
+	unsigned int node = __builtin_ctzll(mask);
+	int fd = gmem_new_flags(GMEM_HUGE_SIZE, GMEM_CREATE_HUGE);
+
+	for (unsigned int bit = 0; bit < 32; bit++) {
+		struct gmem_migrate m = {
+			.length = GMEM_HUGE_SIZE, .node = node,
+			.flags = 1U << bit,
+		};
+		int ret = ioctl(fd, GMEM_MIGRATE, &m);
+
+		test_diag("flag bit %u", bit);
+		if (f.migrate_flags & 1U << bit)
+			EXPECT_EQ(ret, 0);
+		else
+			EXPECT_TRUE(ret < 0 && errno == EINVAL);
+	}
+}
+
+/*
+ * A call of command @nr with a zeroed argument: whatever it answers (most
+ * refuse the zeroes with EINVAL), it must not be ENOTTY.
+ */
+static unsigned long command_of(int nr, bool on_dev)
+{
+	static const unsigned long dev_cmds[] = { GMEM_CREATE, GMEM_FEATURES };
+	static const unsigned long fd_cmds[] = {
+		GMEM_CONVERT, GMEM_POPULATE, GMEM_INFO_V0, GMEM_MIGRATE,
+		GMEM_INFO,
+	};
+	const unsigned long *cmds = on_dev ? dev_cmds : fd_cmds;
+	unsigned int n = on_dev ? ARRAY_SIZE(dev_cmds) : ARRAY_SIZE(fd_cmds);
+
+	for (unsigned int i = 0; i < n; i++)
+		if ((int)_IOC_NR(cmds[i]) == nr)
+			return cmds[i];
+	return 0;
+}
+
+static void ioctls_as_reported_on(int file, uint64_t reported, bool on_dev)
+{
+	unsigned char arg[4096] __attribute__((aligned(8)));
+
+	for (int nr = 0; nr < 256; nr++) {
+		unsigned long cmd = command_of(nr, on_dev);
+		bool rep = nr < 64 && reported & 1ULL << nr;
+
+		if (rep && !cmd) {
+			FAIL("command number %#x reported; this test knows none",
+			     nr);
+		} else if (rep) {
+			memset(arg, 0, sizeof(arg));
+			errno = 0;
+			if (ioctl(file, cmd, arg) < 0 && errno == ENOTTY)
+				FAIL("reported command %#lx: ENOTTY", cmd);
+			continue;
+		}
+		if (cmd)
+			FAIL("command %#lx served but not reported", cmd);
+		/* every encoding of an unreported number is unknown */
+		for (unsigned int dir = 0; dir < 4; dir++) {
+			unsigned long c = _IOC(dir, GMEM_IOCTL_TYPE, nr,
+					       dir ? 72 : 0);
+
+			memset(arg, 0, sizeof(arg));
+			EXPECT_ERRNO(ioctl(file, c, arg), ENOTTY);
+		}
+	}
+}
+
+static void ioctls_as_reported(void)
+{
+	struct gmem_features f = gmem_features();
+	int dev = gmem_open_dev();
+	int fd = gmem_new_flags(4 * page_size(), 0);
+
+	/* no command number is served on both */
+	EXPECT_EQ(f.dev_ioctls & f.fd_ioctls, 0);
+	ioctls_as_reported_on(dev, f.dev_ioctls, true);
+	ioctls_as_reported_on(fd, f.fd_ioctls, false);
+}
+
+/* The sizes reported are the ones GMEM_CREATE reads and GMEM_INFO fills. */
+static void sizes_as_reported(void)
+{
+	struct gmem_features f = gmem_features();
+	unsigned char buf[512] __attribute__((aligned(8)));
+	struct gmem_create *c = (void *)buf;
+	struct gmem_info *info = (void *)buf;
+	int dev = gmem_open_dev();
+	int fd;
+
+	ASSERT_TRUE(f.create_size + 8 <= sizeof(buf));
+	ASSERT_TRUE(f.info_size + 8 <= sizeof(buf));
+
+	/* GMEM_CREATE: zero past create_size works, a byte there is E2BIG */
+	memset(buf, 0, sizeof(buf));
+	c->size = f.create_size + 8;
+	c->length = page_size();
+	close(ASSERT_SYS(ioctl(dev, GMEM_CREATE, buf)));
+	buf[f.create_size] = 1;
+	EXPECT_ERRNO(ioctl(dev, GMEM_CREATE, buf), E2BIG);
+
+	/* GMEM_INFO: a larger struct gets info_size bytes and says so */
+	fd = gmem_new_flags(4 * page_size(), 0);
+	memset(buf, 0, sizeof(buf));
+	info->size = f.info_size + 8;
+	ASSERT_SYS(ioctl(fd, GMEM_INFO, buf));
+	EXPECT_EQ(info->size, f.info_size);
+	EXPECT_EQ(info->length, 4 * page_size());
+}
+
+/* GMEM_FEATURES's own struct: sizes, tail, flags. */
+static void own_struct(void)
+{
+	unsigned char b[256] __attribute__((aligned(8)));
+	struct gmem_features *f = (void *)b;
+	int dev = gmem_open_dev();
+
+	CHECK_SIZED(dev, GMEM_FEATURES, sizeof(*f), GMEM_FEATURES_SIZE_VER0);
+	/* the out fields are ignored on the way in */
+	memset(b, 0xff, sizeof(b));
+	f->size = sizeof(*f);
+	f->flags = 0;
+	ASSERT_SYS(ioctl(dev, GMEM_FEATURES, b));
+	EXPECT_EQ(f->size, sizeof(*f));
+	EXPECT_EQ(f->create_flags, gmem_features().create_flags);
+	EXPECT_EQ(b[sizeof(*f)], 0xff);
+	/* a larger struct gets the same */
+	memset(b, 0, sizeof(b));
+	f->size = sizeof(b);
+	ASSERT_SYS(ioctl(dev, GMEM_FEATURES, b));
+	EXPECT_EQ(f->size, sizeof(*f));
+	EXPECT_EQ(f->dev_ioctls, gmem_features().dev_ioctls);
+}
+
+static void bad_pointer(void)
+{
+	long pg = page_size();
+	unsigned char *p = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct gmem_features *f;
+	int dev = gmem_open_dev();
+
+	ASSERT_TRUE(p != MAP_FAILED);
+	EXPECT_ERRNO(ioctl(dev, GMEM_FEATURES, NULL), EFAULT);
+	EXPECT_ERRNO(ioctl(dev, GMEM_FEATURES, (void *)0xffffffff81000000UL),
+		     EFAULT);
+	/* readable, not writable: the answer cannot be given */
+	f = (void *)(p + pg);
+	f->size = sizeof(*f);
+	ASSERT_SYS(mprotect(p + pg, pg, PROT_READ));
+	EXPECT_ERRNO(ioctl(dev, GMEM_FEATURES, f), EFAULT);
+	/* the size readable, the rest not */
+	ASSERT_SYS(mprotect(p + pg, pg, PROT_NONE));
+	f = (void *)(p + pg - 8);
+	f->size = sizeof(*f);
+	f->flags = 0;
+	EXPECT_ERRNO(ioctl(dev, GMEM_FEATURES, f), EFAULT);
+}
+
+static const struct test features_tests[] = {
+	TEST("reports this module: commands, flags, NUMA modes, sizes",
+	     reports_this_module),
+	TEST("every reported GMEM_CREATE flag works, every other bit EINVAL",
+	     create_flags_as_reported),
+	TEST("every reported NUMA mode works, every other mode EINVAL",
+	     numa_modes_as_reported),
+	TEST("every reported GMEM_CONVERT flag works, every other bit EINVAL",
+	     convert_flags_as_reported),
+	TEST("every reported GMEM_MIGRATE flag works, every other bit EINVAL",
+	     migrate_flags_as_reported),
+	TEST("every reported command is served, every other number ENOTTY",
+	     ioctls_as_reported),
+	TEST("create_size and info_size are what GMEM_CREATE reads and GMEM_INFO fills",
+	     sizes_as_reported),
+	TEST("its struct: EINVAL below 48, a zero tail works, E2BIG for a non-zero tail or above a page, EINVAL for flags",
+	     own_struct),
+	TEST("EFAULT for an unreadable or unwritable argument", bad_pointer),
+};
+
+DEFINE_SUITE(features_suite, "features", features_tests);
