@@ -92,7 +92,7 @@ int main(void)
 	args.length = 4096;
 	/*
 	 * No direction or size bits: the struct carries its own size, so a
-	 * grown struct keeps the command number.
+	 * grown struct keeps the command number.  GMEM_CREATE's is 0.1.0's.
 	 */
 	if (_IOC_TYPE(cmd) != 0xB9 || _IOC_NR(cmd) != 0 ||
 	    _IOC_DIR(cmd) != _IOC_NONE || _IOC_SIZE(cmd) != 0) {

@@ -389,6 +389,35 @@ static const unsigned long bad_cmds[] = {
 	0,
 };
 
+/*
+ * GMEM_CREATE keeps version 0.1.0's number, _IO(0xB9, 0): a program built
+ * then and one built now make the same call, with either struct size.  No
+ * encoding of number 0 with a direction or size is an alias for it: one
+ * command, whose struct states its size (see the uAPI header for why).
+ */
+static void command_number(void)
+{
+	const unsigned long others[] = {
+		_IOW(GMEM_IOCTL_TYPE, 0x00, struct gmem_create),
+		_IOR(GMEM_IOCTL_TYPE, 0x00, struct gmem_create),
+		_IOWR(GMEM_IOCTL_TYPE, 0x00, struct gmem_create),
+		_IOC(_IOC_WRITE, GMEM_IOCTL_TYPE, 0x00, GMEM_CREATE_SIZE_VER0),
+		_IOC(_IOC_NONE, GMEM_IOCTL_TYPE, 0x00, GMEM_CREATE_SIZE_VER1),
+	};
+	struct gmem_create args = { .size = GMEM_CREATE_SIZE_VER0,
+				    .length = page_size() };
+	int dev = gmem_open_dev();
+
+	EXPECT_EQ(GMEM_CREATE, 0xb900);
+	close(ASSERT_SYS(ioctl(dev, 0xb900, &args)));
+	args.size = GMEM_CREATE_SIZE_VER1;
+	close(ASSERT_SYS(ioctl(dev, 0xb900, &args)));
+	for (unsigned int i = 0; i < ARRAY_SIZE(others); i++) {
+		test_diag("command %#lx", others[i]);
+		EXPECT_ERRNO(ioctl(dev, others[i], &args), ENOTTY);
+	}
+}
+
 static void ioctl_unknown_dev(void)
 {
 	struct gmem_create args = { .size = 32, .length = page_size() };
@@ -425,6 +454,8 @@ static const struct test create_tests[] = {
 	TEST("E2BIG for size above the page size", size_above_page),
 	TEST("max_size defaults to 64 TiB", max_size_default),
 	TEST("length max_size works, EFBIG above it", length_max_size),
+	TEST("GMEM_CREATE is _IO(0xB9, 0) as in 0.1.0, no other encoding an alias",
+	     command_number),
 	TEST("ENOTTY for other ioctls on /dev/gmem", ioctl_unknown_dev),
 	TEST("ENOTTY for ioctls on a gmem fd", ioctl_unknown_fd),
 };

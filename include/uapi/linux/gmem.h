@@ -308,7 +308,20 @@ struct gmem_migrate {
 	__u64 reserved;
 };
 
-/* On /dev/gmem.  Extensible structs, so _IO() (see the top of this file). */
+/*
+ * On /dev/gmem.  Extensible structs, so _IO() (see the top of this file).
+ *
+ * GMEM_CREATE keeps the number it had in version 0.1.0 on purpose: _IO()
+ * is the right encoding for a struct that carries its own size, not a
+ * slip to correct.  _IOW(..., struct gmem_create) would change the number
+ * every time the struct grows (the very thing the size field avoids), and
+ * _IOW() of the first version's size would claim a fixed 32-byte argument
+ * that is not; either would give one call two statements of its size that
+ * can disagree.  Nor would a new number buy anything: nothing in the
+ * kernel acts on those bits (compat_ptr_ioctl() converts a 32-bit
+ * caller's pointer whatever they say), while a renumbering would cost
+ * either an alias kept for old binaries or breaking them.
+ */
 #define GMEM_CREATE		_IO(GMEM_IOCTL_TYPE, 0x00)
 #define GMEM_FEATURES		_IO(GMEM_IOCTL_TYPE, 0x06)
 
