@@ -43,14 +43,20 @@ build_run() {
 	"$@" $UAPI -o "$exe" host/uapi.c && "$exe"
 }
 
-strict="-Wall -Wextra -pedantic -Werror"
+# strict COMPILER ARGS...: COMPILER with every warning, and each an error
+strict() {
+	compiler=$1
+	shift
+	"$compiler" -Wall -Wextra -pedantic -Werror "$@"
+}
+
 check "uapi: builds and runs as C90" \
-	build_run c90 "$CC" -std=c90 $strict -x c
+	build_run c90 strict "$CC" -std=c90 -x c
 check "uapi: builds and runs as C99" \
-	build_run c99 "$CC" -std=c99 $strict -x c
+	build_run c99 strict "$CC" -std=c99 -x c
 if command -v "$CXX" >/dev/null 2>&1; then
 	check "uapi: builds and runs as C++" \
-		build_run cxx "$CXX" -std=c++11 $strict -x c++
+		build_run cxx strict "$CXX" -std=c++11 -x c++
 else
 	skip "uapi: builds and runs as C++" "no C++ compiler ($CXX)"
 fi
@@ -63,10 +69,10 @@ if ! "$CC" -m32 -o "$tmp/m32" "$tmp/m32.c" >/dev/null 2>&1; then
 	skip "uapi: same layout with -m32" "no 32-bit toolchain"
 elif "$tmp/m32" >/dev/null 2>&1; then
 	check "uapi: same layout with -m32" \
-		build_run m32 "$CC" -m32 -std=c99 $strict -x c
+		build_run m32 strict "$CC" -m32 -std=c99 -x c
 else
 	check "uapi: same layout with -m32 (built; host runs no 32-bit code)" \
-		"$CC" -m32 -std=c99 $strict -x c $UAPI -o "$tmp/m32l" host/uapi.c
+		strict "$CC" -m32 -std=c99 -x c $UAPI -o "$tmp/m32l" host/uapi.c
 fi
 
 harness_matches() {
