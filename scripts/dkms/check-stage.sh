@@ -1,4 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# shellcheck disable=SC2154 # $run, $scripts, $suites: scripts/check's, which sources this
 #
 # Sourced by scripts/check: the DKMS stage of one suite's pipeline, with
 # check's verdict, add_tap, timed, $run, $scripts and $suites.
@@ -36,7 +38,7 @@ dkms_start() {	# DIR SUITE
 	(
 		rc=0
 		timed "$dir" dkms env GUEST_LOCK="$run/guest.lock" \
-			DKMS_UPGRADE=$upgrade DKMS_MAKE_INSTALL=$install DKMS_SIG=$sig \
+			DKMS_UPGRADE="$upgrade" DKMS_MAKE_INSTALL="$install" DKMS_SIG="$sig" \
 			"$scripts/dkms/check-dkms" "$suite" "$dir/dkms" \
 			>"$dir/dkms.out" 2>&1 || rc=$?
 		echo "$rc" >"$dir/dkms/rc"
