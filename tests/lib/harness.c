@@ -364,14 +364,18 @@ static void print_diag(const struct buf *b)
 	}
 }
 
+unsigned int test_timeout_scale(void)
+{
+	const char *scale = getenv("GMEM_TIMEOUT_SCALE");
+
+	return scale && atoi(scale) > 1 ? atoi(scale) : 1;
+}
+
 static unsigned int timeout_of(const struct test *t)
 {
 	unsigned int timeout = t->timeout ? t->timeout : TEST_TIMEOUT_DEFAULT;
-	const char *scale = getenv("GMEM_TIMEOUT_SCALE");
 
-	if (scale && atoi(scale) > 1)
-		timeout *= atoi(scale);
-	return timeout;
+	return timeout * test_timeout_scale();
 }
 
 static enum outcome run_test(unsigned int nr, const char *suite,

@@ -66,6 +66,14 @@ struct suite {
  */
 int harness_main(const struct suite *const *suites, int argc, char **argv);
 
+/*
+ * $GMEM_TIMEOUT_SCALE, 1 when unset: how much slower than a stock kernel
+ * under TCG this machine is (a debug kernel's guests set it).  Every
+ * test's timeout is multiplied by it; a test whose own work is bounded
+ * by time rather than by count scales that bound too.
+ */
+unsigned int test_timeout_scale(void);
+
 /* In a test: a line of diagnostics, printed whether the test passes or not. */
 void test_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
