@@ -98,6 +98,16 @@ else
 	check "guest/init: sh syntax" sh -n guest/init
 fi
 
+# Every shell script in the tree, found by its #! line or .sh, shellcheck -x
+# clean in the dialect it names (scripts/check-shell).
+if command -v shellcheck >/dev/null 2>&1; then
+	check "shellcheck -x clean over every shell script (scripts/check-shell)" \
+		../scripts/check-shell
+else
+	skip "shellcheck -x clean over every shell script (scripts/check-shell)" \
+		"no shellcheck"
+fi
+
 # run_tests on a machine without gmem (this one: modules are never loaded
 # on a build host) runs nothing and says so the kselftest way.
 run_tests_skips() {
