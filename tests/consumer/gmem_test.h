@@ -9,6 +9,7 @@
 #ifndef _GMEM_TEST_H
 #define _GMEM_TEST_H
 
+#include <linux/const.h>
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
@@ -92,9 +93,9 @@ struct gmem_test_rw {
 };
 
 /* include/linux/gmem.h's GMEM_INV_* and GMEM_GET_SHARED, for userspace. */
-#define GMEM_TEST_INV_TO_SHARED		(1U << 0)
-#define GMEM_TEST_INV_TO_PRIVATE	(1U << 1)
-#define GMEM_TEST_GET_SHARED		(1U << 0)
+#define GMEM_TEST_INV_TO_SHARED		_BITUL(0)
+#define GMEM_TEST_INV_TO_PRIVATE	_BITUL(1)
+#define GMEM_TEST_GET_SHARED		_BITUL(0)
 
 #define GMEM_TEST_EV_BEGIN	1
 #define GMEM_TEST_EV_END	2
@@ -130,7 +131,7 @@ struct gmem_test_events {
  * @retries counts the resolves it threw away.  One it kept must still be
  * in the fd's page cache at its index: if not, it is bad, with -ESTALE.
  */
-#define GMEM_TEST_STRESS_SEQ	(1U << 0)
+#define GMEM_TEST_STRESS_SEQ	_BITUL(0)
 struct gmem_test_stress {
 	__u32 slot;
 	__u32 threads;
