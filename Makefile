@@ -72,20 +72,38 @@ mandir ?= $(prefix)/share/man
 preload:
 	$(MAKE) -C $(PWD)/preload
 
+# For programs that use /dev/gmem: the uAPI header as
+# $(DESTDIR)$(includedir)/linux/gmem.h (#include <linux/gmem.h>) and its
+# manual, ioctl_gmem(2), under $(mandir).  `make install` leaves the
+# header out: building the module needs none of it.
+includedir ?= $(prefix)/include
+install-headers:
+	install -D -m 0644 $(PWD)/include/uapi/linux/gmem.h \
+		$(DESTDIR)$(includedir)/linux/gmem.h
+	install -D -m 0644 $(PWD)/man/ioctl_gmem.2 \
+		$(DESTDIR)$(mandir)/man2/ioctl_gmem.2
+
 # Register this tree with DKMS as gmem/$(VERSION), replacing any gmem
 # version registered before (an upgrade), then build and install it for
 # $(KERNELRELEASE); DKMS rebuilds it for every later kernel by itself.
 # (Run from $(DKMS_SRC) itself, it registers that tree as it is.)
 dkms-install: dkms-remove
 	if [ "$(PWD)" != "$(DKMS_SRC)" ]; then \
-		rm -rf $(DKMS_SRC) && mkdir -p $(DKMS_SRC) && \
-		tar -C $(PWD) -c --exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
-		--exclude='*.mod.c' --exclude='.*.cmd' --exclude='Module.symvers' \
-		--exclude='modules.order' $(DKMS_FILES) | tar -C $(DKMS_SRC) -x; \
+		rm -rf $(DKMS_SRC) && $(MAKE) -C $(PWD) install-dkms-source DESTDIR=; \
 	fi
 	$(DKMS) add gmem/$(VERSION)
 	$(DKMS) build gmem/$(VERSION) -k $(KERNELRELEASE)
 	$(DKMS) install gmem/$(VERSION) -k $(KERNELRELEASE)
+
+# What DKMS builds from, $(DKMS_FILES) without build products, copied to
+# $(DESTDIR)$(DKMS_SRC); dkms-install and the Debian package (gmem-dkms)
+# use it.
+install-dkms-source:
+	mkdir -p $(DESTDIR)$(DKMS_SRC)
+	tar -C $(PWD) -c --exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
+		--exclude='*.mod.c' --exclude='.*.cmd' --exclude='Module.symvers' \
+		--exclude='modules.order' $(DKMS_FILES) | \
+		tar -C $(DESTDIR)$(DKMS_SRC) --no-same-owner -x
 
 # Every registered gmem version out of DKMS, every kernel, and its sources.
 # ("dkms status" prints "gmem/V, ..." since DKMS 3, "gmem, V, ..." before.)
@@ -140,5 +158,5 @@ mutate:
 .PHONY: bench
 
 .PHONY: all modules test-modules clean deps run check check-debug check-clients install preload \
-	htmldocs \
-	dkms-install dkms-remove
+	install-headers htmldocs \
+	dkms-install install-dkms-source dkms-remove
