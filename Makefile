@@ -133,6 +133,12 @@ run:
 check:
 	scripts/check $(KERNELS)
 
+# Only the Debian package stages of check: build the packages (bookworm's
+# chroot, lintian), then per kernel in $(KERNELS) apt install, remove and
+# purge in the suite's chroot and load the module in a guest.
+check-deb:
+	scripts/deb/check-deb $(KERNELS)
+
 # Selftests, stress, fuzzing and allocation-failure injection on a kernel
 # built with KASAN, lockdep, kmemleak and friends (Documentation/testing.rst,
 # "Reliability"); separate from check: the kernel takes an hour to build.
@@ -157,6 +163,6 @@ mutate:
 
 .PHONY: bench
 
-.PHONY: all modules test-modules clean deps run check check-debug check-clients install preload \
+.PHONY: all modules test-modules clean deps run check check-deb check-debug check-clients install preload \
 	install-headers htmldocs \
 	dkms-install install-dkms-source dkms-remove

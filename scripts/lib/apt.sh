@@ -124,3 +124,34 @@ gmem_apt_kver() {
 gmem_apt_version() {
 	apt-cache policy "$1" | sed -n 's/^ *Candidate: //p'
 }
+
+# gmem_apt_download_for SUITE ROOT DIR ITEM...: what installing ITEMs
+# (package names, or paths of .deb files) in the chroot ROOT of SUITE
+# takes, as .deb files in ROOT/DIR (emptied first), for apt-get install
+# of ROOT/DIR/*.deb inside it: the dependencies ROOT lacks or has older,
+# fetched through SUITE's private configuration and resolved against
+# ROOT's own dpkg status, and the .deb files given.  The chroot's apt never
+# goes to the network, and the machine's apt state is not touched.
+# Callers hold the suite's lock (gmem_apt_lock); gmem_apt_update first.
+gmem_apt_download_for() {
+	local suite=$1 root=$2 dir=$2$3 item items=()
+	shift 3
+	rm -rf "$dir"
+	mkdir -p "$dir/partial"
+	chmod 0755 "$dir"
+	for item in "$@"; do
+		case "$item" in
+		*/*.deb)
+			cp "$item" "$dir/"
+			items+=("$(realpath "$item")")
+			;;
+		*) items+=("$item") ;;
+		esac
+	done
+	gmem_apt_setup "$suite"
+	apt-get -q -y --download-only --no-install-recommends \
+		-o Dir::State::status="$root/var/lib/dpkg/status" \
+		-o Dir::Cache::Archives="$dir" \
+		install "${items[@]}" || return
+	rm -rf "$dir/partial" "$dir/lock"
+}

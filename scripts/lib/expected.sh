@@ -26,6 +26,9 @@ EXPECT_STRESS=3			# gmem-stress's TAP
 EXPECT_FUZZ=3			# gmem-fuzz's TAP
 EXPECT_DKMS_GUEST=29		# scripts/dkms/guest-init, gmem_mode=dkms
 EXPECT_DKMS_SIG_GUEST=4		# scripts/dkms/guest-init, gmem_mode=dkms-sig
+EXPECT_DEB_BUILD=6		# scripts/deb/build-deb
+EXPECT_DEB_CHROOT=11		# scripts/deb/chroot-checks.sh
+EXPECT_DEB_GUEST=7		# scripts/dkms/guest-init, gmem_mode=deb
 # The oldest kernel line whose KVM has private memory (guest_memfd), and so
 # a patched KVM to build and test (scripts/kvm/build-kvm).
 EXPECT_PATCHED_KVM_FROM=6.8
@@ -53,6 +56,7 @@ expected_host() {
 	echo "tests-build 1"
 	echo "host-check $EXPECT_HOST_CHECK"
 	echo "checkpatch 1"
+	echo "deb-build $EXPECT_DEB_BUILD"
 }
 
 # expected_too_old: the same for bullseye (build refused, guest skipped).
@@ -93,4 +97,12 @@ expected_kernel() {
 	n=$((2 + upgrade + 7 + 2 + install + 2 * sig + EXPECT_DKMS_GUEST + 3))
 	[ "$sig" -eq 0 ] || n=$((n + EXPECT_DKMS_SIG_GUEST + 3))
 	echo "dkms $n"
+	expected_deb
+}
+
+# expected_deb: the same for the Debian packages on one kernel
+# (scripts/deb/check-stage.sh): the tests in the chroot, the guest's TAP,
+# its completeness and clean console.
+expected_deb() {
+	echo "deb $((EXPECT_DEB_CHROOT + EXPECT_DEB_GUEST + 2))"
 }
