@@ -58,6 +58,13 @@ long long free_kb(void);
 #define B_TOUCH		"first touch"
 #define B_ALLOC2	"allocate, 2 threads"
 #define B_TOUCH2	"first touch, 2 threads"
+/* The threads part's own baseline and its second layout. */
+#define B_ALLOC1T	"allocate, 1 thread"
+#define B_ALLOC2FD	"allocate, 2 threads, 2 fds"
+/* The worst gmem_get_pfn() of one page while the rest is allocated. */
+#define B_STALL		"resolve stall during allocate"
+#define B_STALL_IDLE	"resolve stall, idle"
+#define B_STALL_ALLOC	"allocate beside resolves"
 #define B_FLOOR		"zeroing floor"
 #define V_CLEAR		"clear_page"
 #define V_MEMSET	"memset"

@@ -13,8 +13,8 @@
  *
  * Environment (from the guest's kernel command line): BENCH_REPS
  * (default 5), BENCH_SIZE_MB (default 1024; a multiple of 4), BENCH_ONLY
- * (comma-separated parts: ops,threads,floor,convert,resolve,metadata,
- * migrate).
+ * (comma-separated parts: ops,threads,stall,floor,convert,resolve,
+ * metadata,migrate).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -152,8 +152,12 @@ static void *worker_fn(void *arg)
 	return NULL;
 }
 
-/* Two threads, one half of the fd each; nanoseconds until both are done. */
-static uint64_t two_threads(int fd, char *map)
+/*
+ * Two threads, one half of the memory each: of @fd[0] when @fd[1] is -1,
+ * else the whole of each fd (of half the size); nanoseconds until both
+ * are done.
+ */
+static uint64_t two_threads(const int fd[2], char *map)
 {
 	pthread_barrier_t start;
 	struct worker w[2];
@@ -163,7 +167,11 @@ static uint64_t two_threads(int fd, char *map)
 
 	pthread_barrier_init(&start, NULL, 3);
 	for (i = 0; i < 2; i++) {
-		w[i] = (struct worker){ &start, fd, map, i * size / 2, size / 2 };
+		if (fd[1] < 0)
+			w[i] = (struct worker){ &start, fd[0], map, i * size / 2,
+						size / 2 };
+		else
+			w[i] = (struct worker){ &start, fd[i], NULL, 0, size / 2 };
 		if (pthread_create(&th[i], NULL, worker_fn, &w[i]))
 			die("pthread_create failed");
 	}
@@ -176,18 +184,130 @@ static uint64_t two_threads(int fd, char *map)
 	return t;
 }
 
+/* One thread allocating all of @fd, which it then punches again. */
+static uint64_t one_thread(int fd)
+{
+	uint64_t t = now_ns();
+
+	xfallocate(fd, ALLOC, 0, size);
+	t = now_ns() - t;
+	xfallocate(fd, PUNCH, 0, size);
+	return t;
+}
+
+/*
+ * One thread allocating the fd, two allocating one half each of it, two
+ * allocating one fd of half the size each, one thread again, and two
+ * first-touching one half each: the speedups are taken within the part,
+ * back to back, over the better of the two one-thread runs (the first
+ * allocation of a fresh fd and the last are as likely to meet a busy
+ * host as those between them).
+ */
 static void bench_threads(enum backend be)
 {
 	const char *name = backend_name[be];
 	int fd = backend_create(be, size);
+	int one[2] = { fd, -1 }, two[2];
+	uint64_t t1, t2;
 	char *p;
 
-	record(B_ALLOC2, name, "s", secs(two_threads(fd, NULL)));
+	t1 = one_thread(fd);
+	record(B_ALLOC2, name, "s", secs(two_threads(one, NULL)));
 	xfallocate(fd, PUNCH, 0, size);
+
+	two[0] = backend_create(be, size / 2);
+	two[1] = backend_create(be, size / 2);
+	record(B_ALLOC2FD, name, "s", secs(two_threads(two, NULL)));
+	close(two[0]);
+	close(two[1]);
+
+	t2 = one_thread(fd);
+	record(B_ALLOC1T, name, "s", secs(t1 < t2 ? t1 : t2));
+
 	p = xmmap(fd, size);
-	record(B_TOUCH2, name, "s", secs(two_threads(fd, p)));
+	record(B_TOUCH2, name, "s", secs(two_threads(one, p)));
 	munmap(p, size);
 	close(fd);
+}
+
+struct stall_alloc {
+	pthread_barrier_t start;
+	int fd;
+	volatile int done;
+	uint64_t ns;
+};
+
+static void *stall_alloc_fn(void *arg)
+{
+	struct stall_alloc *a = arg;
+	uint64_t t;
+
+	pthread_barrier_wait(&a->start);
+	t = now_ns();
+	xfallocate(a->fd, ALLOC, HUGE, size);
+	a->ns = now_ns() - t;
+	__atomic_store_n(&a->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* The longest of @n resolves of @r's page, or until *@stop is set. */
+static uint64_t worst_resolve(struct gmem_test_resolve *r, uint64_t n,
+			      const volatile int *stop, uint64_t *calls)
+{
+	uint64_t worst = 0, t, d;
+
+	for (*calls = 0; *calls < n; (*calls)++) {
+		if (stop && __atomic_load_n(stop, __ATOMIC_ACQUIRE))
+			break;
+		t = now_ns();
+		if (ioctl(test_dev, GMEM_TEST_RESOLVE, r) || r->err)
+			die("GMEM_TEST_RESOLVE: %s / %d", strerror(errno), r->err);
+		d = now_ns() - t;
+		if (d > worst)
+			worst = d;
+	}
+	return worst;
+}
+
+/*
+ * What a bound consumer (a vCPU fault) waits for while the VMM allocates:
+ * a private fd of 2 MiB more than the size, its first 2 MiB allocated and
+ * bound to the test consumer, whose page 0 is resolved over and over
+ * (GMEM_TEST_RESOLVE, timed around the ioctl) while another thread
+ * allocates the rest in one fallocate().  The worst single resolve is the
+ * stall; beside it the worst of as many resolves with nothing else going
+ * on, which is what the guest's scheduling alone costs.
+ */
+static void bench_stall(bool huge, bool first)
+{
+	const char *name = huge ? "gmem-huge" : "gmem";
+	struct stall_alloc a = { .done = 0 };
+	struct gmem_test_resolve r = { 0 };
+	uint64_t worst, idle, calls, idle_calls;
+	pthread_t th;
+
+	a.fd = gmem_create(size + HUGE, huge ? GMEM_CREATE_HUGE : 0);
+	xfallocate(a.fd, ALLOC, 0, HUGE);
+	r.slot = gmem_test_bind(test_dev, a.fd, 0, (size + HUGE) / PAGE);
+	pthread_barrier_init(&a.start, NULL, 2);
+	if (pthread_create(&th, NULL, stall_alloc_fn, &a))
+		die("pthread_create failed");
+	pthread_barrier_wait(&a.start);
+	worst = worst_resolve(&r, UINT64_MAX, &a.done, &calls);
+	pthread_join(th, NULL);
+	pthread_barrier_destroy(&a.start);
+	idle = worst_resolve(&r, calls ? calls : 1, NULL, &idle_calls);
+
+	record(B_STALL, name, "ms", worst / 1e6);
+	record(B_STALL_IDLE, name, "ms", idle / 1e6);
+	record(B_STALL_ALLOC, name, "s", secs(a.ns));
+	if (first)
+		info("%s stall: %llu resolves during a %.2f s fallocate() of %llu MiB, the worst %.3f ms; %llu idle, the worst %.3f ms",
+		     name, (unsigned long long)calls, secs(a.ns),
+		     (unsigned long long)(size / MiB), worst / 1e6,
+		     (unsigned long long)idle_calls, idle / 1e6);
+	gmem_test_unbind(test_dev, r.slot);
+	close(a.fd);
 }
 
 /*
@@ -582,6 +702,10 @@ int main(void)
 				bench_threads(be);
 			if (wanted("metadata"))
 				bench_metadata(be, rep == 0);
+		}
+		if (wanted("stall")) {
+			bench_stall(false, rep == 0);
+			bench_stall(true, rep == 0);
 		}
 		if (wanted("floor"))
 			bench_floor();

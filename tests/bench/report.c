@@ -276,7 +276,7 @@ struct target {
 	double rep_median;		/* per-repetition median of best */
 };
 
-#define NR_TARGETS	11
+#define NR_TARGETS	12
 static struct target targets[NR_TARGETS];
 
 static double ratio(double a, double b)
@@ -339,7 +339,8 @@ static double target_value(int i, int g, int rep)
 	case 7: return ratio(r16, r1);
 	case 8: return (rep < 0 ? median_of(B_META_OBJ, gm) :
 			pick(B_META_OBJ, gm, rep)) / (double)GiB * 100;
-	case 9: return ratio(alloc, pick(B_ALLOC2, gm, rep));
+	case 9: return ratio(pick(B_ALLOC1T, gm, rep), pick(B_ALLOC2, gm, rep));
+	case 10: return ratio(pick(B_ALLOC1T, gm, rep), pick(B_ALLOC2FD, gm, rep));
 	default: return ratio(pick(B_TOUCH, gm, rep), pick(B_TOUCH2, gm, rep));
 	}
 }
@@ -383,8 +384,10 @@ static void compute_targets(int reps)
 		  "resolve 16G/1G", .limit = 1.1, .unit = "x" },
 		{ "metadata: gmem slab objects per memory allocated", "metadata",
 		  .limit = 0.2, .unit = "%" },
-		{ "allocate: gmem 2 threads speedup over 1", "alloc 2T",
+		{ "allocate: gmem 2 threads (one fd) speedup over 1", "alloc 2T",
 		  .limit = 1.6, .at_least = true, .unit = "x" },
+		{ "allocate: gmem 2 threads (two fds) speedup over 1",
+		  "alloc 2T 2fd", .limit = 1.6, .at_least = true, .unit = "x" },
 		{ "first touch: gmem 2 threads speedup over 1", "touch 2T",
 		  .limit = 1.6, .at_least = true, .unit = "x" },
 	};
@@ -504,6 +507,93 @@ static void count_info(const char *bench, const char *variant, uint64_t of)
 	     (unsigned long long)of);
 }
 
+/* Per repetition, 1 thread's allocation over 2 threads' (@two). */
+static double speedup_rep_median(const char *be, const char *two, int reps)
+{
+	struct result r = { .n = 0 };
+	double x;
+	int rep;
+
+	for (rep = 0; rep < reps && rep < MAX_REPS; rep++) {
+		x = ratio(pick(B_ALLOC1T, be, rep), pick(two, be, rep));
+		if (!isnan(x))
+			r.v[r.n++] = x;
+	}
+	return rmedian(&r);
+}
+
+/*
+ * Issue 17's allocation target for every backend it names: 2 threads at
+ * least 1.6x as fast as one, on one fd (one half each) and on two fds.
+ */
+static void threads_table(int reps)
+{
+	static const char *const bes[] = { "gmem", "gmem-huge", "guest_memfd" };
+	static const char *const two[] = { B_ALLOC2, B_ALLOC2FD };
+	static const char *const what[] = { "one fd", "two fds" };
+	const double limit = 1.6;
+	struct table *t;
+	unsigned int i, j;
+	double x, m;
+	int row;
+
+	t = table_new("Allocation, 2 threads over 1 (threads part), min / per-rep median, target >= 1.6x", 1 + 2 * 2);
+	table_row(t, "");
+	for (j = 0; j < 2; j++) {
+		cell(t, 0, 1 + 2 * j, "%s", what[j]);
+		cell(t, 0, 2 + 2 * j, "%s: verdict", what[j]);
+	}
+	for (i = 0; i < sizeof(bes) / sizeof(bes[0]); i++) {
+		row = table_row(t, bes[i]);
+		for (j = 0; j < 2; j++) {
+			x = ratio(min_of(B_ALLOC1T, bes[i]), min_of(two[j], bes[i]));
+			m = speedup_rep_median(bes[i], two[j], reps);
+			if (isnan(x)) {
+				cell(t, row, 1 + 2 * j, "n/a");
+				cell(t, row, 2 + 2 * j, "n/a");
+				continue;
+			}
+			cell(t, row, 1 + 2 * j, "%.2fx / %.2fx", x, m);
+			cell(t, row, 2 + 2 * j, "%s%s",
+			     x >= limit ? "met" : "not met",
+			     (x >= limit) != (m >= limit) ? ", unsettled" : "");
+		}
+	}
+}
+
+/* The worst resolve while the rest of the fd is allocated (bench_stall). */
+static void stall_table(uint64_t size)
+{
+	static const char *const vs[] = { "gmem", "gmem-huge" };
+	const struct result *r;
+	char title[96];
+	struct table *t;
+	unsigned int i;
+	double worst;
+	int row, j;
+
+	snprintf(title, sizeof(title),
+		 "Worst resolve of a bound page during a %llu MiB fallocate(), ms",
+		 (unsigned long long)(size / MiB));
+	t = table_new(title, 5);
+	table_row(t, "");
+	cell(t, 0, 1, "worst resolve");
+	cell(t, 0, 2, "worst of all reps");
+	cell(t, 0, 3, "idle, worst");
+	cell(t, 0, 4, "fallocate, s");
+	for (i = 0; i < sizeof(vs) / sizeof(vs[0]); i++) {
+		row = table_row(t, vs[i]);
+		cell_pair(t, row, 1, B_STALL, vs[i]);
+		r = get(B_STALL, vs[i]);
+		worst = r ? 0 : NAN;
+		for (j = 0; r && j < r->n; j++)
+			worst = fmax(worst, r->v[j]);
+		cell_num(t, row, 2, worst);
+		cell_pair(t, row, 3, B_STALL_IDLE, vs[i]);
+		cell_pair(t, row, 4, B_STALL_ALLOC, vs[i]);
+	}
+}
+
 static void build_tables(uint64_t size, int reps)
 {
 	static const char *const steps[] = {
@@ -512,7 +602,10 @@ static void build_tables(uint64_t size, int reps)
 	static const char *const migrations[] = {
 		"gmem", "gmem-huge", V_MBIND, V_MBIND_THP,
 	};
-	static const char *const rows[] = { B_ALLOC, B_PUNCH, B_TOUCH, B_ALLOC2, B_TOUCH2 };
+	static const char *const rows[] = {
+		B_ALLOC, B_PUNCH, B_TOUCH, B_ALLOC1T, B_ALLOC2, B_ALLOC2FD,
+		B_TOUCH2,
+	};
 	double floor = min_of(B_FLOOR, V_CLEAR);
 	char title[96];
 	struct table *t;
@@ -539,8 +632,12 @@ static void build_tables(uint64_t size, int reps)
 		cell_ratio(t, row, be + 1, min_of(B_TOUCH, backend_name[be]) / floor);
 	row = table_row(t, "allocate 2T speedup");
 	for (be = 0; be < NR_BACKENDS; be++)
-		cell_ratio(t, row, be + 1, min_of(B_ALLOC, backend_name[be]) /
+		cell_ratio(t, row, be + 1, min_of(B_ALLOC1T, backend_name[be]) /
 			   min_of(B_ALLOC2, backend_name[be]));
+	row = table_row(t, "allocate 2T 2-fd speedup");
+	for (be = 0; be < NR_BACKENDS; be++)
+		cell_ratio(t, row, be + 1, min_of(B_ALLOC1T, backend_name[be]) /
+			   min_of(B_ALLOC2FD, backend_name[be]));
 	row = table_row(t, "first touch 2T speedup");
 	for (be = 0; be < NR_BACKENDS; be++)
 		cell_ratio(t, row, be + 1, min_of(B_TOUCH, backend_name[be]) /
@@ -575,6 +672,9 @@ static void build_tables(uint64_t size, int reps)
 	cell_num(t, row, 1, min_of(B_FLOOR, V_MEMSET));
 	cell_num(t, row, 2, median_of(B_FLOOR, V_MEMSET));
 	cell_num(t, row, 3, (double)size / GiB / min_of(B_FLOOR, V_MEMSET));
+
+	threads_table(reps);
+	stall_table(size);
 
 	count_info(B_LARGE_ALLOC, "gmem-huge", size / HUGE);
 	count_info(B_LARGE_TOUCH, "gmem-huge", size / HUGE);
