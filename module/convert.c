@@ -61,6 +61,11 @@ int gmem_convert(struct inode *inode, pgoff_t start, pgoff_t end,
 	struct address_space *mapping = inode->i_mapping;
 	int err;
 
+	/*
+	 * Exclusive: no fault, resolve or populate may hand out a page while
+	 * its state changes, and no fallocate() is running, so every folio
+	 * in the range is a claimed one that stays (gmem_allocate()).
+	 */
 	filemap_invalidate_lock(mapping);
 	gmem_convert_begin(inode, start, end, to_shared);
 

@@ -114,6 +114,18 @@ void gmem_update_blocks(struct inode *inode)
 /*
  * The index runs one fallocate() call inserted, so that a failure can take
  * back exactly those and leave folios that were there before untouched.
+ *
+ * fallocate() holds the invalidate_lock shared (gmem_allocate()), so other
+ * fallocate() calls, faults, populate and resolves run beside it.  Who
+ * inserted a folio is what the runs say: each index is filled by exactly
+ * one caller (filemap_add_folio() refuses a second with -EEXIST), and
+ * while the call holds the lock nothing can take its folios out and put
+ * somebody else's in their place: punch, conversion, migration and
+ * collapse hold the lock exclusively, and memory failure, which takes a
+ * folio out without it, leaves its index recorded as poisoned, which
+ * nobody fills until a punch.  Whether somebody else has come to rely on
+ * a folio of the call's meanwhile is what the folio's uptodate flag says
+ * (gmem_folio_claim()).
  */
 struct gmem_undo {
 	struct gmem_undo_run {
@@ -165,13 +177,72 @@ static void gmem_truncate_pages(struct address_space *mapping, pgoff_t start,
 				   ((loff_t)end << PAGE_SHIFT) - 1);
 }
 
+/*
+ * Calls @fn on every folio of @undo's runs that lies wholly inside one,
+ * with a reference.  Folios of a run are the call's own (see struct
+ * gmem_undo), pieces of one that memory failure split included.  The
+ * reference also keeps memory failure from splitting a folio while @fn
+ * looks at it (a split needs every reference accounted for), so its size
+ * and the pages its flag stands for stay as they were found.
+ */
+static void gmem_undo_walk(struct address_space *mapping,
+			   struct gmem_undo *undo,
+			   void (*fn)(struct address_space *, struct folio *))
+{
+	struct folio_batch fbatch;
+	unsigned int i, n;
+	pgoff_t index;
+
+	folio_batch_init(&fbatch);
+	for (i = 0; i < undo->nr; i++) {
+		index = undo->runs[i].start;
+		while (filemap_get_folios(mapping, &index, undo->runs[i].end - 1,
+					  &fbatch)) {
+			for (n = 0; n < folio_batch_count(&fbatch); n++) {
+				struct folio *folio = fbatch.folios[n];
+
+				if (folio->index >= undo->runs[i].start &&
+				    folio->index + folio_nr_pages(folio) <=
+				    undo->runs[i].end)
+					fn(mapping, folio);
+			}
+			folio_batch_release(&fbatch);
+			cond_resched();
+		}
+	}
+}
+
+/*
+ * Takes @folio out unless somebody claimed it.  Unclaimed, it was never
+ * mapped, resolved or written: nothing needs telling.
+ */
+static void gmem_undo_folio(struct address_space *mapping, struct folio *folio)
+{
+	folio_lock(folio);
+	if (folio->mapping == mapping && !folio_test_uptodate(folio))
+		gmem_generic_error_remove(mapping, folio);
+	folio_unlock(folio);
+}
+
 static void gmem_undo_rollback(struct inode *inode, struct gmem_undo *undo)
 {
-	unsigned int i;
+	gmem_undo_walk(inode->i_mapping, undo, gmem_undo_folio);
+}
 
-	for (i = 0; i < undo->nr; i++)
-		gmem_truncate_pages(inode->i_mapping, undo->runs[i].start,
-				    undo->runs[i].end);
+/*
+ * The call succeeded: its folios are everybody's now.  No folio lock is
+ * needed: only this call's own rollback acts on the flag of its folios,
+ * and whoever claims one meanwhile sets the same bit.
+ */
+static void gmem_undo_commit_folio(struct address_space *mapping,
+				   struct folio *folio)
+{
+	folio_mark_uptodate(folio);
+}
+
+static void gmem_undo_commit(struct inode *inode, struct gmem_undo *undo)
+{
+	gmem_undo_walk(inode->i_mapping, undo, gmem_undo_commit_folio);
 }
 
 /**
@@ -211,10 +282,16 @@ struct folio *gmem_alloc_folio_copy(struct gmem_inode *gi, pgoff_t index,
 	return __folio_alloc(gfp | __GFP_THISNODE, order, node, NULL);
 }
 
-/* What every folio gmem puts in its page cache is marked with. */
-static void gmem_folio_added(struct folio *folio)
+/*
+ * What every folio gmem puts in its page cache is marked with.  Uptodate
+ * means claimed: every folio is, but those a running fallocate() inserted
+ * and nobody else has used yet, which that call may take back
+ * (gmem_allocate()).
+ */
+static void gmem_folio_added(struct folio *folio, bool claimed)
 {
-	folio_mark_uptodate(folio);
+	if (claimed)
+		folio_mark_uptodate(folio);
 	/*
 	 * Dirty, so that core MM never takes the folio for a clean cache
 	 * copy it may drop: truncating part of a large folio that cannot be
@@ -225,13 +302,14 @@ static void gmem_folio_added(struct folio *folio)
 }
 
 /*
- * Inserts a new folio of @order at @index.  The memory cgroup charge that
+ * Inserts a new folio of @order at @index, claimed (uptodate) unless
+ * fallocate() inserts it (@claimed false).  The memory cgroup charge that
  * filemap_add_folio() makes goes to the cgroup that created the fd, not to
  * whichever task faults or fallocates: a VMM may hand the fd to helpers
  * in other cgroups, and the guest's memory belongs to the VM's cgroup.
  */
 static struct folio *gmem_add_folio(struct inode *inode, pgoff_t index,
-				    unsigned int order)
+				    unsigned int order, bool claimed)
 {
 	struct gmem_inode *gi = GMEM_I(inode);
 	long nr = 1L << order;
@@ -255,7 +333,7 @@ static struct folio *gmem_add_folio(struct inode *inode, pgoff_t index,
 		folio_put(folio);
 		goto err_uncharge;
 	}
-	gmem_folio_added(folio);
+	gmem_folio_added(folio, claimed);
 	return folio;
 
 err_uncharge:
@@ -294,7 +372,7 @@ struct folio *gmem_insert_folio(struct inode *inode, struct folio *folio,
 	/* Only another folio in the range can make it fail. */
 	if (WARN_ON_ONCE(err))
 		return ERR_PTR(err);
-	gmem_folio_added(folio);
+	gmem_folio_added(folio, true);
 	return folio;
 }
 
@@ -327,16 +405,16 @@ static unsigned int gmem_order_at(struct inode *inode, pgoff_t index,
 
 /*
  * The folio of @order around @index when it can be had, else the page at
- * @index alone.
+ * @index alone; claimed as for gmem_add_folio().
  */
 static struct folio *gmem_new_folio(struct inode *inode, pgoff_t index,
-				    unsigned int order)
+				    unsigned int order, bool claimed)
 {
 	struct folio *folio;
 
 	if (order) {
 		folio = gmem_add_folio(inode, round_down(index, 1UL << order),
-				       order);
+				       order, claimed);
 		/*
 		 * No 2 MiB free, the memory cgroup or max_total too close to
 		 * its limit for one, or a racing fault filled part of the
@@ -348,7 +426,18 @@ static struct folio *gmem_new_folio(struct inode *inode, pgoff_t index,
 		if (PTR_ERR(folio) != -EEXIST)
 			atomic_long_inc(&GMEM_I(inode)->large_fallbacks);
 	}
-	return gmem_add_folio(inode, index, 0);
+	return gmem_add_folio(inode, index, 0, claimed);
+}
+
+/*
+ * Locked @folio, found in the page cache, is about to be handed out (to a
+ * mapping, a consumer, populate's copy): a fallocate() that inserted it
+ * and then fails must not take it back any more.
+ */
+static void gmem_folio_claim(struct folio *folio)
+{
+	if (!folio_test_uptodate(folio))
+		folio_mark_uptodate(folio);
 }
 
 /*
@@ -389,8 +478,10 @@ struct folio *gmem_get_folio(struct inode *inode, pgoff_t index)
 		folio = filemap_lock_folio(inode->i_mapping, index);
 		if (!IS_ERR_OR_NULL(folio)) {
 			gmem_folio_check_poison(folio);
-			if (!gmem_folio_index_lost(inode, folio, index))
+			if (!gmem_folio_index_lost(inode, folio, index)) {
+				gmem_folio_claim(folio);
 				return folio;
+			}
 			folio_unlock(folio);
 			folio_put(folio);
 			return ERR_PTR(-EHWPOISON);
@@ -399,7 +490,7 @@ struct folio *gmem_get_folio(struct inode *inode, pgoff_t index)
 		if (gmem_is_poisoned(GMEM_I(inode), index))
 			return ERR_PTR(-EHWPOISON);
 		order = gmem_order_at(inode, block, gmem_nr_pages(inode));
-		folio = gmem_new_folio(inode, index, order);
+		folio = gmem_new_folio(inode, index, order, true);
 		if (!IS_ERR(folio))
 			break;
 		/* Lost a race with another fault: use the winner's folio. */
@@ -547,17 +638,41 @@ static void gmem_truncate(struct address_space *mapping, pgoff_t start,
 		gmem_truncate_pages(mapping, from, end);
 }
 
+/*
+ * @folio, which this fallocate() found in place, is one its range relies
+ * on: claim it, so that another fallocate() that inserted it and then
+ * fails keeps it.  False if that call took it back before this one could
+ * claim it: the index is to be looked at again.
+ */
+static bool gmem_allocate_found(struct address_space *mapping,
+				struct folio *folio)
+{
+	bool kept;
+
+	if (folio_test_uptodate(folio))
+		return true;
+	folio_lock(folio);
+	kept = folio->mapping == mapping;
+	if (kept)
+		gmem_folio_claim(folio);
+	folio_unlock(folio);
+	return kept;
+}
+
 /**
  * gmem_allocate - back pages [@start, @end) of @inode with zeroed memory
  * @inode: a gmem inode
  * @start: first page index
  * @end: page index after the last one
  *
- * Pages already present are left as they are.  On failure every folio this
- * call inserted is freed again, so the fd is as it was before the call.
+ * Pages already present are left as they are.  On failure the folios this
+ * call inserted are freed again, but for those somebody else found and
+ * relied on meanwhile (a fault, a resolve, populate, or another
+ * fallocate() over the same pages, which may have succeeded): the fd is
+ * as it was before the call, plus what others needed of it.
  *
  * Return: 0, -ENOMEM when memory (or the memory cgroup's limit) runs out,
- * or -EINTR on a fatal signal.
+ * -ENOSPC over max_total, or -EINTR on a fatal signal.
  */
 int gmem_allocate(struct inode *inode, pgoff_t start, pgoff_t end)
 {
@@ -568,7 +683,36 @@ int gmem_allocate(struct inode *inode, pgoff_t start, pgoff_t end)
 	unsigned long nr;
 	int err = 0;
 
-	filemap_invalidate_lock(mapping);
+	/*
+	 * Shared, as for a fault: allocating and zeroing a large range takes
+	 * seconds, and neither a consumer's resolve (a vCPU's fault) nor a
+	 * second fallocate() of the fd need wait for it.  What the exclusive
+	 * lock used to give:
+	 * - a failed call takes back exactly its own folios: the runs of
+	 *   struct gmem_undo name them, and the uptodate flag tells those
+	 *   nobody has claimed (gmem_folio_claim(), gmem_allocate_found());
+	 *   the lock is held until the rollback is done, so punch, conversion
+	 *   and migration never see a folio that may still be taken back;
+	 * - another caller may fill an index between this call's look and
+	 *   its insertion: filemap_add_folio() then fails with -EEXIST and
+	 *   the index is looked at again, which also covers a 2 MiB block
+	 *   that a racing call filled in part (gmem_new_folio() falls back to
+	 *   a page, and that page may be taken too);
+	 * - max_total and the memory cgroup charge each folio atomically
+	 *   (gmem_charge(), filemap_add_folio()), so concurrent calls never
+	 *   both get the last pages; the one refused fails and rolls back;
+	 * - large_fallbacks is atomic; a lost race for a block (-EEXIST) is
+	 *   not a fallback;
+	 * - poison is recorded by memory failure without any lock, and is
+	 *   checked here before each insertion as it was; a folio of this
+	 *   call that memory failure splits leaves pieces inside the run,
+	 *   still the call's own;
+	 * - GMEM_INFO, fdinfo and st_blocks may now see a call half done, as
+	 *   they may a fault.
+	 * Punch, conversion, migration, collapse and bind/unbind still wait
+	 * for the whole call, as they did.
+	 */
+	filemap_invalidate_lock_shared(mapping);
 	for (index = start; index < end; index += nr) {
 		nr = 1;
 		if (index >= checked) {
@@ -588,6 +732,8 @@ int gmem_allocate(struct inode *inode, pgoff_t start, pgoff_t end)
 		folio = filemap_get_folio(mapping, index);
 		if (!IS_ERR_OR_NULL(folio)) {
 			nr = folio->index + folio_nr_pages(folio) - index;
+			if (!gmem_allocate_found(mapping, folio))
+				nr = 0;
 			folio_put(folio);
 			continue;
 		}
@@ -598,9 +744,15 @@ int gmem_allocate(struct inode *inode, pgoff_t start, pgoff_t end)
 		if (err)
 			break;
 		folio = gmem_new_folio(inode, index,
-				       gmem_order_at(inode, index, end));
+				       gmem_order_at(inode, index, end), false);
 		if (IS_ERR(folio)) {
 			err = PTR_ERR(folio);
+			/* Another caller filled it meanwhile. */
+			if (err == -EEXIST) {
+				err = 0;
+				nr = 0;
+				continue;
+			}
 			break;
 		}
 		nr = folio_nr_pages(folio);
@@ -611,8 +763,10 @@ int gmem_allocate(struct inode *inode, pgoff_t start, pgoff_t end)
 
 	if (err)
 		gmem_undo_rollback(inode, &undo);
+	else
+		gmem_undo_commit(inode, &undo);
 	gmem_update_blocks(inode);
-	filemap_invalidate_unlock(mapping);
+	filemap_invalidate_unlock_shared(mapping);
 
 	kfree(undo.runs);
 	return err;
@@ -668,6 +822,11 @@ void gmem_punch(struct inode *inode, pgoff_t start, pgoff_t end)
 {
 	struct address_space *mapping = inode->i_mapping;
 
+	/*
+	 * Exclusive: nothing may map or resolve a page on its way out, and
+	 * no fallocate() is running, whose record of its own folios a punch
+	 * would make stale (struct gmem_undo).
+	 */
 	filemap_invalidate_lock(mapping);
 	gmem_invalidate_begin(inode, start, end);
 	/*

@@ -48,10 +48,13 @@ struct gmem_numa {
  * Locking rule for every gmem mapping: anything that inserts folios into
  * or removes them from the page cache, looks them up to hand them out, or
  * changes a page's shared/private state holds mapping->invalidate_lock.
- * Lookups and on-demand allocation (faults, populate) take it shared;
- * fallocate(), punch and conversion take it exclusively.  fallocate() holds
- * it for the whole call, so a call that runs out of memory can take back
- * exactly the folios it inserted before anybody could have looked them up.
+ * Lookups and allocation (faults, populate, resolves, fallocate()) take it
+ * shared; punch, conversion, migration and bind/unbind take it
+ * exclusively.  fallocate() holds it for the whole call and inserts its
+ * folios unclaimed (not uptodate); whoever hands one out claims it first,
+ * under the folio lock, so a call that fails can take back exactly the
+ * folios it inserted that nobody relies on (gmem_allocate()).  Holders of
+ * the exclusive lock never see an unclaimed folio.
  */
 
 /* Per-fd state, hung off the fd's own inode (inode->i_private). */

@@ -300,6 +300,12 @@ int gmem_migrate(struct inode *inode, pgoff_t start, pgoff_t end, int node,
 	unsigned int i;
 	int err = 0;
 
+	/*
+	 * Exclusive: a folio is replaced by its copy with nothing able to
+	 * look it up in between, and no fallocate() is running, so no folio
+	 * here is one a failing fallocate() could still take back, nor can
+	 * one fill a hole the copy's 2 MiB block is to cover.
+	 */
 	filemap_invalidate_lock(mapping);
 	gmem_invalidate_begin(inode, lo, hi);
 	unmap_mapping_pages(mapping, lo, hi - lo, false);

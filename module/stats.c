@@ -116,7 +116,8 @@ static void gmem_stats_count(struct inode *inode, struct gmem_stats *st)
  * @st: as for gmem_stats_count()
  *
  * Takes the invalidate_lock shared, so that the fd's figures are a
- * snapshot between two conversions, punches or migrations.
+ * snapshot between two conversions, punches or migrations; a fallocate()
+ * (which holds it shared too) or a fault may be counted half done.
  */
 void gmem_stats_inode(struct inode *inode, struct gmem_stats *st)
 {
