@@ -9,14 +9,22 @@
  * folio with memory left allocated (whole 2 MiB blocks, or pages each
  * allocated on its own): gmem may use large folios, and core truncation
  * is allowed to zero a partly punched one instead of splitting it.
+ *
+ * fallocate() calls on one fd run side by side (the invalidate_lock
+ * shared); one that fails takes back exactly the folios it inserted and
+ * nobody else relied on: the races at the end check that.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -517,6 +525,211 @@ static void enomem_keeps_earlier(void)
 	enomem_with(2 * MiB);
 }
 
+/* ---- concurrent calls, one of them failing ---- */
+
+#define MAX_TOTAL_PARAM	GMEM_SYSFS "/parameters/max_total"
+#define PINNED_BYTES	GMEM_STATS_DIR "/pinned_bytes"
+#define RACE_ROUNDS	6
+#define KILL_TRIES	5
+#define TOUCH_PAGES	16
+
+struct racer {
+	pthread_barrier_t *go;
+	int fd;
+	long long off;
+	long long len;
+	int err;			/* 0, or the call's errno */
+};
+
+static void *racer_fn(void *arg)
+{
+	struct racer *r = arg;
+
+	pthread_barrier_wait(r->go);
+	r->err = fallocate(r->fd, KEEP, r->off, r->len) ? errno : 0;
+	return NULL;
+}
+
+/* @a and @b's fallocate() calls, from two threads let go at once. */
+static void race_two(struct racer *a, struct racer *b)
+{
+	pthread_barrier_t go;
+	pthread_t t[2];
+
+	ASSERT_EQ(pthread_barrier_init(&go, NULL, 2), 0);
+	a->go = &go;
+	b->go = &go;
+	ASSERT_EQ(pthread_create(&t[0], NULL, racer_fn, a), 0);
+	ASSERT_EQ(pthread_create(&t[1], NULL, racer_fn, b), 0);
+	ASSERT_EQ(pthread_join(t[0], NULL), 0);
+	ASSERT_EQ(pthread_join(t[1], NULL), 0);
+	pthread_barrier_destroy(&go);
+}
+
+/*
+ * What every gmem fd holds against max_total: allocated, plus what is
+ * kept for references others still held when it was freed (a racing
+ * call's lookup may be one, for a moment), once those are let go.
+ */
+static unsigned long long held_bytes(void)
+{
+	unsigned long long pinned = 0;
+	double end = now_s() + 5;
+
+	while (!read_ull(PINNED_BYTES, &pinned) && pinned && now_s() < end)
+		usleep(50 * 1000);
+	EXPECT_EQ(pinned, 0);
+	return gmem_stats().allocated_bytes + pinned;
+}
+
+static void max_total_reset(void)
+{
+	ASSERT_EQ(write_str(MAX_TOTAL_PARAM, "0"), 0);
+}
+
+/*
+ * Two calls on disjoint ranges of one fd at once, under a max_total with
+ * room for the small one's pages but never for the large one's: the
+ * large one fails with ENOSPC and takes back all it inserted; the small
+ * one either gets all of its range or, when the large one took the room
+ * first, fails the same way.  Either way the fd holds exactly what it
+ * held before plus the range of the call that succeeded.
+ */
+static void race_enospc_with(unsigned int flags)
+{
+	const long long size = 64 * MiB, pre = 2 * MiB;
+	const long long a_off = 8 * MiB, a_len = 8 * MiB;
+	const long long b_off = 16 * MiB, b_len = 48 * MiB;
+	unsigned int round, survived = 0;
+	long long want;
+	char cap[32];
+	int fd;
+
+	fd = gmem_new_flags(size, flags);
+	FALLOC(fd, KEEP, 0, pre);
+	for (round = 0; round < RACE_ROUNDS; round++) {
+		struct racer a = { .fd = fd, .off = a_off, .len = a_len };
+		struct racer b = { .fd = fd, .off = b_off, .len = b_len };
+
+		snprintf(cap, sizeof(cap), "%llu",
+			 held_bytes() + a_len + a_len / 2);
+		ASSERT_EQ(write_str(MAX_TOTAL_PARAM, cap), 0);
+		race_two(&a, &b);
+		max_total_reset();
+
+		EXPECT_EQ(b.err, ENOSPC);
+		if (a.err)
+			EXPECT_EQ(a.err, ENOSPC);
+		else
+			survived++;
+		want = pre + (a.err ? 0 : a_len);
+		EXPECT_EQ(gmem_info(fd).allocated, want);
+		EXPECT_EQ(gmem_blocks(fd), want / 512);
+		EXPECT_EQ(held_bytes(), want);
+		/* and those are the pages: allocating them again adds none */
+		FALLOC(fd, KEEP, 0, pre);
+		if (!a.err)
+			FALLOC(fd, KEEP, a_off, a_len);
+		EXPECT_EQ(gmem_info(fd).allocated, want);
+		FALLOC(fd, PUNCH, a_off, a_len);
+	}
+	test_diag("the small call succeeded in %u of %d rounds", survived,
+		  RACE_ROUNDS);
+	ASSERT_SYS(close(fd));
+}
+
+static void race_enospc(void)
+{
+	race_enospc_with(0);
+}
+
+static void race_enospc_huge(void)
+{
+	race_enospc_with(GMEM_CREATE_HUGE);
+}
+
+/*
+ * A child's fallocate() of most of the fd is killed (SIGKILL: EINTR in
+ * the kernel) while the parent faults in pages inside its range, some
+ * where the child has been and some ahead of it, and allocates a range
+ * that begins inside what the child has done and reaches past where it
+ * is.  Afterwards the fd holds exactly what it held before, the faulted
+ * pages with what was written to them (on a huge fd their whole 2 MiB
+ * blocks) and the parent's whole range, the child's pages in it included;
+ * none of the child's other pages.
+ */
+static void race_killed_with(unsigned int flags)
+{
+	const long long size = 256 * MiB, pre = 2 * MiB;
+	const long long b_off = pre, b_len = 190 * MiB, b_ahead = 24 * MiB;
+	const long long a_off = 8 * MiB, a_len = 32 * MiB;
+	const long long touch_off[2] = { 4 * MiB, 96 * MiB };
+	long pg = page_size();
+	long long touched = flags & GMEM_CREATE_HUGE ? (long long)GMEM_HUGE_SIZE :
+			    TOUCH_PAGES * pg;
+	long long rolled = pre + 2 * touched + a_len, whole = b_off + b_len;
+	long long allocated = 0;
+	volatile unsigned char *p;
+	int fd, tries, i, t, status = 0, a_err = 0;
+	double end;
+	pid_t pid;
+
+	fd = gmem_new_flags(size, flags | GMEM_CREATE_MMAP | GMEM_CREATE_SHARED);
+	p = gmem_map(fd, size);
+	FALLOC(fd, KEEP, 0, pre);
+	for (tries = 0; tries < KILL_TRIES; tries++) {
+		pid = fork();
+		ASSERT_SYS(pid);
+		if (pid == 0)
+			_exit(fallocate(fd, KEEP, b_off, b_len) ? 1 : 0);
+		/* the child is past a_off (sysfs counts without the lock) */
+		end = now_s() + 30;
+		while (gmem_stats().allocated_bytes <
+		       (unsigned long long)(pre + b_ahead) && now_s() < end)
+			usleep(1000);
+		for (t = 0; t < 2; t++)
+			for (i = 0; i < TOUCH_PAGES; i++)
+				p[touch_off[t] + i * pg] = 0x5a ^ i ^ t;
+		a_err = fallocate(fd, KEEP, a_off, a_len) ? errno : 0;
+		kill(pid, SIGKILL);
+		ASSERT_EQ(waitpid(pid, &status, 0), pid);
+		allocated = gmem_info(fd).allocated;
+		if (WIFSIGNALED(status) && allocated != whole)
+			break;
+		/* it finished first: start over */
+		test_diag("try %d: the child's fallocate() was done before the kill",
+			  tries + 1);
+		FALLOC(fd, PUNCH, pre, size - pre);
+	}
+	if (tries == KILL_TRIES)
+		test_skip("the fallocate() to kill finished first %d times",
+			  KILL_TRIES);
+
+	EXPECT_EQ(a_err, 0);
+	EXPECT_EQ(WTERMSIG(status), SIGKILL);
+	EXPECT_EQ(allocated, rolled);
+	EXPECT_EQ(gmem_blocks(fd), rolled / 512);
+	EXPECT_EQ(held_bytes(), rolled);
+	for (t = 0; t < 2; t++)
+		for (i = 0; i < TOUCH_PAGES; i++)
+			EXPECT_EQ(p[touch_off[t] + i * pg], 0x5a ^ i ^ t);
+	FALLOC(fd, KEEP, 0, pre);
+	FALLOC(fd, KEEP, a_off, a_len);
+	EXPECT_EQ(gmem_info(fd).allocated, rolled);
+	ASSERT_SYS(munmap((void *)p, size));
+	ASSERT_SYS(close(fd));
+}
+
+static void race_killed(void)
+{
+	race_killed_with(0);
+}
+
+static void race_killed_huge(void)
+{
+	race_killed_with(GMEM_CREATE_HUGE);
+}
+
 static const struct test fallocate_tests[] = {
 	TEST("one page allocates exactly one page", one_page),
 	TEST("page by page, then a punch across pages", page_by_page),
@@ -539,6 +752,14 @@ static const struct test fallocate_tests[] = {
 	     .timeout = 300),
 	TEST("twice the RAM: ENOMEM keeps earlier pages",
 	     enomem_keeps_earlier, .timeout = 300),
+	TEST("concurrent calls, one over max_total: ENOSPC takes back its own pages only",
+	     race_enospc, .timeout = 120, .cleanup = max_total_reset),
+	TEST("concurrent calls on a huge fd, one over max_total: ENOSPC takes back its own pages only",
+	     race_enospc_huge, .timeout = 120, .cleanup = max_total_reset),
+	TEST("a killed call beside an overlapping one and faults: only its own pages go",
+	     race_killed, .timeout = 180),
+	TEST("a killed call on a huge fd beside an overlapping one and faults: only its own pages go",
+	     race_killed_huge, .timeout = 180),
 };
 
 DEFINE_SUITE(fallocate_suite, "fallocate", fallocate_tests);
