@@ -667,21 +667,39 @@ static void resolve_max_order(void)
 static void fallback_fragmented(void)
 {
 	long pg = page_size();
-	const uint64_t chunk = 16 * MiB;
-	uint64_t filled = 0, filler_len = 4 * GiB, len, blocks;
+	uint64_t filled = 0, last = ~0ULL, filler_len = 4 * GiB, len, blocks;
+	uint64_t chunk;
 	struct gmem_migrate collapse;
 	long long before, after;
 	struct gmem_info info;
+	int filler, fd, err = 0, pass;
 	unsigned char *a;
-	int filler, fd;
 
 	write_str("/proc/self/oom_score_adj", "1000");
-	/* fill until gmem says the machine has no more to give */
+	/*
+	 * Fill until gmem says the machine has no more to give: in 16 MiB
+	 * steps, then in ever smaller ones.  A step that fails gives back
+	 * all it took, and reclaim may free more after it failed (so the
+	 * steps are repeated until a round adds nothing); memory
+	 * left over is what compaction makes 2 MiB blocks of later (once
+	 * 80 MiB of it gave every block of the huge fd a large folio).
+	 * Compaction first, for the per-CPU LRU batches it drains: folios
+	 * earlier tests freed may still wait there.
+	 */
+	write_str("/proc/sys/vm/compact_memory", "1");
 	filler = gmem_new_flags(filler_len, 0);
-	while (filled < filler_len &&
-	       !fallocate(filler, FALLOC_FL_KEEP_SIZE, filled, chunk))
-		filled += chunk;
-	ASSERT_EQ(errno, ENOMEM);
+	for (pass = 0; pass < 4 && filled != last; pass++) {
+		last = filled;
+		for (chunk = 16 * MiB; chunk >= 64 * KiB; chunk /= 4) {
+			while (filled + chunk <= filler_len &&
+			       !fallocate(filler, FALLOC_FL_KEEP_SIZE, filled,
+					  chunk))
+				filled += chunk;
+			if (filled + chunk <= filler_len)
+				err = errno;
+		}
+	}
+	ASSERT_EQ(err, ENOMEM);
 	/* then free every other page of it */
 	for (uint64_t off = 0; off < filled; off += 2 * pg)
 		ASSERT_SYS(fallocate(filler, PUNCH, off, pg));
