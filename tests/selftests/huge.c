@@ -707,8 +707,16 @@ static void fallback_fragmented(void)
 	before = gmem_free_huge_blocks();
 	ASSERT_GE(before, 0);
 
-	/* more blocks than there are free */
-	blocks = before + 64;
+	/*
+	 * More blocks than there are free: as many as the punched half of
+	 * the filler leaves room for, 64 MiB kept back, and at least 64 over
+	 * the count.  Compaction still makes blocks of what the fill could
+	 * not take (up to 53 beyond the count were seen), so the more asked
+	 * for, the surer some go without.
+	 */
+	blocks = filled / 2 > 64 * MiB ? (filled / 2 - 64 * MiB) / HUGE : 0;
+	if (blocks < (uint64_t)before + 64)
+		blocks = before + 64;
 	len = blocks * HUGE;
 	if (len + 64 * MiB > filled / 2)
 		test_skip("only %llu MiB fragmented, %lld free 2 MiB blocks: not enough to ask for more",
