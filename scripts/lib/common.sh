@@ -32,6 +32,21 @@ gmem_oldest() {
 	[ $# -le "$keep" ] || printf '%s\n' "${@:1:$#-keep}"
 }
 
+# gmem_new_run SUFFIX KEEP: a new log directory for a test run,
+# $GMEM_CACHE/runs/TIME-PID plus SUFFIX (none for make check's, "-debug",
+# "-clients", "-deb" for the others), linked as runs/latest plus SUFFIX;
+# prints its path.  Older runs of the same kind are pruned to KEEP, and
+# only those: every kind shares runs/, and a glob that matched them all
+# once deleted the other kinds' logs.
+gmem_new_run() {
+	local suffix=$1 keep=$2 runs=$GMEM_CACHE/runs run
+	run=$runs/$(date +%Y%m%d-%H%M%S)-$$$suffix
+	mkdir -p "$run"
+	ln -sfn "${run##*/}" "$runs/latest$suffix"
+	gmem_oldest "$keep" "$runs"/*-*-*[0-9]"$suffix"/ | xargs -r rm -rf
+	echo "$run"
+}
+
 # gmem_chroot ROOT CMD...: run CMD in the chroot ROOT (a Debian suite's
 # build chroot) with a clean environment.  A private mount namespace gives
 # the chroot a /proc that disappears with it; mounted from outside since
