@@ -50,9 +50,12 @@
  * punched; where gmem fell back to small folios, fdinfo's
  * gmem-large-fallbacks says so after the call, and the model learns which
  * pages the call allocated from mincore().  A collapse makes whole blocks
- * one folio again.  The pool's fds get random valid NUMA policies; GMEM_MIGRATE
- * must keep every page's contents and state, and say it moved no more
- * than the model holds in the range (widened to whole 2 MiB blocks).
+ * one folio again; when its struct cannot be written back, the call ends
+ * in EFAULT after the work, and GMEM_INFO's count before and after says
+ * how many blocks collapsed.  The pool's fds get random valid NUMA
+ * policies; GMEM_MIGRATE must keep every page's contents and state, and
+ * say it moved no more than the model holds in the range (widened to
+ * whole 2 MiB blocks).
  *
  * Single-threaded and deterministic: `gmem-fuzz -s SEED -n N` replays a
  * run call for call (the seed is printed first); -v FROM prints every
@@ -2040,6 +2043,31 @@ static int collapsible(struct gfd *g, uint64_t lo, uint64_t hi, uint64_t *q,
 	return n;
 }
 
+/* GMEM_INFO's large_folios of pool fd @g. */
+static long long kernel_large_folios(struct gfd *g)
+{
+	struct gmem_info info = { .size = sizeof(info) };
+
+	if (ioctl(g->fd, GMEM_INFO, &info))
+		bad("GMEM_INFO of pool fd %d: %s", (int)(g - fds),
+		    errno_name(errno));
+	return info.large_folios;
+}
+
+/* A collapse made @k of the @nblocks qualifying @blocks 2 MiB folios. */
+static void model_collapsed(struct gfd *g, const uint64_t *blocks, int k,
+			    int nblocks)
+{
+	if (k == nblocks || !g->large_unknown)
+		for (int i = 0; i < k; i++) {
+			pg(g, blocks[i])->big = 1;
+			stat_big++;
+		}
+	stat_collapsed += k;
+	stat_collapse_calls++;
+	stat_collapse_candidates += nblocks > 0;
+}
+
 static void call_migrate(int gi)
 {
 	struct gfd *g = &fds[gi];
@@ -2049,6 +2077,7 @@ static void call_migrate(int gi)
 	uint64_t lo = 0, hi = 0, bound = 0, blocks[64];
 	struct gmem_migrate *out;
 	bool collapse, by_policy;
+	long long large0 = 0;
 	int nblocks = 0, k;
 	size_t readable;
 	void *p;
@@ -2126,14 +2155,29 @@ static void call_migrate(int gi)
 		if (collapse)
 			nblocks = collapsible(g, lo, hi, blocks, 64);
 	}
+	/*
+	 * A struct gmem cannot write back still gets the work done, then
+	 * EFAULT: GMEM_INFO's count before and after tells how many blocks
+	 * collapsed (nothing else makes or splits a 2 MiB folio here).
+	 */
+	if (e.ok && !writable(pk) && nblocks)
+		large0 = kernel_large_folios(g);
 	ret = ioctl(g->fd, GMEM_MIGRATE, p);
 	err = errno;
 	out = p;
 	/* whatever the result, some pages may have moved (EFAULT: after) */
 	if (e.ok && !by_policy)
 		g->migrated |= !(g->numa_mask & 1ULL << a.node);
-	if (!judge(ret, err, &e) && (!e.ok || !writable(pk)))
+	if (!judge(ret, err, &e) && (!e.ok || !writable(pk))) {
+		if (e.ok && nblocks) {
+			k = kernel_large_folios(g) - large0;
+			if (k < 0 || k > nblocks)
+				bad("GMEM_MIGRATE_COLLAPSE (%s, nothing written back) made %d 2 MiB folios; the model has %d blocks to collapse",
+				    errno_name(err), k, nblocks);
+			model_collapsed(g, blocks, k, nblocks);
+		}
 		return;
+	}
 	if (ret) {
 		if (err == EBUSY &&
 		    (out->error_offset < lo * ps ||
@@ -2171,14 +2215,7 @@ static void call_migrate(int gi)
 		bad("GMEM_MIGRATE_COLLAPSE (%s) collapsed %#llx bytes; the model has %d blocks to collapse",
 		    ret ? errno_name(err) : "success",
 		    (unsigned long long)out->collapsed, nblocks);
-	if (k == nblocks || !g->large_unknown)
-		for (int i = 0; i < k; i++) {
-			pg(g, blocks[i])->big = 1;
-			stat_big++;
-		}
-	stat_collapsed += k;
-	stat_collapse_calls++;
-	stat_collapse_candidates += nblocks > 0;
+	model_collapsed(g, blocks, k, nblocks);
 }
 
 static void call_ioctl_other(int gi)
