@@ -2158,9 +2158,11 @@ static void call_migrate(int gi)
 	/*
 	 * A struct gmem cannot write back still gets the work done, then
 	 * EFAULT: GMEM_INFO's count before and after tells how many blocks
-	 * collapsed (nothing else makes or splits a 2 MiB folio here).
+	 * collapsed (nothing else makes or splits a 2 MiB folio here).  Not
+	 * once a punch has split a 2 MiB folio (large_unknown): the pieces
+	 * may be large folios too, and a collapse replaces several.
 	 */
-	if (e.ok && !writable(pk) && nblocks)
+	if (e.ok && !writable(pk) && nblocks && !g->large_unknown)
 		large0 = kernel_large_folios(g);
 	ret = ioctl(g->fd, GMEM_MIGRATE, p);
 	err = errno;
@@ -2169,7 +2171,7 @@ static void call_migrate(int gi)
 	if (e.ok && !by_policy)
 		g->migrated |= !(g->numa_mask & 1ULL << a.node);
 	if (!judge(ret, err, &e) && (!e.ok || !writable(pk))) {
-		if (e.ok && nblocks) {
+		if (e.ok && nblocks && !g->large_unknown) {
 			k = kernel_large_folios(g) - large0;
 			if (k < 0 || k > nblocks)
 				bad("GMEM_MIGRATE_COLLAPSE (%s, nothing written back) made %d 2 MiB folios; the model has %d blocks to collapse",
