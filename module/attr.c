@@ -6,8 +6,11 @@
  * on ranges and the tree stores a range in one step, so a conversion that
  * fails for lack of memory leaves the state exactly as it was.
  *
- * Writers hold the mapping's invalidate_lock exclusively; point lookups are
- * RCU-safe and range walks take the tree's own lock.
+ * Writers hold the mapping's invalidate_lock exclusively.  The tree is in
+ * RCU mode, so point lookups need no lock (a reader sees each range as it
+ * was before a store or after it, never a node being rewritten or freed);
+ * range counts take the tree's own lock for a snapshot that is one or the
+ * other as a whole.
  */
 #include <linux/maple_tree.h>
 #include <linux/minmax.h>
@@ -20,7 +23,7 @@
 
 int gmem_attr_init(struct gmem_inode *gi, pgoff_t nr_pages, bool shared)
 {
-	mt_init(&gi->shared);
+	mt_init_flags(&gi->shared, MT_FLAGS_USE_RCU);
 	if (!shared)
 		return 0;
 	return mtree_store_range(&gi->shared, 0, nr_pages - 1,
