@@ -10,7 +10,9 @@
  * RCU mode, so point lookups need no lock (a reader sees each range as it
  * was before a store or after it, never a node being rewritten or freed);
  * range counts take the tree's own lock for a snapshot that is one or the
- * other as a whole.
+ * other as a whole.  Shared ranges are kept maximal (a gap is private, and
+ * the tree merges gaps), so a lookup of one page also says how far its
+ * state reaches: gmem_attr_lookup().
  */
 #include <linux/maple_tree.h>
 #include <linux/minmax.h>
@@ -40,6 +42,25 @@ bool gmem_attr_is_shared(struct gmem_inode *gi, pgoff_t index)
 	return mtree_load(&gi->shared, index);
 }
 
+/*
+ * Whether page @index is shared, and the run of pages around it in the
+ * same state, [*@first, *@last].  Takes no lock: without the invalidate_lock
+ * the answer is only as good as the caller's retry protocol makes it.
+ */
+bool gmem_attr_lookup(struct gmem_inode *gi, pgoff_t index, pgoff_t *first,
+		      pgoff_t *last)
+{
+	MA_STATE(mas, &gi->shared, index, index);
+	void *entry;
+
+	rcu_read_lock();
+	entry = mas_walk(&mas);
+	*first = mas.index;
+	*last = mas.last;
+	rcu_read_unlock();
+	return entry;
+}
+
 /* Number of shared pages in [@start, @end). */
 pgoff_t gmem_attr_nr_shared(struct gmem_inode *gi, pgoff_t start, pgoff_t end)
 {
@@ -58,8 +79,15 @@ pgoff_t gmem_attr_nr_shared(struct gmem_inode *gi, pgoff_t start, pgoff_t end)
 int gmem_attr_set(struct gmem_inode *gi, pgoff_t start, pgoff_t end,
 		  bool shared)
 {
+	pgoff_t first = start, last = end - 1, lo, hi;
+
 	lockdep_assert_held_write(&gi->inode->i_mapping->invalidate_lock);
-	return mtree_store_range(&gi->shared, start, end - 1,
+	/* One entry for a run of shared pages however it was converted. */
+	if (shared && start && gmem_attr_lookup(gi, start - 1, &lo, &hi))
+		first = lo;
+	if (shared && gmem_attr_lookup(gi, end, &lo, &hi))
+		last = hi;
+	return mtree_store_range(&gi->shared, first, last,
 				 shared ? GMEM_ATTR_SHARED : NULL,
 				 GFP_KERNEL_ACCOUNT);
 }

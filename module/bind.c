@@ -232,28 +232,114 @@ EXPORT_SYMBOL_NS_GPL(gmem_unbind, GMEM_NS);
 
 /*
  * The largest order the consumer may map at @index: no larger than the
- * folio, aligned, inside the binding and wholly private (or wholly shared,
- * for a resolve of a shared page).
+ * folio, aligned, inside the binding and inside [@first, @last], the run
+ * of pages in the state asked for around @index.
  */
 static int gmem_max_order(struct gmem_binding *binding, struct folio *folio,
-			  pgoff_t index, bool shared)
+			  pgoff_t index, pgoff_t first, pgoff_t last)
 {
-	struct gmem_inode *gi = GMEM_I(file_inode(binding->file));
-	int order = folio_order(folio);
+	int order;
 
-	/* The shared/private answer holds only while the lock is held. */
-	lockdep_assert_held(&binding->file->f_mapping->invalidate_lock);
-
-	for (; order > 0; order--) {
+	for (order = folio_order(folio); order > 0; order--) {
 		pgoff_t base = round_down(index, 1UL << order);
-		pgoff_t last = base + (1UL << order);
+		pgoff_t end = base + (1UL << order);
 
-		if (base >= binding->start && last <= binding->end &&
-		    gmem_attr_nr_shared(gi, base, last) ==
-		    (shared ? last - base : 0))
+		if (base >= max(binding->start, first) &&
+		    end <= binding->end && end - 1 <= last)
 			break;
 	}
 	return order;
+}
+
+/*
+ * The resolve of a page that is there: no invalidate_lock, no folio lock,
+ * only RCU lookups and a folio reference, so vCPUs faulting in parallel
+ * do not queue on the fd's locks.
+ *
+ * What it reads can be stale by the time it returns, and that is safe for
+ * the reason a page-table walk under an MMU notifier is.  A consumer keeps
+ * an answer only if its retry check, made under the lock its
+ * invalidate_begin and error ops take, passes: only if the check came
+ * before the notification of any change of the page (punch, conversion and
+ * migration change it between invalidate_begin and invalidate_end; memory
+ * failure stores the poison record, then calls the error op), and that
+ * notification then removes what the consumer mapped.  A resolve that
+ * starts after a notification is over reads the new state, since the
+ * change is complete by then.  A folio taken out of the page cache
+ * meanwhile stays valid memory while the reference is held.
+ *
+ * Anything not plainly in order takes the locked path, which returns the
+ * exact error and does the rare work: a hole (allocation), a folio that
+ * fallocate() inserted and nobody has claimed (not uptodate), a poisoned
+ * page or folio (memory failure marks the page before it tells gmem), a
+ * page not in the state asked for.
+ *
+ * Return: the folio, with a reference, or NULL for the locked path.
+ */
+static struct folio *gmem_get_folio_fast(struct gmem_binding *binding,
+					 pgoff_t index, bool shared,
+					 int *max_order)
+{
+	struct inode *inode = file_inode(binding->file);
+	struct gmem_inode *gi = GMEM_I(inode);
+	pgoff_t first, last;
+	struct folio *folio;
+
+	/* The empty cases first: a call costs as much as a lookup here. */
+	if (!xa_empty(&gi->poison) && gmem_is_poisoned(gi, index))
+		return NULL;
+	if (gmem_attr_none_shared(gi)) {
+		if (shared)
+			return NULL;
+		first = 0;
+		last = ULONG_MAX;
+	} else if (gmem_attr_lookup(gi, index, &first, &last) != shared) {
+		return NULL;
+	}
+	folio = filemap_get_folio(inode->i_mapping, index);
+	/* NULL before 6.3, ERR_PTR(-ENOENT) after, when absent. */
+	if (IS_ERR_OR_NULL(folio))
+		return NULL;
+	/* Uptodate: claimed, its zeroes visible (folio_test_uptodate's rmb). */
+	if (!folio_test_uptodate(folio) || gmem_folio_has_poison(folio)) {
+		folio_put(folio);
+		return NULL;
+	}
+	*max_order = gmem_max_order(binding, folio, index, first, last);
+	return folio;
+}
+
+/*
+ * Everything gmem_get_folio_fast() leaves: under the invalidate_lock
+ * (shared), which holds off every change of the page, so the answer and
+ * its error are exact.  Return: the folio, with a reference, or an ERR_PTR.
+ */
+static struct folio *gmem_get_folio_locked(struct gmem_binding *binding,
+					   pgoff_t index, bool shared,
+					   int *max_order)
+{
+	struct inode *inode = file_inode(binding->file);
+	struct gmem_inode *gi = GMEM_I(inode);
+	pgoff_t first, last;
+	struct folio *folio;
+
+	filemap_invalidate_lock_shared(inode->i_mapping);
+	if (gmem_is_poisoned(gi, index)) {
+		folio = ERR_PTR(-EHWPOISON);
+		goto out;
+	}
+	if (gmem_attr_lookup(gi, index, &first, &last) != shared) {
+		folio = ERR_PTR(-EACCES);
+		goto out;
+	}
+	folio = gmem_get_folio(inode, index);
+	if (IS_ERR(folio))
+		goto out;
+	*max_order = gmem_max_order(binding, folio, index, first, last);
+	folio_unlock(folio);
+out:
+	filemap_invalidate_unlock_shared(inode->i_mapping);
+	return folio;
 }
 
 /**
@@ -268,10 +354,15 @@ static int gmem_max_order(struct gmem_binding *binding, struct folio *folio,
  *	state asked for bound it)
  *
  * Allocates the page (zeroed) if it is not there yet.  A consumer that
- * maps the pfn must follow the invalidate protocol: a concurrent
- * invalidate_begin means the answer may already be stale.
+ * maps the pfn must follow the invalidate protocol: the answer is only
+ * good if no invalidate_begin or error of the page came between the
+ * start of its retry window (KVM's mmu_invalidate_seq read,
+ * gmem_read_begin()) and the retry check.  A page that is there in the
+ * state asked for resolves without any lock; a hole, a page fallocate()
+ * has not handed out yet and every error take the invalidate_lock (shared)
+ * and the folio lock.
  *
- * Must not be called from a consumer op (it takes the invalidate_lock),
+ * Must not be called from a consumer op (it may take the invalidate_lock),
  * nor once gmem_unbind() of @binding has been called.
  *
  * Return: 0, or -EINVAL for unknown @flags, -ERANGE if @index is outside
@@ -286,14 +377,11 @@ int gmem_get_pfn(struct gmem_binding *binding, pgoff_t index,
 		 int *max_order)
 {
 	bool shared = flags & GMEM_GET_SHARED;
-	struct inode *inode = file_inode(binding->file);
-	struct address_space *mapping = inode->i_mapping;
-	struct gmem_inode *gi = GMEM_I(inode);
 	struct folio *folio;
 	int err = 0;
 
 	/* From an op, under the invalidate_lock: a deadlock. */
-	lockdep_assert_not_held(&mapping->invalidate_lock);
+	lockdep_assert_not_held(&binding->file->f_mapping->invalidate_lock);
 	if (flags & ~GMEM_GET_SHARED)
 		return -EINVAL;
 	if (index < binding->start || index >= binding->end)
@@ -301,26 +389,17 @@ int gmem_get_pfn(struct gmem_binding *binding, pgoff_t index,
 	if (!refcount_inc_not_zero(&binding->users))
 		return -ENODEV;
 
-	filemap_invalidate_lock_shared(mapping);
-	if (gmem_is_poisoned(gi, index)) {
-		err = -EHWPOISON;
-		goto out;
-	}
-	if (gmem_attr_is_shared(gi, index) != shared) {
-		err = -EACCES;
-		goto out;
-	}
-	folio = gmem_get_folio(inode, index);
+	folio = gmem_get_folio_fast(binding, index, shared, max_order);
+	if (!folio)
+		folio = gmem_get_folio_locked(binding, index, shared,
+					      max_order);
 	if (IS_ERR(folio)) {
 		err = PTR_ERR(folio);
-		goto out;
+	} else {
+		*page = folio_file_page(folio, index);
+		*pfn = page_to_pfn(*page);
 	}
-	*page = folio_file_page(folio, index);
-	*pfn = page_to_pfn(*page);
-	*max_order = gmem_max_order(binding, folio, index, shared);
-	folio_unlock(folio);
-out:
-	filemap_invalidate_unlock_shared(mapping);
+
 	if (refcount_dec_and_test(&binding->users))
 		complete(&binding->idle);
 	return err;

@@ -515,13 +515,6 @@ struct folio *gmem_get_folio(struct inode *inode, pgoff_t index)
 	return folio;
 }
 
-/* Whether any page of @folio was hit by memory failure. */
-bool gmem_folio_has_poison(struct folio *folio)
-{
-	return folio_test_hwpoison(folio) ||
-	       (folio_test_large(folio) && folio_test_has_hwpoisoned(folio));
-}
-
 bool gmem_is_poisoned(struct gmem_inode *gi, pgoff_t index)
 {
 	return xa_load(&gi->poison, index);

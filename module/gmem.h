@@ -12,6 +12,8 @@
 #include <linux/maple_tree.h>
 #include <linux/mutex.h>
 #include <linux/nodemask.h>
+#include <linux/page-flags.h>
+#include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/types.h>
 #include <linux/wait.h>
@@ -47,7 +49,9 @@ struct gmem_numa {
 /*
  * Locking rule for every gmem mapping: anything that inserts folios into
  * or removes them from the page cache, looks them up to hand them out, or
- * changes a page's shared/private state holds mapping->invalidate_lock.
+ * changes a page's shared/private state holds mapping->invalidate_lock,
+ * but for a consumer's resolve of a page that is there, which a retry
+ * protocol covers instead (gmem_get_folio_fast(), bind.c).
  * Lookups and allocation (faults, populate, resolves, fallocate()) take it
  * shared; punch, conversion, migration and bind/unbind take it
  * exclusively.  fallocate() holds it for the whole call and inserts its
@@ -144,9 +148,21 @@ extern const struct file_operations gmem_file_fops;
 int gmem_attr_init(struct gmem_inode *gi, pgoff_t nr_pages, bool shared);
 void gmem_attr_destroy(struct gmem_inode *gi);
 bool gmem_attr_is_shared(struct gmem_inode *gi, pgoff_t index);
+bool gmem_attr_lookup(struct gmem_inode *gi, pgoff_t index, pgoff_t *first,
+		      pgoff_t *last);
 pgoff_t gmem_attr_nr_shared(struct gmem_inode *gi, pgoff_t start, pgoff_t end);
 int gmem_attr_set(struct gmem_inode *gi, pgoff_t start, pgoff_t end,
 		  bool shared);
+
+/*
+ * No page of @gi is shared, as far as a lockless look can tell: the
+ * common answer for a VM's private memory, found without a call (which
+ * the resolve path counts).
+ */
+static inline bool gmem_attr_none_shared(struct gmem_inode *gi)
+{
+	return !rcu_access_pointer(gi->shared.ma_root);
+}
 
 /* folio.c */
 extern const struct address_space_operations gmem_aops;
@@ -166,7 +182,14 @@ void gmem_zero_range(struct address_space *mapping, pgoff_t start,
 void gmem_folio_guard_split(struct folio *folio);
 void gmem_folio_check_poison(struct folio *folio);
 void gmem_update_blocks(struct inode *inode);
-bool gmem_folio_has_poison(struct folio *folio);
+
+/* Whether any page of @folio was hit by memory failure. */
+static inline bool gmem_folio_has_poison(struct folio *folio)
+{
+	return folio_test_hwpoison(folio) ||
+	       (folio_test_large(folio) && folio_test_has_hwpoisoned(folio));
+}
+
 bool gmem_is_poisoned(struct gmem_inode *gi, pgoff_t index);
 bool gmem_range_poisoned(struct gmem_inode *gi, pgoff_t index, pgoff_t nr);
 bool gmem_page_poisoned(struct folio *folio, pgoff_t index);

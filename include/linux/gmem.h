@@ -124,7 +124,10 @@ void gmem_unbind(struct gmem_binding *binding);
  * the consumer: no resolve may be running or start once gmem_unbind() is
  * called, which frees the binding (KVM: resolves run under the memslots'
  * SRCU, unbind after synchronize_srcu()).  Resolves of one binding may
- * run concurrently with each other and with every op.
+ * run concurrently with each other and with every op.  A resolve of a page
+ * that is there takes no lock; its answer holds only as far as the
+ * consumer's retry protocol (invalidate_begin/end and error, see above)
+ * says it does.
  */
 int gmem_get_pfn(struct gmem_binding *binding, pgoff_t index,
 		 unsigned int flags, unsigned long *pfn, struct page **page,

@@ -414,22 +414,39 @@ struct gmem_test_stressor {
 };
 
 /*
- * Whether the page a resolve of @index returned may still be mapped: what
+ * Whether what a resolve of @index returned may still be mapped: what
  * gmem_read_retry() is for.  Under gmem_test_map_lock, so an invalidation
  * that began after gmem_read_begin() has either been seen (retry) or not
- * reached invalidate_begin yet: then the page must still be in the fd
- * (a punch or migration empties folio->mapping) and private.
+ * reached the consumer yet: then the folio must still be the fd's (a punch
+ * or migration empties folio->mapping) and hold the whole @max_order block
+ * around @index, which must be private.  Not checked: the page's hwpoison
+ * flag.  Memory failure sets it before it tells anyone (and, for a large
+ * folio it cannot split, tells nobody until gmem next touches the folio),
+ * so a kept answer may find it set; the error op that follows is what
+ * takes the mapping away.
  */
+static bool gmem_test_still_good(struct gmem_binding *binding,
+				 struct page *page, pgoff_t index,
+				 int max_order)
+{
+	struct folio *folio = page_folio(page);
+	pgoff_t nr = 1UL << max_order, base = round_down(index, nr);
+
+	return READ_ONCE(folio->mapping) && base >= folio->index &&
+	       base + nr <= folio->index + folio_nr_pages(folio) &&
+	       gmem_is_private(binding, base, base + nr);
+}
+
 static void gmem_test_keep(struct gmem_test_stressor *s, unsigned long seq,
-			   struct page *page, pgoff_t index)
+			   struct page *page, pgoff_t index, int max_order)
 {
 	struct gmem_binding *binding = s->slot->binding;
 	bool retry;
 
 	spin_lock(&gmem_test_map_lock);
 	retry = gmem_read_retry(binding, seq);
-	if (!retry && (!READ_ONCE(page_folio(page)->mapping) ||
-		       !gmem_is_private(binding, index, index + 1))) {
+	if (!retry &&
+	    !gmem_test_still_good(binding, page, index, max_order)) {
 		atomic64_inc(s->bad);
 		atomic_set(s->last_bad_err, -ESTALE);
 	}
@@ -459,9 +476,10 @@ static int gmem_test_stress_fn(void *data)
 			kunmap_local(kaddr);
 			if (s->seq)
 				gmem_test_keep(s, seq, page,
-					       s->slot->start + index);
+					       s->slot->start + index,
+					       max_order);
 			put_page(page);
-		} else if (err != -EACCES) {
+		} else if (err != -EACCES && err != -EHWPOISON) {
 			atomic64_inc(s->bad);
 			atomic_set(s->last_bad_err, err);
 		}

@@ -122,14 +122,17 @@ struct gmem_test_events {
 /*
  * Run @threads kernel threads for @msecs, each resolving pages of @slot's
  * range in turn (and reading the first byte through a kernel mapping).  A
- * resolve may succeed or fail with -EACCES (the page is shared now), and
- * nothing else; @bad counts other results, @last_bad_err is one of them.
+ * resolve may succeed or fail with -EACCES (the page is shared now) or
+ * -EHWPOISON (lost to memory failure), and nothing else; @bad counts other
+ * results, @last_bad_err is one of them.
  *
  * With GMEM_TEST_STRESS_SEQ in @flags each resolve is bracketed by
  * gmem_read_begin() and gmem_read_retry(), the latter under the lock that
  * gmem_test's invalidate_begin takes, as a consumer that maps pages does;
  * @retries counts the resolves it threw away.  One it kept must still be
- * in the fd's page cache at its index: if not, it is bad, with -ESTALE.
+ * in the fd's page cache at its index, its folio must hold the whole
+ * max_order block around it, and the block must be private: if not, it is
+ * bad, with -ESTALE.
  */
 #define GMEM_TEST_STRESS_SEQ	_BITUL(0)
 struct gmem_test_stress {

@@ -34,6 +34,8 @@
 #include "gmemfd.h"
 #include "hwpoison.h"
 #include "modctl.h"
+#include "numa.h"
+#include "sys.h"
 
 #define GMEM_NAME	"gmem"
 #define PUNCH		(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)
@@ -1234,6 +1236,173 @@ static void stress_seq_vs_punch_convert(void)
 	stress_run(GMEM_TEST_STRESS_SEQ);
 }
 
+/*
+ * Every change that can make a lockless resolve's answer stale, one after
+ * the other while two kernel threads resolve with gmem_read_begin/retry():
+ * a punch of part of a folio (on a huge fd: a split) and fallocate() back,
+ * a conversion to shared and back, GMEM_MIGRATE to the other node (on a
+ * huge fd with GMEM_MIGRATE_COLLAPSE, which re-forms split blocks) and
+ * memory failure of a page, punched again afterwards.  Every answer the
+ * retry check keeps must still hold (gmem_test_still_good()).
+ */
+#define LOCKLESS_BLOCKS		4
+#define LOCKLESS_POISONS	6
+
+/*
+ * Memory failure of page @index (at @pfn, resolved before the stress:
+ * GMEM_TEST_RESOLVE would wait for it to end), then a punch of its whole
+ * block, which takes out a large folio that could not split too.  Memory
+ * failure may meet the resolvers' references: EBUSY (it gave up), or
+ * EHWPOISON for a large folio it could not split (the page stays marked
+ * in it, and gmem finds it at the next locked touch).  Returns 1 if
+ * memory failure reported it handled the page, else 0.
+ */
+static int lockless_poison(int fd, uint64_t pfn, uint64_t index,
+			   uint64_t block_pages)
+{
+	long pg = page_size();
+	char num[32];
+	int err;
+
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)pfn);
+	err = write_str(CORRUPT_PFN, num);
+	if (err && err != -EBUSY && err != -EHWPOISON)
+		FAIL("writing pfn %s to %s: %s", num, CORRUPT_PFN,
+		     errno_name(-err));
+	index -= index % block_pages;
+	ASSERT_SYS(fallocate(fd, PUNCH, index * pg, block_pages * pg));
+	return !err;
+}
+
+static void stress_lockless(bool huge)
+{
+	uint64_t block = huge ? GMEM_HUGE_SIZE / page_size() : 16;
+	/* blocks to punch, convert and migrate, then one per memory failure */
+	uint64_t nr = (LOCKLESS_BLOCKS + LOCKLESS_POISONS) * block;
+	uint64_t pfns[LOCKLESS_POISONS], victim[LOCKLESS_POISONS];
+	uint64_t migrated = 0;
+	int fd = gmem_new_flags(nr * page_size(), huge ? GMEM_CREATE_HUGE : 0);
+	uint64_t mem = numa_mem_mask(), b;
+	unsigned int round = 0, poisons = 0, handled = 0, busy = 0;
+	double worst[4] = { 0 }, t;
+	long pg = page_size(), again = 0;
+	struct gmem_test_stress *st;
+	struct gmem_migrate mg;
+	int ct = ct_open(), status;
+	uint32_t slot, node = 0;
+	pid_t pid;
+
+	hwpoison_inject_ready();
+	if (huge)
+		gmem_need_huge_blocks(2 * LOCKLESS_BLOCKS + LOCKLESS_POISONS);
+	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, nr * pg));
+	slot = CT_BIND(ct, fd, 0, nr);
+	for (int i = 0; i < LOCKLESS_POISONS; i++) {
+		victim[i] = (LOCKLESS_BLOCKS + i) * block + block / 2 + i;
+		ASSERT_EQ(ct_resolve_pfn(ct, slot, victim[i], &pfns[i]), 0);
+	}
+	st = mmap(NULL, sizeof(*st), PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(st != MAP_FAILED);
+	*st = (struct gmem_test_stress){
+		.slot = slot, .threads = 2, .msecs = STRESS_MSECS,
+		.bad = UINT64_MAX, .flags = GMEM_TEST_STRESS_SEQ,
+		.retries = UINT64_MAX,
+	};
+	pid = ASSERT_SYS(fork());
+	if (pid == 0)
+		_exit(ioctl(ct, GMEM_TEST_STRESS, st) ? 1 : 0);
+
+	do {
+		b = (round / 4 % LOCKLESS_BLOCKS) * block;
+		t = now_s();
+		switch (round % 4) {
+		case 0:		/* part of a folio */
+			ASSERT_SYS(fallocate(fd, PUNCH, (b + 3) * pg, 5 * pg));
+			ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, b * pg,
+					     block * pg));
+			break;
+		case 1: {
+			struct gmem_convert cv = {
+				.offset = (b + 7) * pg, .length = 3 * pg,
+				.to = GMEM_SHARED,
+			};
+
+			ASSERT_SYS(ioctl(fd, GMEM_CONVERT, &cv));
+			cv.to = GMEM_PRIVATE;
+			while (ioctl(fd, GMEM_CONVERT, &cv)) {
+				ASSERT_EQ(errno, EAGAIN);
+				if (++again > 10000)
+					FAIL("shared -> private: EAGAIN 10000 times");
+			}
+			break;
+		}
+		case 2:		/* to the other node, where there is one */
+			if (mem & 2)
+				node = !node;
+			mg = (struct gmem_migrate){
+				.length = LOCKLESS_BLOCKS * block * pg,
+				.node = node,
+				.flags = huge ? GMEM_MIGRATE_COLLAPSE : 0,
+			};
+			/* a resolve holds a folio for an instant: EBUSY */
+			if (ioctl(fd, GMEM_MIGRATE, &mg)) {
+				if (errno != EBUSY && errno != ENOMEM)
+					FAIL("GMEM_MIGRATE: %s",
+					     errno_name(errno));
+				busy++;
+			}
+			migrated += mg.moved;
+			break;
+		default:
+			if (poisons < LOCKLESS_POISONS) {
+				handled += lockless_poison(fd, pfns[poisons],
+							   victim[poisons],
+							   block);
+				poisons++;
+			}
+			break;
+		}
+		t = now_s() - t;
+		if (t > worst[round % 4])
+			worst[round % 4] = t;
+		round++;
+	} while (waitpid(pid, &status, WNOHANG) == 0);
+
+	test_diag("%u rounds (%u memory failures, %u handled whole, %u migrations busy, %ld EAGAIN, %llu MiB migrated; the slowest punch %.3f s, conversion %.3f s, migration %.3f s, memory failure %.3f s); %llu resolves, %llu bad, %llu retried",
+		  round, poisons, handled, busy, again,
+		  (unsigned long long)(migrated >> 20), worst[0], worst[1],
+		  worst[2], worst[3],
+		  (unsigned long long)st->resolves,
+		  (unsigned long long)st->bad,
+		  (unsigned long long)st->retries);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		FAIL("GMEM_TEST_STRESS failed (status %#x)", status);
+	if (st->bad)
+		FAIL("%llu resolves were wrong, e.g. %s",
+		     (unsigned long long)st->bad, errno_name(-st->last_bad_err));
+	/* each kind of change ran, raced, and was retried */
+	EXPECT_GT(round, 4);
+	EXPECT_GT(poisons, 0);
+	EXPECT_GT(st->retries, 0);
+	EXPECT_GT(st->resolves, st->retries);
+	/* all of it still works */
+	drain_events(ct);
+	EXPECT_RESOLVE(ct, slot, 20, 0);
+	EXPECT_EQ(gmem_info(fd).poisoned, 0);
+	EXPECT_EQ(gmem_info(fd).private_bytes, nr * pg);
+}
+
+static void stress_lockless_huge(void)
+{
+	stress_lockless(true);
+}
+
+static void stress_lockless_small(void)
+{
+	stress_lockless(false);
+}
+
 #define CT_TEST(name, fn, ...)	TEST(name, fn, .cleanup = ct_cleanup, __VA_ARGS__)
 
 static const struct test consumer_tests[] = {
@@ -1271,6 +1440,10 @@ static const struct test consumer_tests[] = {
 		state_and_conversion_flags),
 	CT_TEST("gmem_read_begin/retry while punch and convert run: nothing stale kept",
 		stress_seq_vs_punch_convert),
+	CT_TEST("stress: lockless resolves with the retry protocol race punch, conversion, migration and memory failure (2 MiB folios)",
+		stress_lockless_huge),
+	CT_TEST("stress: lockless resolves with the retry protocol race punch, conversion, migration and memory failure (4 KiB folios)",
+		stress_lockless_small),
 };
 
 DEFINE_SUITE(consumer_suite, "consumer", consumer_tests);

@@ -582,6 +582,21 @@ static int expected_order(uint64_t index, uint64_t bstart, uint64_t bend,
 	return 0;
 }
 
+/* GMEM_TEST_RESOLVE of shared page @index (GMEM_TEST_GET_SHARED). */
+static struct gmem_test_resolve resolve_shared(int ct, uint32_t slot,
+					       uint64_t index)
+{
+	struct gmem_test_resolve r = {
+		.slot = slot, .index = index, .flags = GMEM_TEST_GET_SHARED,
+		.err = 1, .max_order = -2,
+	};
+
+	if (ioctl(ct, GMEM_TEST_RESOLVE, &r))
+		FAIL("GMEM_TEST_RESOLVE (shared) of %llu: %s",
+		     (unsigned long long)index, errno_name(errno));
+	return r;
+}
+
 static void resolve_max_order(void)
 {
 	const uint64_t n = 4 * HUGE_PAGES;
@@ -655,6 +670,26 @@ static void resolve_max_order(void)
 	EXPECT_EQ(r.max_order, 0);
 	r = ct_resolve(ct, slot, 5);
 	EXPECT_EQ(r.max_order, 8);
+
+	/* a shared block converted in pieces is one run to shared resolves */
+	CONVERT(fd, 0, 300 * page_size(), GMEM_SHARED);
+	CONVERT(fd, 301 * page_size(), (HUGE_PAGES - 301) * page_size(),
+		GMEM_SHARED);
+	for (uint64_t i = 0; i < HUGE_PAGES; i += 37) {
+		r = resolve_shared(ct, slot, i);
+		ASSERT_EQ(r.err, 0);
+		EXPECT_EQ(r.max_order, GMEM_HUGE_ORDER);
+	}
+	EXPECT_EQ(ct_resolve(ct, slot, 300).err, -EACCES);
+	/* and one private page in it bounds them */
+	CONVERT(fd, 7 * page_size(), page_size(), GMEM_PRIVATE);
+	EXPECT_EQ(resolve_shared(ct, slot, 7).err, -EACCES);
+	for (uint64_t i = 0; i < HUGE_PAGES; i += 29) {
+		r = resolve_shared(ct, slot, i);
+		ASSERT_EQ(r.err, 0);
+		EXPECT_EQ(r.max_order,
+			  expected_order(i, 0, n, GMEM_HUGE_ORDER, 7, 8));
+	}
 }
 
 /*
@@ -784,7 +819,7 @@ static const struct test huge_tests[] = {
 	     populate_huge, .zeroing = true),
 	TEST("module parameter huge=Y makes new fds huge without the flag",
 	     module_param, .cleanup = huge_param_off),
-	TEST("gmem_test: max_order 9 for a private 2 MiB folio in an aligned binding, bounded by binding and shared pages",
+	TEST("gmem_test: max_order 9 for a private 2 MiB folio in an aligned binding, bounded by binding and shared pages; for a shared one converted in pieces too",
 	     resolve_max_order, .cleanup = ct_cleanup),
 	TEST("fragmented memory: a huge fd still allocates, with smaller folios if need be, counted; a collapse re-forms them later",
 	     fallback_fragmented, .timeout = 180, .zeroing = true),
