@@ -63,6 +63,17 @@ static inline void gmem_replace_page_cache(struct folio *old,
 #endif
 
 /*
+ * 6.15 lets a fault handler map a whole folio of a plain VMA (not
+ * VM_MIXEDMAP) with one PMD, vmf_insert_folio_pmd() from ->huge_fault, and
+ * one page of a folio with one PTE, vmf_insert_page_mkwrite(): what a huge
+ * fd needs to map wholly shared 2 MiB blocks with a PMD (mmap.c).
+ */
+#if defined(GMEM_HAVE_FOLIO_PMD) && defined(GMEM_HAVE_INSERT_PAGE_MKWRITE) && \
+	defined(CONFIG_TRANSPARENT_HUGEPAGE)
+#define GMEM_PMD_MAP
+#endif
+
+/*
  * 6.11 added AS_INACCESSIBLE (for guest_memfd): compaction skips such
  * folios without isolating them, and truncation does not zero what it
  * cannot free (gmem zeroes itself, see gmem_punch()).  Before, compaction

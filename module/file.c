@@ -9,6 +9,7 @@
  */
 #include <linux/fs.h>
 #include <linux/falloc.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/overflow.h>
 #include <linux/pagemap.h>
@@ -334,6 +335,11 @@ const struct file_operations gmem_file_fops = {
 	.llseek		= gmem_llseek,
 	.fallocate	= gmem_fallocate,
 	.mmap		= gmem_mmap,
+	/*
+	 * Mappings of 2 MiB and more start on a 2 MiB boundary (plus the
+	 * offset's), so a huge fd's blocks can be mapped with one PMD each.
+	 */
+	.get_unmapped_area = thp_get_unmapped_area,
 	.unlocked_ioctl	= gmem_file_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.show_fdinfo	= gmem_show_fdinfo,

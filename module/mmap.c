@@ -7,10 +7,22 @@
  *
  * A large folio may mix shared and private pages, and core MM maps a PMD-
  * sized folio returned by ->fault with one PMD, private pages included.  So
- * on a GMEM_CREATE_HUGE fd the fault handler maps pages itself, every
- * shared page of the folio inside the VMA at once (VM_MIXEDMAP, the
- * precondition of vm_insert_pages() in a fault), and never hands core MM a
- * large folio.
+ * on a GMEM_CREATE_HUGE fd the fault handlers map pages themselves and
+ * never hand core MM a large folio:
+ *
+ * - From 6.15 (GMEM_PMD_MAP), ->huge_fault maps a 2 MiB block with one PMD
+ *   when every page of it is shared and none poisoned, the VMA covers it
+ *   and is aligned to it, and THP is not disabled for the VMA (VM_HUGEPAGE
+ *   is set, so THP "madvise" is enough).  Anything else falls back to
+ *   ->fault, which maps the one page.  The VMA is a plain one: on a
+ *   VM_MIXEDMAP VMA core MM takes a split PMD for a special mapping and
+ *   would leave the folio's reference and rmap behind.  A conversion to
+ *   private unmaps its pages, which splits (that is, removes) the PMD
+ *   before the state changes; the rest of the block faults in again.
+ *
+ * - Before, ->fault maps every shared page of the folio inside the VMA at
+ *   once with PTEs (VM_MIXEDMAP, the precondition of vm_insert_pages() in
+ *   a fault).
  */
 #include <linux/fs.h>
 #include <linux/mm.h>
@@ -19,6 +31,74 @@
 
 #include "compat.h"
 #include "gmem.h"
+
+#ifdef GMEM_PMD_MAP
+/* A huge fd's VMA: THP "madvise" is enough for ->huge_fault to be called. */
+#define GMEM_HUGE_VM_FLAGS	VM_HUGEPAGE
+
+/*
+ * Maps the page at @index of @folio, shared and unpoisoned, with one PTE.
+ * The caller holds the invalidate_lock and the folio lock.
+ */
+static vm_fault_t gmem_map_huge_page(struct vm_fault *vmf, struct folio *folio,
+				     pgoff_t index)
+{
+	if (gmem_page_poisoned(folio, index))
+		return VM_FAULT_HWPOISON;
+	return vmf_insert_page_mkwrite(vmf, folio_file_page(folio, index),
+				       vmf->flags & FAULT_FLAG_WRITE);
+}
+
+/*
+ * One PMD for the 2 MiB block around the fault, or VM_FAULT_FALLBACK to
+ * ->fault.  The state is checked under the invalidate_lock and the PMD
+ * set under the folio lock, so a conversion, which unmaps the block
+ * before it changes a page, either finds the PMD there or runs first and
+ * makes this fall back.  Also the write fault on a PMD mapped for reading
+ * comes here, and vmf_insert_folio_pmd() makes it writable.
+ */
+static vm_fault_t gmem_huge_fault(struct vm_fault *vmf, unsigned int order)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct inode *inode = file_inode(vma->vm_file);
+	struct address_space *mapping = inode->i_mapping;
+	unsigned long haddr = vmf->address & PMD_MASK;
+	/* the fd page at haddr: the block, if the VMA is aligned to it */
+	pgoff_t block = vmf->pgoff - ((vmf->address - haddr) >> PAGE_SHIFT);
+	struct gmem_inode *gi = GMEM_I(inode);
+	vm_fault_t ret = VM_FAULT_FALLBACK;
+	pgoff_t first, last;
+	struct folio *folio;
+
+	if (order != GMEM_HUGE_ORDER || !IS_ALIGNED(block, GMEM_HUGE_NR) ||
+	    haddr < vma->vm_start || haddr + PMD_SIZE > vma->vm_end)
+		return VM_FAULT_FALLBACK;
+
+	filemap_invalidate_lock_shared(mapping);
+	if (block + GMEM_HUGE_NR > gmem_nr_pages(inode) ||
+	    !gmem_attr_lookup(gi, block, &first, &last) ||
+	    last < block + GMEM_HUGE_NR - 1 ||
+	    gmem_range_poisoned(gi, block, GMEM_HUGE_NR))
+		goto out;
+	/*
+	 * What ->fault would allocate, the whole block if it is empty, else
+	 * the one page; on an error ->fault tries again and reports it.
+	 */
+	folio = gmem_get_folio(inode, vmf->pgoff);
+	if (IS_ERR(folio))
+		goto out;
+	if (folio_order(folio) == GMEM_HUGE_ORDER && folio->index == block &&
+	    !gmem_folio_has_poison(folio))
+		ret = vmf_insert_folio_pmd(vmf, folio,
+					   vmf->flags & FAULT_FLAG_WRITE);
+	folio_unlock(folio);
+	folio_put(folio);
+out:
+	filemap_invalidate_unlock_shared(mapping);
+	return ret;
+}
+#else
+#define GMEM_HUGE_VM_FLAGS	VM_MIXEDMAP
 
 /* Maps [@index, @end) of @folio at the VMA's matching addresses. */
 static int gmem_insert_run(struct vm_area_struct *vma, struct folio *folio,
@@ -49,11 +129,13 @@ static int gmem_insert_run(struct vm_area_struct *vma, struct folio *folio,
 }
 
 /*
- * Maps every shared, unpoisoned page of @folio that the VMA covers.  The
- * caller holds the invalidate_lock and the folio lock, so no conversion
- * can slip in between the check and the mapping.
+ * Maps every shared, unpoisoned page of @folio that the VMA covers, the
+ * faulting one, @faulted, among them.  The caller holds the
+ * invalidate_lock and the folio lock, so no conversion can slip in
+ * between the check and the mapping.
  */
-static vm_fault_t gmem_fault_insert(struct vm_fault *vmf, struct folio *folio)
+static vm_fault_t gmem_map_huge_page(struct vm_fault *vmf, struct folio *folio,
+				     pgoff_t faulted)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct gmem_inode *gi = GMEM_I(file_inode(vma->vm_file));
@@ -78,6 +160,8 @@ static vm_fault_t gmem_fault_insert(struct vm_fault *vmf, struct folio *folio)
 		return VM_FAULT_OOM;
 	return err ? VM_FAULT_SIGBUS : VM_FAULT_NOPAGE;
 }
+
+#endif /* GMEM_PMD_MAP */
 
 static vm_fault_t gmem_fault(struct vm_fault *vmf)
 {
@@ -111,8 +195,8 @@ static vm_fault_t gmem_fault(struct vm_fault *vmf)
 						     VM_FAULT_SIGBUS;
 		goto out;
 	}
-	if (vmf->vma->vm_flags & VM_MIXEDMAP) {
-		ret = gmem_fault_insert(vmf, folio);
+	if (GMEM_I(inode)->flags & GMEM_CREATE_HUGE) {
+		ret = gmem_map_huge_page(vmf, folio, index);
 		goto out_folio;
 	}
 	vmf->page = folio_file_page(folio, index);
@@ -128,6 +212,9 @@ out:
 
 static const struct vm_operations_struct gmem_vm_ops = {
 	.fault = gmem_fault,
+#ifdef GMEM_PMD_MAP
+	.huge_fault = gmem_huge_fault,
+#endif
 };
 
 int gmem_mmap(struct file *file, struct vm_area_struct *vma)
@@ -141,7 +228,7 @@ int gmem_mmap(struct file *file, struct vm_area_struct *vma)
 		return -EINVAL;
 
 	if (gi->flags & GMEM_CREATE_HUGE)
-		gmem_vm_flags_set(vma, VM_MIXEDMAP);
+		gmem_vm_flags_set(vma, GMEM_HUGE_VM_FLAGS);
 	vma->vm_ops = &gmem_vm_ops;
 	return 0;
 }

@@ -18,6 +18,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -145,6 +146,32 @@ static long long smaps_kb(const void *addr, const char *field)
 	return val;
 }
 
+/*
+ * Whether gmem maps a wholly shared 2 MiB block of an aligned mapping with
+ * one PMD on this kernel: Linux 6.15 or newer (vmf_insert_folio_pmd()),
+ * with THP not "never" (gmem marks its mappings VM_HUGEPAGE, so "madvise"
+ * is enough).
+ */
+static bool pmd_mapping_expected(void)
+{
+	char mode[128] = "";
+	int major = 0, minor = 0;
+	struct utsname u;
+	FILE *f;
+
+	ASSERT_SYS(uname(&u));
+	if (sscanf(u.release, "%d.%d", &major, &minor) != 2)
+		FAIL("kernel release %s", u.release);
+	f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "re");
+	if (f) {
+		if (!fgets(mode, sizeof(mode), f))
+			mode[0] = 0;
+		fclose(f);
+	}
+	return (major > 6 || (major == 6 && minor >= 15)) && f &&
+	       !strstr(mode, "[never]");
+}
+
 /* ---- tests ---- */
 
 static void fallocate_folios(void)
@@ -247,6 +274,11 @@ static void fault_maps_block(void)
 	EXPECT_GE(first, 1);
 	EXPECT_LE(first + faults, FEW_FAULTS);
 	EXPECT_EQ(nonzero_at(a, HUGE), -1);
+	/* from 6.15, with one PMD: the block is wholly shared */
+	if (pmd_mapping_expected())
+		EXPECT_EQ(pmd, HUGE / 1024);
+	else
+		EXPECT_EQ(pmd, 0);
 
 	/* writes need no fault either, and stay */
 	wfaults = minflt();
@@ -271,6 +303,12 @@ static void fault_maps_block(void)
 	FOLIOS_ARE(fd, 2 * HUGE, 2);
 	EXPECT_EQ(page_diff(a, ref, HUGE_PAGES), -1);
 
+	/* MADV_NOHUGEPAGE: page by page, and no PMD */
+	b = gmem_map_aligned(fd, 2 * HUGE, HUGE);
+	ASSERT_SYS(madvise(b, 2 * HUGE, MADV_NOHUGEPAGE));
+	EXPECT_EQ(page_diff(b, ref, HUGE_PAGES), -1);
+	EXPECT_EQ(smaps_kb(b, "FilePmdMapped"), 0);
+
 	/* the control: a 4 KiB fd costs a fault per page, or per fault-around */
 	small = gmem_new_flags(HUGE, MMAP_SHARED_FD);
 	b = gmem_map_aligned(small, HUGE, HUGE);
@@ -287,6 +325,7 @@ static void mixed_folio(void)
 	const uint64_t priv = 100;
 	struct gmem_test_resolve r;
 	struct gmem_info info;
+	long long pmd;
 	uint32_t slot;
 	int fd, ct;
 
@@ -297,9 +336,15 @@ static void mixed_folio(void)
 	a = gmem_map_aligned(fd, HUGE, HUGE);
 	memcpy(a, ref, HUGE);
 	FOLIOS_ARE(fd, HUGE, 1);
+	pmd = smaps_kb(a, "FilePmdMapped");
+	test_diag("before the conversion: FilePmdMapped %lld kB", pmd);
+	if (pmd_mapping_expected())
+		EXPECT_EQ(pmd, HUGE / 1024);
 
-	/* one page inside the folio becomes private */
+	/* one page inside the folio becomes private: unreachable at once */
 	CONVERT(fd, priv * pg, pg, GMEM_PRIVATE);
+	EXPECT_SIGBUS(a + priv * pg, false);
+	EXPECT_EQ(smaps_kb(a, "FilePmdMapped"), 0);
 	info = gmem_info(fd);
 	test_diag("after converting one page: large_folios %llu",
 		  (unsigned long long)info.large_folios);
