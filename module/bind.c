@@ -252,6 +252,25 @@ static int gmem_max_order(struct gmem_binding *binding, struct folio *folio,
 }
 
 /*
+ * Whether page @index may be resolved in the state asked for: 0 with the
+ * run of pages around it in that state, [*@first, *@last], or -EHWPOISON
+ * or -EACCES.  The fd's common cases, no poisoned page and no shared one,
+ * are tested inline: on the lockless path a call costs as much as a lookup.
+ */
+static int gmem_resolve_state(struct gmem_inode *gi, pgoff_t index,
+			      bool shared, pgoff_t *first, pgoff_t *last)
+{
+	if (!xa_empty(&gi->poison) && gmem_is_poisoned(gi, index))
+		return -EHWPOISON;
+	if (gmem_attr_none_shared(gi)) {
+		*first = 0;
+		*last = ULONG_MAX;
+		return shared ? -EACCES : 0;
+	}
+	return gmem_attr_lookup(gi, index, first, last) == shared ? 0 : -EACCES;
+}
+
+/*
  * The resolve of a page that is there: no invalidate_lock, no folio lock,
  * only RCU lookups and a folio reference, so vCPUs faulting in parallel
  * do not queue on the fd's locks.
@@ -285,17 +304,8 @@ static struct folio *gmem_get_folio_fast(struct gmem_binding *binding,
 	pgoff_t first, last;
 	struct folio *folio;
 
-	/* The empty cases first: a call costs as much as a lookup here. */
-	if (!xa_empty(&gi->poison) && gmem_is_poisoned(gi, index))
+	if (gmem_resolve_state(gi, index, shared, &first, &last))
 		return NULL;
-	if (gmem_attr_none_shared(gi)) {
-		if (shared)
-			return NULL;
-		first = 0;
-		last = ULONG_MAX;
-	} else if (gmem_attr_lookup(gi, index, &first, &last) != shared) {
-		return NULL;
-	}
 	folio = filemap_get_folio(inode->i_mapping, index);
 	/* NULL before 6.3, ERR_PTR(-ENOENT) after, when absent. */
 	if (IS_ERR_OR_NULL(folio))
@@ -322,14 +332,12 @@ static struct folio *gmem_get_folio_locked(struct gmem_binding *binding,
 	struct gmem_inode *gi = GMEM_I(inode);
 	pgoff_t first, last;
 	struct folio *folio;
+	int err;
 
 	filemap_invalidate_lock_shared(inode->i_mapping);
-	if (gmem_is_poisoned(gi, index)) {
-		folio = ERR_PTR(-EHWPOISON);
-		goto out;
-	}
-	if (gmem_attr_lookup(gi, index, &first, &last) != shared) {
-		folio = ERR_PTR(-EACCES);
+	err = gmem_resolve_state(gi, index, shared, &first, &last);
+	if (err) {
+		folio = ERR_PTR(err);
 		goto out;
 	}
 	folio = gmem_get_folio(inode, index);
