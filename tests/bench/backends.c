@@ -228,15 +228,20 @@ static const char *param_value(const char *path)
 	return buf;
 }
 
-void backend_describe(void)
+void machine_describe(void)
 {
 	struct utsname u;
-	int be;
 
 	uname(&u);
 	info("kernel %s, %ld CPUs, MemTotal %lld MiB, 2 MiB huge pages free %lld",
 	     u.release, sysconf(_SC_NPROCESSORS_ONLN),
 	     meminfo_kb("MemTotal") / 1024, meminfo_kb("HugePages_Free"));
+}
+
+void backend_describe(void)
+{
+	int be;
+
 	info("guest_memfd: KVM_CAP_GUEST_MEMFD_FLAGS 0x%llx, created with 0x%llx",
 	     gmemfd_flags, (unsigned long long)GUEST_MEMFD_FLAGS);
 	info("NUMA nodes with memory: %d; gmem's huge parameter: %s",

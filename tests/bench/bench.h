@@ -90,6 +90,16 @@ long long free_kb(void);
 #define V_MBIND		"memfd, mbind"
 #define V_MBIND_THP	"memfd-thp, mbind"
 
+/* The guest part (guest.c): a nested guest's passes over its memory. */
+#define B_GUEST_TOUCH		"guest: first touch"
+#define B_GUEST_READ		"guest: re-read"
+#define B_GUEST_WALK		"guest: page walk"
+#define B_GUEST_TOUCH_EXITS	"guest: exits, first touch"
+#define B_GUEST_READ_EXITS	"guest: exits, re-read"
+#define B_GUEST_WALK_EXITS	"guest: exits, page walk"
+#define B_GUEST_PAGES_4K	"guest: pages_4k after touch"
+#define B_GUEST_PAGES_2M	"guest: pages_2m after touch"
+
 /* backends.c: the kinds of memory fd compared. */
 enum backend {
 	BE_GMEM,		/* 4 KiB folios, the default */
@@ -112,7 +122,9 @@ const char *backend_unavailable(enum backend be);
  * for fallocate(); dies on failure.  Sets the shmem THP mode @be needs.
  */
 int backend_create(enum backend be, uint64_t size);
-/* What the probe found (kernel, THP, KVM flags), for the report header. */
+/* The kernel, CPUs and memory, for the report header. */
+void machine_describe(void);
+/* What the probe found (THP, KVM flags), for the report header. */
 void backend_describe(void);
 
 /* Whether @be is one of the gmem variants. */
@@ -131,11 +143,30 @@ int gmem_test_open(void);
 unsigned int gmem_test_bind(int dev, int fd, uint64_t start, uint64_t nr);
 void gmem_test_unbind(int dev, unsigned int slot);
 
+/* guest.c: the private memory of the guest part's VMs. */
+enum guest_backend {
+	GB_GMEM,		/* a gmem fd, 4 KiB folios */
+	GB_GMEM_HUGE,		/* GMEM_CREATE_HUGE */
+	GB_GUEST_MEMFD,		/* KVM's own guest_memfd */
+	NR_GUEST_BACKENDS
+};
+
+extern const char *const guest_backend_name[NR_GUEST_BACKENDS];
+
+/* Finds out which guest backends this KVM runs (a small VM of each). */
+void guest_probe(void);
+/* Why @gb cannot run here, or NULL if it can. */
+const char *guest_unavailable(enum guest_backend gb);
+/* A new VM on @gb: first touch, re-read and page walk of @size bytes
+ * (a multiple of 2 MiB, at most 2 GiB); dies on failure. */
+void bench_guest(enum guest_backend gb, uint64_t size, bool first);
+
 /* report.c */
 void record(const char *bench, const char *backend, const char *unit,
 	    double value);
 void info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Writes every output file's section to stdout (see report.c). */
-void report(uint64_t size, int reps);
+/* Writes every output file's section to stdout (see report.c); @size is
+ * the fds', @guest_size the guest part's memory. */
+void report(uint64_t size, uint64_t guest_size, int reps);
 
 #endif /* GMEM_BENCH_H */

@@ -11,10 +11,15 @@
  * whatever else the host does spreads over all of them alike.  Results go
  * to stdout as files (report.c), progress to stderr.
  *
+ * The guest part (guest.c: a nested guest on the patched KVM reading and
+ * writing gmem, gmem-huge and guest_memfd memory) runs only when
+ * BENCH_ONLY names it: scripts/bench gives it a boot of its own.
+ *
  * Environment (from the guest's kernel command line): BENCH_REPS
  * (default 5), BENCH_SIZE_MB (default 1024; a multiple of 4), BENCH_ONLY
  * (comma-separated parts: ops,threads,stall,floor,convert,resolve,
- * metadata,migrate).
+ * metadata,migrate,guest; empty: all but guest), BENCH_GUEST_MB (the
+ * guest part's memory, default 512; a multiple of 2, at most 2048).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -55,18 +60,61 @@ static double secs(uint64_t ns)
 	return ns / 1e9;
 }
 
-static bool wanted(const char *part)
+/* The parts, in BENCH_ONLY's names; the fd parts first. */
+static const char *const parts[] = {
+	"ops", "threads", "stall", "floor", "convert", "resolve", "metadata",
+	"migrate", "guest",
+};
+#define NR_FD_PARTS	8
+
+/* Whether BENCH_ONLY lists @part. */
+static bool named(const char *part)
 {
 	const char *p = only;
 	size_t len = strlen(part);
 
-	if (!only || !*only)
-		return true;
+	if (!only)
+		return false;
 	while ((p = strstr(p, part))) {
 		if ((p == only || p[-1] == ',') && (p[len] == ',' || !p[len]))
 			return true;
 		p += len;
 	}
+	return false;
+}
+
+/* Whether part @part runs: every part but "guest" when BENCH_ONLY is empty. */
+static bool wanted(const char *part)
+{
+	return !only || !*only ? strcmp(part, "guest") != 0 : named(part);
+}
+
+/* Dies on a name in BENCH_ONLY that is no part: a typo would run nothing. */
+static void check_only(void)
+{
+	char list[256], *p, *save = NULL;
+	unsigned int i;
+
+	if (!only)
+		return;
+	snprintf(list, sizeof(list), "%s", only);
+	for (p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+			if (!strcmp(p, parts[i]))
+				break;
+		if (i == sizeof(parts) / sizeof(parts[0]))
+			die("BENCH_ONLY: no part named \"%s\"", p);
+	}
+}
+
+/* Whether any part but the guest part runs. */
+static bool fd_parts_wanted(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_FD_PARTS; i++)
+		if (wanted(parts[i]))
+			return true;
 	return false;
 }
 
@@ -670,6 +718,7 @@ static long env_long(const char *name, long def, long lo, long hi)
 
 int main(void)
 {
+	uint64_t guest_size;
 	int rep, be;
 
 	/* It rewrites THP settings and fills memory: never on a real host. */
@@ -679,20 +728,37 @@ int main(void)
 	size = env_long("BENCH_SIZE_MB", 1024, 4, 1 << 20) * MiB;
 	if (size % (4 * MiB))
 		die("BENCH_SIZE_MB must be a multiple of 4");
+	guest_size = env_long("BENCH_GUEST_MB", 512, 2, 2048) * MiB;
+	if (guest_size % HUGE)
+		die("BENCH_GUEST_MB must be a multiple of 2");
 	only = getenv("BENCH_ONLY");
+	check_only();
 
 	backend_probe(size);
-	backend_describe();
+	machine_describe();
 	/* Debian turns init_on_alloc on: the page allocator zeroes too. */
 	info("kernel log: %s", kmsg_find("mem auto-init"));
-	info("%d repetitions, %llu MiB per fd%s%s", reps,
-	     (unsigned long long)(size / MiB), only ? ", only " : "",
-	     only ? only : "");
+	if (fd_parts_wanted()) {
+		backend_describe();
+		info("%d repetitions, %llu MiB per fd%s%s", reps,
+		     (unsigned long long)(size / MiB), only ? ", only " : "",
+		     only ? only : "");
+	}
 	test_dev = gmem_test_open();
+	if (wanted("guest")) {
+		guest_probe();
+		info("guest part: %d repetitions, %llu MiB of private memory per VM",
+		     reps, (unsigned long long)(guest_size / MiB));
+		for (be = 0; be < NR_GUEST_BACKENDS; be++)
+			if (guest_unavailable(be))
+				info("guest part: no %s: %s",
+				     guest_backend_name[be],
+				     guest_unavailable(be));
+	}
 
 	for (rep = 0; rep < reps; rep++) {
 		note("repetition %d of %d", rep + 1, reps);
-		for (be = 0; be < NR_BACKENDS; be++) {
+		for (be = 0; be < NR_BACKENDS && fd_parts_wanted(); be++) {
 			if (backend_unavailable(be))
 				continue;
 			note("  %s", backend_name[be]);
@@ -721,6 +787,12 @@ int main(void)
 		}
 		if (wanted("migrate"))
 			bench_migrate(rep == 0);
+		for (be = 0; wanted("guest") && be < NR_GUEST_BACKENDS; be++) {
+			if (guest_unavailable(be))
+				continue;
+			note("  guest, %s", guest_backend_name[be]);
+			bench_guest(be, guest_size, rep == 0);
+		}
 	}
 	if (convert_retries)
 		info("conversion: %lu EAGAIN retries (page in a per-CPU LRU batch)",
@@ -728,6 +800,6 @@ int main(void)
 	if (migrate_retries)
 		info("migrate: %lu EBUSY/EINTR retries", migrate_retries);
 
-	report(size, reps);
+	report(size, guest_size, reps);
 	return 0;
 }

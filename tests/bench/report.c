@@ -32,7 +32,7 @@ struct result {
 	int n;
 };
 
-#define MAX_RESULTS	128
+#define MAX_RESULTS	192
 #define MAX_INFO	48
 
 static struct result results[MAX_RESULTS];
@@ -129,21 +129,25 @@ static double median_of(const char *bench, const char *variant)
 
 #define MAX_ROWS	16
 #define MAX_COLS	7
-#define CELL		32
+#define CELL		40
 
 struct table {
-	char title[96];
+	char title[128];
 	int ncols;
 	int nrows;			/* row 0 is the header */
 	char cell[MAX_ROWS][MAX_COLS][CELL];
 };
 
-static struct table tables[8];
+static struct table tables[12];
 static int ntables;
 
 static struct table *table_new(const char *title, int ncols)
 {
-	struct table *t = &tables[ntables++];
+	struct table *t;
+
+	if (ntables == (int)(sizeof(tables) / sizeof(tables[0])))
+		die("too many tables");
+	t = &tables[ntables++];
 
 	snprintf(t->title, sizeof(t->title), "%s", title);
 	t->ncols = ncols;
@@ -254,6 +258,22 @@ static void print_md(FILE *f, const struct table *t)
 		}
 	}
 	fputc('\n', f);
+}
+
+/*
+ * Whether a table has no result at all: a run of some parts only (the
+ * guest part has a boot of its own) leaves the other parts' tables empty,
+ * and they are not printed.
+ */
+static bool table_empty(const struct table *t)
+{
+	int r, c;
+
+	for (r = 1; r < t->nrows; r++)
+		for (c = 1; c < t->ncols; c++)
+			if (t->cell[r][c][0] && strcmp(t->cell[r][c], "n/a"))
+				return false;
+	return true;
 }
 
 /* --- targets (issues 7 and 9) --- */
@@ -594,6 +614,121 @@ static void stall_table(uint64_t size)
 	}
 }
 
+/* Per repetition, @ba of @va over @bb of @vb; the median of those. */
+static double ratio_rep_median(const char *ba, const char *va, const char *bb,
+			       const char *vb, int reps)
+{
+	struct result r = { .n = 0 };
+	double x;
+	int rep;
+
+	for (rep = 0; rep < reps && rep < MAX_REPS; rep++) {
+		x = ratio(pick(ba, va, rep), pick(bb, vb, rep));
+		if (!isnan(x))
+			r.v[r.n++] = x;
+	}
+	return rmedian(&r);
+}
+
+/*
+ * The guest part (issue 17's target 5): each pass per backend, and the
+ * ratios the targets set, with the comparisons that explain them.
+ */
+static void guest_tables(uint64_t size, int reps)
+{
+	static const struct {
+		const char *what, *bench, *a, *b;
+		double limit;		/* 0: no target, shown for context */
+		bool at_least;
+	} cmp[] = {
+		{ "re-read: guest_memfd / gmem-huge", B_GUEST_READ,
+		  "guest_memfd", "gmem-huge", 2.0, true },
+		{ "first touch: gmem / guest_memfd", B_GUEST_TOUCH,
+		  "gmem", "guest_memfd", 1.0, false },
+		{ "re-read: gmem / guest_memfd", B_GUEST_READ,
+		  "gmem", "guest_memfd", 1.0, false },
+		{ "touch: guest_memfd / gmem-huge", B_GUEST_TOUCH,
+		  "guest_memfd", "gmem-huge", 0, false },
+		{ "page walk: guest_memfd / gmem-huge", B_GUEST_WALK,
+		  "guest_memfd", "gmem-huge", 0, false },
+		{ "page walk: gmem / guest_memfd", B_GUEST_WALK,
+		  "gmem", "guest_memfd", 0, false },
+	};
+	static const char *const cols[][2] = {
+		{ "first touch, s", B_GUEST_TOUCH },
+		{ "re-read, s", B_GUEST_READ },
+		{ "page walk, s", B_GUEST_WALK },
+		{ "exits, touch", B_GUEST_TOUCH_EXITS },
+		{ "exits, re-read", B_GUEST_READ_EXITS },
+	};
+	char title[120];
+	struct table *t;
+	unsigned int i, j;
+	double x, m;
+	bool met;
+	int gb, row;
+
+	/* Not run in this boot (scripts/bench gives it one of its own). */
+	for (gb = 0; gb < NR_GUEST_BACKENDS; gb++)
+		if (get(B_GUEST_TOUCH, guest_backend_name[gb]))
+			break;
+	if (gb == NR_GUEST_BACKENDS)
+		return;
+
+	snprintf(title, sizeof(title),
+		 "Guest part: a nested guest on the patched KVM, %llu MiB private, min / median of %d",
+		 (unsigned long long)(size / MiB), reps);
+	t = table_new(title, 2 + sizeof(cols) / sizeof(cols[0]));
+	table_row(t, "");
+	for (j = 0; j < sizeof(cols) / sizeof(cols[0]); j++)
+		cell(t, 0, 1 + j, "%s", cols[j][0]);
+	cell(t, 0, 1 + j, "pages_4k / pages_2m");
+	for (gb = 0; gb < NR_GUEST_BACKENDS; gb++) {
+		const char *be = guest_backend_name[gb];
+
+		row = table_row(t, be);
+		for (j = 0; j < sizeof(cols) / sizeof(cols[0]); j++)
+			cell_pair(t, row, 1 + j, cols[j][1], be);
+		x = median_of(B_GUEST_PAGES_4K, be);
+		m = median_of(B_GUEST_PAGES_2M, be);
+		if (isnan(x) || isnan(m))
+			cell(t, row, 1 + j, "n/a");
+		else
+			cell(t, row, 1 + j, "%.0f / %.0f", x, m);
+	}
+
+	t = table_new("Guest part, targets (issue 17, target 5): ratios of times, min / per-rep median", 5);
+	table_row(t, "");
+	cell(t, 0, 1, "min");
+	cell(t, 0, 2, "per-rep median");
+	cell(t, 0, 3, "limit");
+	cell(t, 0, 4, "verdict");
+	for (i = 0; i < sizeof(cmp) / sizeof(cmp[0]); i++) {
+		row = table_row(t, cmp[i].what);
+		x = ratio(min_of(cmp[i].bench, cmp[i].a),
+			  min_of(cmp[i].bench, cmp[i].b));
+		m = ratio_rep_median(cmp[i].bench, cmp[i].a, cmp[i].bench,
+				     cmp[i].b, reps);
+		cell_ratio(t, row, 1, x);
+		cell_ratio(t, row, 2, m);
+		if (!cmp[i].limit) {
+			cell(t, row, 3, "-");
+			cell(t, row, 4, "-");
+			continue;
+		}
+		cell(t, row, 3, "%s %.1fx", cmp[i].at_least ? ">=" : "<=",
+		     cmp[i].limit);
+		if (isnan(x)) {
+			cell(t, row, 4, "n/a");
+			continue;
+		}
+		met = cmp[i].at_least ? x >= cmp[i].limit : x <= cmp[i].limit;
+		cell(t, row, 4, "%s%s", met ? "met" : "not met",
+		     met != (cmp[i].at_least ? m >= cmp[i].limit :
+			     m <= cmp[i].limit) ? ", unsettled" : "");
+	}
+}
+
 static void build_tables(uint64_t size, int reps)
 {
 	static const char *const steps[] = {
@@ -825,24 +960,40 @@ static void print_chart(FILE *f)
 	}
 }
 
-void report(uint64_t size, int reps)
+/* Whether any of issues 7 and 9's targets has a value in this run. */
+static bool any_target(void)
+{
+	int i;
+
+	for (i = 0; i < NR_TARGETS; i++)
+		if (!isnan(targets[i].value))
+			return true;
+	return false;
+}
+
+void report(uint64_t size, uint64_t guest_size, int reps)
 {
 	int i;
 
 	compute_targets(reps);
 	build_tables(size, reps);
+	guest_tables(guest_size, reps);
 
 	printf("@@@ FILE table.txt\n");
 	for (i = 0; i < ninfo; i++)
 		printf("# %s\n", infos[i]);
 	printf("\n");
 	for (i = 0; i < ntables; i++)
-		print_text(stdout, &tables[i]);
-	print_targets(stdout, false);
+		if (!table_empty(&tables[i]))
+			print_text(stdout, &tables[i]);
+	if (any_target())
+		print_targets(stdout, false);
 	printf("@@@ END\n@@@ FILE table.md\n");
 	for (i = 0; i < ntables; i++)
-		print_md(stdout, &tables[i]);
-	print_targets(stdout, true);
+		if (!table_empty(&tables[i]))
+			print_md(stdout, &tables[i]);
+	if (any_target())
+		print_targets(stdout, true);
 	printf("@@@ END\n@@@ FILE summary.csv\n");
 	print_csv(stdout);
 	printf("@@@ END\n@@@ FILE results.json\n");

@@ -48,6 +48,10 @@ next_cmd:
 	je	do_hlt
 	cmp	$CMD_STAMP, %eax
 	je	do_stamp
+	cmp	$CMD_TOUCH, %eax
+	je	do_touch
+	cmp	$CMD_ADD, %eax
+	je	do_add
 	mov	$RESULT_BAD_CMD, %eax
 	/* fall through */
 reply:					/* result in %eax */
@@ -121,6 +125,44 @@ do_stamp:				/* addr, len (bytes, a multiple of 4), seed */
 	jmp	1b
 2:	xor	%eax, %eax
 	jmp	reply
+
+/*
+ * The benchmark's strided passes (tests/bench/guest.c): one word per
+ * stride, so that a 4 KiB stride costs a TLB miss per word.  The stride
+ * must not be 0 and addr + len must stay below 4 GiB; the loop runs while
+ * the address is below the end.
+ */
+do_touch:				/* addr, len, stride, value */
+	call	next_arg
+	mov	%eax, %edi
+	call	next_arg
+	mov	%eax, %ecx
+	add	%edi, %ecx		/* the end */
+	call	next_arg
+	mov	%eax, %ebx
+	call	next_arg
+1:	cmp	%ecx, %edi
+	jae	2f
+	movl	%eax, (%edi)
+	add	%ebx, %edi
+	jmp	1b
+2:	xor	%eax, %eax
+	jmp	reply
+
+do_add:					/* addr, len, stride */
+	call	next_arg
+	mov	%eax, %esi
+	call	next_arg
+	mov	%eax, %ecx
+	add	%esi, %ecx		/* the end */
+	call	next_arg
+	mov	%eax, %ebx
+	xor	%eax, %eax
+1:	cmp	%ecx, %esi
+	jae	reply
+	addl	(%esi), %eax
+	add	%ebx, %esi
+	jmp	1b
 
 do_map_gpa:				/* gpa, npages, attrs */
 	call	next_arg

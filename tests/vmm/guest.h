@@ -49,6 +49,11 @@
 #define CMD_HLT			6	/* HLT (in the stub page); 0 after it */
 #define CMD_STAMP		7	/* addr, len, seed: each 32-bit word
 					 * at a becomes a ^ seed; 0 */
+#define CMD_TOUCH		8	/* addr, len, stride, value: store
+					 * value at addr, addr + stride, ...
+					 * below addr + len; 0 */
+#define CMD_ADD			9	/* addr, len, stride: the sum mod 2^32
+					 * of the words at those places */
 #define RESULT_BAD_CMD		0xbadc0de
 
 /* KVM_HC_MAP_GPA_RANGE (include/uapi/linux/kvm_para.h). */

@@ -211,28 +211,22 @@ void vm_destroy(struct vm *vm)
 	vm->vcpu = vm->fd = vm->kvm = -1;
 }
 
-int vm_stat(struct vm *vm, const char *name, uint64_t *val)
+/* Statistic @name of the binary stats fd @stats, the first of its values. */
+static int stats_read(int stats, const char *name, uint64_t *val)
 {
 	struct kvm_stats_header h;
 	struct kvm_stats_desc *d;
 	size_t dsize;
 	int r = -ENOENT;
 
-	if (vm->stats < 0) {
-		vm->stats = ioctl(vm->fd, KVM_GET_STATS_FD, NULL);
-		if (vm->stats < 0) {
-			vm->stats = -1;
-			return -errno;
-		}
-	}
-	if (pread(vm->stats, &h, sizeof(h), 0) != sizeof(h))
+	if (pread(stats, &h, sizeof(h), 0) != sizeof(h))
 		return -EIO;
 	dsize = sizeof(*d) + h.name_size;
 	d = malloc(dsize);
 	if (!d)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < h.num_desc; i++) {
-		if (pread(vm->stats, d, dsize, h.desc_offset + i * dsize) !=
+		if (pread(stats, d, dsize, h.desc_offset + i * dsize) !=
 		    (ssize_t)dsize) {
 			r = -EIO;
 			break;
@@ -240,11 +234,35 @@ int vm_stat(struct vm *vm, const char *name, uint64_t *val)
 		if (strncmp(d->name, name, h.name_size))
 			continue;
 		/* Every value is an array of d->size u64s; the first. */
-		r = pread(vm->stats, val, sizeof(*val),
+		r = pread(stats, val, sizeof(*val),
 			  h.data_offset + d->offset) == sizeof(*val) ? 0 : -EIO;
 		break;
 	}
 	free(d);
+	return r;
+}
+
+int vm_stat(struct vm *vm, const char *name, uint64_t *val)
+{
+	if (vm->stats < 0) {
+		vm->stats = ioctl(vm->fd, KVM_GET_STATS_FD, NULL);
+		if (vm->stats < 0) {
+			vm->stats = -1;
+			return -errno;
+		}
+	}
+	return stats_read(vm->stats, name, val);
+}
+
+int vcpu_stat(struct vm *vm, const char *name, uint64_t *val)
+{
+	int stats = ioctl(vm->vcpu, KVM_GET_STATS_FD, NULL);
+	int r;
+
+	if (stats < 0)
+		return -errno;
+	r = stats_read(stats, name, val);
+	close(stats);
 	return r;
 }
 

@@ -148,6 +148,9 @@ int vm_add_vcpu_id(struct vm *vm, unsigned int id, struct vm *cpu);
  * name, or another -errno.
  */
 int vm_stat(struct vm *vm, const char *name, uint64_t *val);
+/* The same of @vm's vCPU (its own stats fd, opened and closed each call;
+ * e.g. "exits", every exit to KVM, those it handles itself included). */
+int vcpu_stat(struct vm *vm, const char *name, uint64_t *val);
 /* Closes whatever is open, vCPU first; safe on a partly set up VM. */
 void vm_destroy(struct vm *vm);
 
