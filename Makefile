@@ -40,22 +40,14 @@ UDEVRULESDIR ?= /etc/udev/rules.d
 
 # gmem.ko to $(DESTDIR)/lib/modules/$(KERNELRELEASE)/$(INSTALL_MOD_DIR)
 # (Kbuild's modules_install: it strips, signs and compresses as the kernel
-# is configured to), the udev rule and the man pages ioctl_gmem(2) and
-# gmem(4) under $(mandir) (not from a DKMS source tree, which has no man/);
+# is configured to), the udev rule and the man pages (install-man);
 # depmod when installing for real.
 install: modules
 	$(MAKE) -C $(KDIR) M=$(PWD) INSTALL_MOD_PATH=$(DESTDIR) \
 		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) modules_install
 	install -D -m 0644 $(PWD)/packaging/60-gmem.rules \
 		$(DESTDIR)$(UDEVRULESDIR)/60-gmem.rules
-	if [ -d $(PWD)/man ]; then \
-		install -D -m 0644 $(PWD)/man/ioctl_gmem.2 \
-			$(DESTDIR)$(mandir)/man2/ioctl_gmem.2 && \
-		install -D -m 0644 $(PWD)/man/gmem.4 \
-			$(DESTDIR)$(mandir)/man4/gmem.4; \
-	else \
-		echo "man pages not installed: no man/"; \
-	fi
+	$(MAKE) -C $(PWD) install-man
 	if [ -z "$(DESTDIR)" ]; then depmod -a $(KERNELRELEASE); fi
 	if [ -d $(PWD)/preload ] && command -v $(CC) >/dev/null 2>&1; then \
 		$(MAKE) -C $(PWD)/preload install DESTDIR=$(DESTDIR) prefix=$(prefix); \
@@ -72,6 +64,25 @@ mandir ?= $(prefix)/share/man
 preload:
 	$(MAKE) -C $(PWD)/preload
 
+# The man pages ioctl_gmem(2) and gmem(4) under $(DESTDIR)$(mandir), for
+# install and dkms-install (not from a DKMS source tree, which has no man/);
+# uninstall-man takes them out again, for dkms-remove.
+MANPAGES := ioctl_gmem.2 gmem.4
+install-man:
+	if [ -d $(PWD)/man ]; then \
+		for p in $(MANPAGES); do \
+			install -D -m 0644 $(PWD)/man/$$p \
+				$(DESTDIR)$(mandir)/man$${p##*.}/$$p || exit; \
+		done; \
+	else \
+		echo "man pages not installed: no man/"; \
+	fi
+
+uninstall-man:
+	for p in $(MANPAGES); do \
+		rm -f $(DESTDIR)$(mandir)/man$${p##*.}/$$p; \
+	done
+
 # For programs that use /dev/gmem: the uAPI header as
 # $(DESTDIR)$(includedir)/linux/gmem.h (#include <linux/gmem.h>) and its
 # manual, ioctl_gmem(2), under $(mandir).  `make install` leaves the
@@ -86,7 +97,8 @@ install-headers:
 # Register this tree with DKMS as gmem/$(VERSION), replacing any gmem
 # version registered before (an upgrade), then build and install it for
 # $(KERNELRELEASE); DKMS rebuilds it for every later kernel by itself.
-# (Run from $(DKMS_SRC) itself, it registers that tree as it is.)
+# Then the man pages, as install does.  (Run from $(DKMS_SRC) itself, it
+# registers that tree as it is, and has no man pages to install.)
 dkms-install: dkms-remove
 	if [ "$(PWD)" != "$(DKMS_SRC)" ]; then \
 		rm -rf $(DKMS_SRC) && $(MAKE) -C $(PWD) install-dkms-source DESTDIR=; \
@@ -94,6 +106,7 @@ dkms-install: dkms-remove
 	$(DKMS) add gmem/$(VERSION)
 	$(DKMS) build gmem/$(VERSION) -k $(KERNELRELEASE)
 	$(DKMS) install gmem/$(VERSION) -k $(KERNELRELEASE)
+	$(MAKE) -C $(PWD) install-man DESTDIR=
 
 # What DKMS builds from, $(DKMS_FILES) without build products, copied to
 # $(DESTDIR)$(DKMS_SRC); dkms-install and the Debian package (gmem-dkms)
@@ -105,7 +118,8 @@ install-dkms-source:
 		--exclude='modules.order' $(DKMS_FILES) | \
 		tar -C $(DESTDIR)$(DKMS_SRC) --no-same-owner -x
 
-# Every registered gmem version out of DKMS, every kernel, and its sources.
+# Every registered gmem version out of DKMS, every kernel, and its sources;
+# then the man pages dkms-install (or install) put under $(mandir).
 # ("dkms status" prints "gmem/V, ..." since DKMS 3, "gmem, V, ..." before.)
 dkms-remove:
 	set -e; for v in $$($(DKMS) status gmem | \
@@ -113,6 +127,7 @@ dkms-remove:
 		$(DKMS) remove gmem/$$v --all; \
 		[ "/usr/src/gmem-$$v" = "$(PWD)" ] || rm -rf /usr/src/gmem-$$v; \
 	done
+	$(MAKE) -C $(PWD) uninstall-man DESTDIR=
 
 # Documentation/ as HTML (Sphinx, warnings as errors; the kernel-doc
 # extension from Debian's linux-source-6.1) in $(HTMLDOCS_OUT), default
@@ -171,5 +186,5 @@ mutate:
 .PHONY: bench bench-quick
 
 .PHONY: all modules test-modules clean deps run check check-deb check-debug check-clients install preload \
-	install-headers htmldocs \
+	install-man uninstall-man install-headers htmldocs \
 	dkms-install install-dkms-source dkms-remove
