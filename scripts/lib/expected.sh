@@ -21,7 +21,7 @@
 # Needs $GMEM_TOP (lib/common.sh).
 
 # Tests that are not a program's list.
-EXPECT_HOST_CHECK=14		# tests/host/check.sh
+EXPECT_HOST_CHECK=20		# tests/host/check.sh
 EXPECT_STRESS=3			# gmem-stress's TAP
 EXPECT_FUZZ=3			# gmem-fuzz's TAP
 EXPECT_DKMS_GUEST=29		# scripts/dkms/guest-init, gmem_mode=dkms

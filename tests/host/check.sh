@@ -92,6 +92,21 @@ for p in gmem-selftests gmem-reliability gmem-vmm; do
 		sh host/lists.sh check "$p"
 done
 
+# build-kvm's choice of the KVM patch series and its no-fuzz application
+# (scripts/kvm/lib/series.sh), against fake series and a fake KVM tree.
+check "kvm series: an exact tested-on version gets its series, tested: yes" \
+	bash host/kvm-series.sh exact
+check "kvm series: another version of a known X.Y gets patches/X.Y, tested: no" \
+	bash host/kvm-series.sh untested
+check "kvm series: an unknown X.Y fails, naming the version" \
+	bash host/kvm-series.sh unknown
+check "kvm series: KVM_PATCH_DIR overrides the choice (empty: no patches)" \
+	bash host/kvm-series.sh override
+check "kvm series: a hunk needing fuzz fails, naming series, patch, version; its patch changes nothing" \
+	bash host/kvm-series.sh fuzz
+check "kvm series: hunks at an offset apply" \
+	bash host/kvm-series.sh offset
+
 if command -v busybox >/dev/null 2>&1; then
 	check "guest/init: busybox sh syntax" busybox sh -n guest/init
 else
