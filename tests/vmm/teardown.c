@@ -9,7 +9,12 @@
  * were being freed.  The harness fails a test whose kernel log shows a
  * WARNING, BUG or Oops, and the guest's console is checked as a whole.
  *
- * Both tests are bounded in iterations and in time, and say how often each
+ * Then teardown in the other orders a VMM may take it, under load: a gmem
+ * memslot deleted and added again while a vCPU reads it and its pages are
+ * punched and converted, and the VMM's gmem fd and VM fd closed while a
+ * vCPU thread still runs, its own close dropping the VM's last reference.
+ *
+ * Every test is bounded in iterations and in time, and says how often each
  * operation overlapped a teardown.
  */
 #include <errno.h>
@@ -141,6 +146,7 @@ static const char *const op_names[NR_OPS] = {
 struct churn {
 	int fd;
 	bool two_nodes;
+	bool no_poison;			/* leave memory failure out */
 	atomic_bool stop;
 	unsigned long done[NR_OPS];
 	unsigned long busy;		/* migrations refused as busy */
@@ -225,7 +231,7 @@ static int churn_once(struct churn *c, enum churn_op op, unsigned long i)
 		r = churn_migrate(c, off, 1);
 		return r ? r : churn_migrate(c, off, 0);
 	case OP_POISON:
-		if (c->done[OP_POISON] >= STRESS_POISON)
+		if (c->no_poison || c->done[OP_POISON] >= STRESS_POISON)
 			return -EOPNOTSUPP;
 		return churn_poison(c, off + (i % (CHUNK / GUEST_PAGE)) * GUEST_PAGE);
 	default:
@@ -324,10 +330,288 @@ static void stress_teardown(void)
 	ASSERT_EQ(gmem_refcnt_wait(refs), refs);
 }
 
+/*
+ * A gmem memslot deleted and added again under load.  Slot 0 holds the
+ * guest's image as everywhere; slot 1, 4 MiB further on in the same fd,
+ * is what a vCPU thread reads (a word of each page, over and over) and
+ * what the churn punches, reallocates and converts, while the test
+ * deletes it and adds it back, SLOT_ROUNDS times.  Deleting the slot
+ * unbinds its range, in whatever invalidation is in flight; while it is
+ * gone the vCPU's reads are MMIO exits, answered with zeroes (the code
+ * page is shared for this test, so KVM can read the instruction it
+ * emulates), or, for a fault whose two reads of the gfn's state
+ * straddled the deletion or a conversion, memory fault exits, retried
+ * until the slot is back.
+ * At the end the guest writes and reads the slot back.
+ */
+#define SLOT1		1
+#define SLOT1_GPA	(1U << 20)		/* and its offset in the fd */
+#define SLOT1_SIZE	(4U << 20)
+#define SLOT_FD_SIZE	(SLOT1_GPA + SLOT1_SIZE)
+#define SLOT_ROUNDS	8
+#define SLOT_GONE_MS	50
+#define SLOT_VALUE	0x51075107u
+
+struct slot_reader {
+	struct vm *vm;
+	atomic_bool stop;
+	unsigned long passes;
+	unsigned long mmio;		/* reads of the deleted slot */
+	unsigned long faults;		/* memory fault exits */
+	char error[200];
+};
+
+/* Whether @x is a memory fault exit (EFAULT) of a gfn of slot 1. */
+static bool slot1_fault(const struct vexit *x)
+{
+	return x->kind == VX_MEMORY_FAULT && x->err == EFAULT &&
+	       x->fault.gpa >= SLOT1_GPA && x->fault.gpa < SLOT1_GPA + SLOT1_SIZE;
+}
+
+
+static void *slot_reader_thread(void *p)
+{
+	struct slot_reader *r = p;
+	struct kvm_run *run = r->vm->run;
+	struct vexit x;
+	uint32_t v;
+	bool done;
+
+	while (!atomic_load(&r->stop)) {
+		done = guest_cmd(r->vm, CMD_ADD, (const uint32_t[]){
+				 SLOT1_GPA, SLOT1_SIZE, GUEST_PAGE }, 3, &v, &x);
+		while (!done) {
+			if (x.kind == VX_OTHER && x.reason == KVM_EXIT_MMIO &&
+			    !run->mmio.is_write) {
+				memset(run->mmio.data, 0, sizeof(run->mmio.data));
+				r->mmio++;
+			} else if (slot1_fault(&x)) {
+				/*
+				 * A fault whose two reads of the gfn's state, in
+				 * KVM_RUN, straddled the deletion or a conversion:
+				 * wait for the slot to be back and try again.
+				 */
+				r->faults++;
+				usleep(1000);
+			} else {
+				break;
+			}
+			done = guest_finish(r->vm, &v, &x);
+		}
+		if (!done) {
+			snprintf(r->error, sizeof(r->error), "pass %lu: %s",
+				 r->passes, vexit_str(&x));
+			break;
+		}
+		r->passes++;
+	}
+	return NULL;
+}
+
+/* Slot 1 of the churn: punch+fallocate of all of it, and conversions. */
+static void *slot_churn_thread(void *p)
+{
+	struct churn *c = p;
+
+	for (unsigned long i = 0; !atomic_load(&c->stop); i++) {
+		uint64_t off = SLOT1_GPA + (i * 5 % (SLOT1_SIZE / CHUNK)) * CHUNK;
+		enum churn_op op = i % 2 ? OP_CONVERT : OP_PUNCH;
+		int r;
+
+		if (op == OP_PUNCH) {
+			r = gmem_punch(c->fd, SLOT1_GPA, SLOT1_SIZE);
+			if (!r)
+				r = gmem_alloc(c->fd, SLOT1_GPA, SLOT1_SIZE);
+		} else {
+			r = gmem_convert(c->fd, off, CHUNK, GMEM_SHARED);
+			if (!r)
+				r = gmem_convert(c->fd, off, CHUNK, GMEM_PRIVATE);
+		}
+		if (r) {
+			snprintf(c->error, sizeof(c->error), "%s #%lu: %s",
+				 op_names[op], i, errno_name(-r));
+			break;
+		}
+		c->done[op]++;
+	}
+	return NULL;
+}
+
+static void delete_slot_under_load(void)
+{
+	unsigned long long refs = gmem_refcnt();
+	struct slot_reader r = { 0 };
+	pthread_t reader, churner;
+	struct churn c = { 0 };
+	uint8_t *mem;
+	struct vm vm;
+	uint32_t sum;
+
+	need_protected_vm();
+	c.fd = image_fd(SLOT_FD_SIZE, &mem);
+	ASSERT_OK(gmem_convert(c.fd, GUEST_CODE, GUEST_PAGE, GMEM_SHARED));
+	ASSERT_OK(gmem_alloc(c.fd, SLOT1_GPA, SLOT1_SIZE));
+	protected_vm_create(&vm, mem, GUEST_MEM_SIZE, c.fd, 0);
+	ASSERT_OK(vm_set_slot2(&vm, SLOT1, SLOT1_GPA, mem + SLOT1_GPA,
+			       SLOT1_SIZE, c.fd, SLOT1_GPA));
+	guest_data_intact(&vm);
+
+	r.vm = &vm;
+	ASSERT_EQ(pthread_create(&reader, NULL, slot_reader_thread, &r), 0);
+	ASSERT_EQ(pthread_create(&churner, NULL, slot_churn_thread, &c), 0);
+	for (unsigned int i = 0; i < SLOT_ROUNDS && !r.error[0] && !c.error[0];
+	     i++) {
+		usleep(20 * 1000);
+		ASSERT_OK(vm_delete_slot(&vm, SLOT1));
+		usleep(SLOT_GONE_MS * 1000);
+		ASSERT_OK(vm_set_slot2(&vm, SLOT1, SLOT1_GPA, mem + SLOT1_GPA,
+				       SLOT1_SIZE, c.fd, SLOT1_GPA));
+	}
+	atomic_store(&c.stop, true);
+	atomic_store(&r.stop, true);
+	ASSERT_EQ(pthread_join(churner, NULL), 0);
+	ASSERT_EQ(pthread_join(reader, NULL), 0);
+	if (c.error[0])
+		FAIL("churn: %s", c.error);
+	if (r.error[0])
+		FAIL("the vCPU's reads of slot 1: %s", r.error);
+	test_diag("%u deletions: the vCPU read slot 1 %lu times; of the deleted slot, %lu MMIO reads and %lu memory faults; churn: %lu %s, %lu %s",
+		  SLOT_ROUNDS, r.passes, r.mmio, r.faults, c.done[OP_PUNCH],
+		  op_names[OP_PUNCH], c.done[OP_CONVERT], op_names[OP_CONVERT]);
+	/* The deletions overlapped the vCPU's reads and the churn. */
+	EXPECT_GT(r.mmio + r.faults, 0);
+	EXPECT_GT(c.done[OP_PUNCH], 0);
+	EXPECT_GT(c.done[OP_CONVERT], 0);
+
+	/* The slot, added back for the last time, is the fd's again. */
+	guest_data_intact(&vm);
+	ASSERT_EQ(GUEST(&vm, CMD_TOUCH, SLOT1_GPA, SLOT1_SIZE, GUEST_PAGE,
+			SLOT_VALUE), 0);
+	sum = GUEST(&vm, CMD_ADD, SLOT1_GPA, SLOT1_SIZE, GUEST_PAGE);
+	EXPECT_EQ(sum, (uint32_t)(SLOT_VALUE * (SLOT1_SIZE / GUEST_PAGE)));
+	vm_destroy(&vm);
+	munmap(mem, SLOT_FD_SIZE);
+	close(c.fd);
+	ASSERT_EQ(gmem_refcnt_wait(refs), refs);
+}
+
+/*
+ * The VMM lets go in another order while the VM is busy: a vCPU thread
+ * checks the guest's data and reads the churned range, over and over,
+ * and the churn punches, reallocates and converts through a second fd of
+ * the file; the test closes its own gmem fd and mapping, then the VM fd
+ * (the vCPU keeps the VM), then stops the churn and closes that fd too,
+ * and last the vCPU thread closes its vCPU, which drops the VM's final
+ * reference and with it the memslot's binding.  Three rounds, each with
+ * another pause between the steps.
+ */
+struct busy_vcpu {
+	struct vm vm;
+	atomic_bool stop;
+	atomic_ulong cmds;
+	char error[200];
+};
+
+static void *busy_vcpu_thread(void *p)
+{
+	struct busy_vcpu *b = p;
+	const uint32_t want = image_sum(GUEST_DATA, GUEST_DATA_LEN);
+	struct vexit x;
+	uint32_t v;
+
+	while (!atomic_load(&b->stop)) {
+		if (!guest_cmd(&b->vm, CMD_SUM, (const uint32_t[]){
+			       GUEST_DATA, GUEST_DATA_LEN }, 2, &v, &x)) {
+			snprintf(b->error, sizeof(b->error),
+				 "checksum #%lu: %s", b->cmds, vexit_str(&x));
+			break;
+		}
+		if (v != want) {
+			snprintf(b->error, sizeof(b->error),
+				 "checksum #%lu: %#x, not %#x: the data changed",
+				 b->cmds, v, want);
+			break;
+		}
+		if (!guest_cmd(&b->vm, CMD_ADD, (const uint32_t[]){
+			       CHURN_START, STRESS_SIZE - CHURN_START,
+			       GUEST_PAGE }, 3, &v, &x)) {
+			snprintf(b->error, sizeof(b->error), "read #%lu: %s",
+				 b->cmds, vexit_str(&x));
+			break;
+		}
+		b->cmds++;
+	}
+	/* The VM's last reference, from this thread. */
+	munmap(b->vm.run, b->vm.run_size);
+	close(b->vm.vcpu);
+	b->vm.run = NULL;
+	b->vm.vcpu = -1;
+	return NULL;
+}
+
+static void close_out_of_order(void)
+{
+	static const unsigned int pause_ms[] = { 0, 30, 150 };
+	unsigned long long refs = gmem_refcnt();
+
+	need_protected_vm();
+	for (unsigned int i = 0; i < ARRAY_SIZE(pause_ms); i++) {
+		useconds_t pause = pause_ms[i] * 1000;
+		struct busy_vcpu b = { 0 };
+		pthread_t vcpu, churner;
+		struct churn c = { .no_poison = true };
+		unsigned long cmds;
+		uint8_t *mem;
+		int fd;
+
+		c.two_nodes = numa_count(numa_mem_mask()) >= 2;
+		fd = image_fd(STRESS_SIZE, &mem);
+		ASSERT_OK(gmem_alloc(fd, CHURN_START, STRESS_SIZE - CHURN_START));
+		c.fd = dup(fd);
+		ASSERT_TRUE(c.fd >= 0);
+		protected_vm_create(&b.vm, mem, STRESS_SIZE, fd, 0);
+		guest_data_intact(&b.vm);
+		ASSERT_EQ(pthread_create(&vcpu, NULL, busy_vcpu_thread, &b), 0);
+		ASSERT_EQ(pthread_create(&churner, NULL, churn_thread, &c), 0);
+
+		usleep(pause);
+		munmap(mem, STRESS_SIZE);
+		close(fd);
+		usleep(pause);
+		close(b.vm.fd);
+		close(b.vm.kvm);
+		b.vm.fd = b.vm.kvm = -1;
+		cmds = atomic_load(&b.cmds);
+		usleep(pause);
+		atomic_store(&c.stop, true);
+		ASSERT_EQ(pthread_join(churner, NULL), 0);
+		close(c.fd);
+		usleep(pause);
+		atomic_store(&b.stop, true);
+		ASSERT_EQ(pthread_join(vcpu, NULL), 0);
+		if (c.error[0])
+			FAIL("round %u: churn: %s", i, c.error);
+		if (b.error[0])
+			FAIL("round %u: the vCPU: %s", i, b.error);
+		test_diag("round %u, %u ms between steps: %lu guest command pairs (%lu of them after the VMM's fd, mapping and VM fd were gone); churn: %lu %s, %lu %s, %lu %s",
+			  i, pause_ms[i], (unsigned long)b.cmds,
+			  (unsigned long)b.cmds - cmds,
+			  c.done[OP_PUNCH], op_names[OP_PUNCH],
+			  c.done[OP_CONVERT], op_names[OP_CONVERT],
+			  c.done[OP_MIGRATE], op_names[OP_MIGRATE]);
+		/* Every file gone: the binding went with the VM. */
+		ASSERT_EQ(gmem_refcnt_wait(refs), refs);
+	}
+}
+
 static const struct test teardown_tests[] = {
 	TEST("the VM closed while a punch of its 256 MiB gmem memslot is in flight, 7 delays",
 	     destroy_during_punch, .timeout = 150),
 	TEST("VMs created and destroyed while punch, convert, migrate and memory failure churn their gmem memslot",
 	     stress_teardown, .timeout = 150, .kmsg_allow = "emory failure"),
+	TEST("a gmem memslot deleted and added again 8 times while a vCPU reads it and its pages are punched and converted",
+	     delete_slot_under_load, .timeout = 150),
+	TEST("the VMM's gmem fd and VM fd closed while a vCPU thread runs and a churn punches, the vCPU's close last, 3 pauses",
+	     close_out_of_order, .timeout = 150),
 };
 DEFINE_SUITE(e2e_teardown_suite, "e2e-teardown", teardown_tests);

@@ -70,13 +70,13 @@ int vm_set_region(struct vm *vm, void *hva, uint64_t size)
 	return ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &r) ? -errno : 0;
 }
 
-int vm_set_region2(struct vm *vm, void *hva, uint64_t size, int fd,
-		   uint64_t off)
+int vm_set_slot2(struct vm *vm, uint32_t slot, uint64_t gpa, void *hva,
+		 uint64_t size, int fd, uint64_t off)
 {
 	struct kvm_userspace_memory_region2 r = {
-		.slot = 0,
+		.slot = slot,
 		.flags = KVM_MEM_GUEST_MEMFD,
-		.guest_phys_addr = 0,
+		.guest_phys_addr = gpa,
 		.memory_size = size,
 		.userspace_addr = (uintptr_t)hva,
 		.guest_memfd_offset = off,
@@ -84,6 +84,12 @@ int vm_set_region2(struct vm *vm, void *hva, uint64_t size, int fd,
 	};
 
 	return ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION2, &r) ? -errno : 0;
+}
+
+int vm_set_region2(struct vm *vm, void *hva, uint64_t size, int fd,
+		   uint64_t off)
+{
+	return vm_set_slot2(vm, 0, 0, hva, size, fd, off);
 }
 
 int vm_create_guest_memfd(struct vm *vm, uint64_t size)
@@ -94,11 +100,16 @@ int vm_create_guest_memfd(struct vm *vm, uint64_t size)
 	return fd < 0 ? -errno : fd;
 }
 
-int vm_delete_region(struct vm *vm)
+int vm_delete_slot(struct vm *vm, uint32_t slot)
 {
-	struct kvm_userspace_memory_region r = { .slot = 0 };
+	struct kvm_userspace_memory_region r = { .slot = slot };
 
 	return ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &r) ? -errno : 0;
+}
+
+int vm_delete_region(struct vm *vm)
+{
+	return vm_delete_slot(vm, 0);
 }
 
 int vm_set_private(struct vm *vm, uint64_t gpa, uint64_t size, bool private)

@@ -123,6 +123,11 @@ int vm_set_region(struct vm *vm, void *hva, uint64_t size);
 /* The same with KVM_MEM_GUEST_MEMFD: private memory from @fd at @off. */
 int vm_set_region2(struct vm *vm, void *hva, uint64_t size, int fd,
 		   uint64_t off);
+/* Memslot @slot at guest physical @gpa, as vm_set_region2() does slot 0. */
+int vm_set_slot2(struct vm *vm, uint32_t slot, uint64_t gpa, void *hva,
+		 uint64_t size, int fd, uint64_t off);
+/* Delete memslot @slot. */
+int vm_delete_slot(struct vm *vm, uint32_t slot);
 /* KVM's own guest_memfd of @size bytes: the fd or -errno. */
 int vm_create_guest_memfd(struct vm *vm, uint64_t size);
 /* Delete slot 0. */
