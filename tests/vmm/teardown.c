@@ -337,12 +337,13 @@ static void stress_teardown(void)
  * what the churn punches, reallocates and converts, while the test
  * deletes it and adds it back, SLOT_ROUNDS times.  Deleting the slot
  * unbinds its range, in whatever invalidation is in flight; while it is
- * gone the vCPU's reads are MMIO exits, answered with zeroes (the code
- * page is shared for this test, so KVM can read the instruction it
- * emulates), or, for a fault whose two reads of the gfn's state
- * straddled the deletion or a conversion, memory fault exits, retried
- * until the slot is back.
- * At the end the guest writes and reads the slot back.
+ * gone the vCPU's reads of its shared gfns (the first MiB stays shared)
+ * are MMIO exits, answered with zeroes (the code page is shared for this
+ * test, so KVM can read the instruction it emulates), and of its private
+ * ones private memory fault exits (so are faults whose two reads of the
+ * gfn's state straddled the deletion or a conversion), retried until the
+ * slot is back.  At
+ * the end the guest writes and reads the slot back.
  */
 #define SLOT1		1
 #define SLOT1_GPA	(1U << 20)		/* and its offset in the fd */
@@ -356,7 +357,7 @@ struct slot_reader {
 	struct vm *vm;
 	atomic_bool stop;
 	unsigned long passes;
-	unsigned long mmio;		/* reads of the deleted slot */
+	unsigned long mmio;		/* reads of the deleted slot's shared gfns */
 	unsigned long faults;		/* memory fault exits */
 	char error[200];
 };
@@ -368,6 +369,12 @@ static bool slot1_fault(const struct vexit *x)
 	       x->fault.gpa >= SLOT1_GPA && x->fault.gpa < SLOT1_GPA + SLOT1_SIZE;
 }
 
+/* The same, private: a private gfn without memslot. */
+static bool slot1_private_fault(const struct vexit *x)
+{
+	return slot1_fault(x) &&
+	       (x->fault.flags & KVM_MEMORY_EXIT_FLAG_PRIVATE);
+}
 
 static void *slot_reader_thread(void *p)
 {
@@ -387,9 +394,10 @@ static void *slot_reader_thread(void *p)
 				r->mmio++;
 			} else if (slot1_fault(&x)) {
 				/*
-				 * A fault whose two reads of the gfn's state, in
-				 * KVM_RUN, straddled the deletion or a conversion:
-				 * wait for the slot to be back and try again.
+				 * Private while the slot is gone, or a fault whose
+				 * two reads of the gfn's state straddled the
+				 * deletion or a conversion: wait for the slot to be
+				 * back and try again.
 				 */
 				r->faults++;
 				usleep(1000);
@@ -414,7 +422,8 @@ static void *slot_churn_thread(void *p)
 	struct churn *c = p;
 
 	for (unsigned long i = 0; !atomic_load(&c->stop); i++) {
-		uint64_t off = SLOT1_GPA + (i * 5 % (SLOT1_SIZE / CHUNK)) * CHUNK;
+		uint64_t off = SLOT1_GPA + CHUNK +
+			       (i * 5 % (SLOT1_SIZE / CHUNK - 1)) * CHUNK;
 		enum churn_op op = i % 2 ? OP_CONVERT : OP_PUNCH;
 		int r;
 
@@ -422,6 +431,9 @@ static void *slot_churn_thread(void *p)
 			r = gmem_punch(c->fd, SLOT1_GPA, SLOT1_SIZE);
 			if (!r)
 				r = gmem_alloc(c->fd, SLOT1_GPA, SLOT1_SIZE);
+			/* Punched pages are private again: the first MiB not. */
+			if (!r)
+				r = gmem_convert(c->fd, SLOT1_GPA, CHUNK, GMEM_SHARED);
 		} else {
 			r = gmem_convert(c->fd, off, CHUNK, GMEM_SHARED);
 			if (!r)
@@ -451,6 +463,7 @@ static void delete_slot_under_load(void)
 	c.fd = image_fd(SLOT_FD_SIZE, &mem);
 	ASSERT_OK(gmem_convert(c.fd, GUEST_CODE, GUEST_PAGE, GMEM_SHARED));
 	ASSERT_OK(gmem_alloc(c.fd, SLOT1_GPA, SLOT1_SIZE));
+	ASSERT_OK(gmem_convert(c.fd, SLOT1_GPA, CHUNK, GMEM_SHARED));
 	protected_vm_create(&vm, mem, GUEST_MEM_SIZE, c.fd, 0);
 	ASSERT_OK(vm_set_slot2(&vm, SLOT1, SLOT1_GPA, mem + SLOT1_GPA,
 			       SLOT1_SIZE, c.fd, SLOT1_GPA));
@@ -492,6 +505,72 @@ static void delete_slot_under_load(void)
 	vm_destroy(&vm);
 	munmap(mem, SLOT_FD_SIZE);
 	close(c.fd);
+	ASSERT_EQ(gmem_refcnt_wait(refs), refs);
+}
+
+/*
+ * What a vCPU meets in a deleted gmem memslot, step by step: its private
+ * gfns keep their state (KVM's attributes take it over before the memslot
+ * goes: a private memory fault exit, not MMIO), its shared ones are MMIO,
+ * and a shared page made private while the memslot is gone, whose MMIO
+ * entry KVM still holds, is read from gmem once the memslot is back
+ * (before the fix the vCPU retried that fault for ever).
+ */
+#define KEEP_SHARED	SLOT1_GPA			/* shared page */
+#define KEEP_PRIVATE	(SLOT1_GPA + GUEST_PAGE)	/* private page */
+#define KEEP_V_SHARED	0x5a4ed001u
+#define KEEP_V_PRIVATE	0x9a1ed002u
+
+static void deleted_slot_state(void)
+{
+	unsigned long long refs = gmem_refcnt();
+	struct kvm_run *run;
+	struct vexit x;
+	uint8_t *mem;
+	struct vm vm;
+	int fd;
+
+	need_protected_vm();
+	fd = image_fd(SLOT_FD_SIZE, &mem);
+	ASSERT_OK(gmem_convert(fd, GUEST_CODE, GUEST_PAGE, GMEM_SHARED));
+	ASSERT_OK(gmem_convert(fd, KEEP_SHARED, GUEST_PAGE, GMEM_SHARED));
+	protected_vm_create(&vm, mem, GUEST_MEM_SIZE, fd, 0);
+	run = vm.run;
+	ASSERT_OK(vm_set_slot2(&vm, SLOT1, SLOT1_GPA, mem + SLOT1_GPA,
+			       SLOT1_SIZE, fd, SLOT1_GPA));
+	ASSERT_EQ(GUEST(&vm, CMD_WRITE, KEEP_SHARED, KEEP_V_SHARED), 0);
+	ASSERT_EQ(GUEST(&vm, CMD_WRITE, KEEP_PRIVATE, KEEP_V_PRIVATE), 0);
+
+	ASSERT_OK(vm_delete_slot(&vm, SLOT1));
+	/* The shared page: emulated MMIO, here reading 0x1234. */
+	GUEST_EXIT(&vm, &x, CMD_READ, KEEP_SHARED);
+	if (x.kind != VX_OTHER || x.reason != KVM_EXIT_MMIO)
+		FAIL("the deleted slot's shared page: %s, not an MMIO exit",
+		     vexit_str(&x));
+	ASSERT_EQ(run->mmio.phys_addr, KEEP_SHARED);
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	run->mmio.data[0] = 0x34;
+	run->mmio.data[1] = 0x12;
+	ASSERT_EQ(GUEST_DONE(&vm), 0x1234);
+	/* Made private while the memslot is gone: gmem's state alone. */
+	ASSERT_OK(gmem_convert(fd, KEEP_SHARED, GUEST_PAGE, GMEM_PRIVATE));
+
+	/* The private page: a private memory fault exit, as upstream's. */
+	GUEST_EXIT(&vm, &x, CMD_READ, KEEP_PRIVATE);
+	if (!slot1_private_fault(&x) || x.fault.gpa != KEEP_PRIVATE)
+		FAIL("the deleted slot's private page: %s, not a private memory fault exit at %#x",
+		     vexit_str(&x), KEEP_PRIVATE);
+
+	/* Back: the pending read ends in the page's contents... */
+	ASSERT_OK(vm_set_slot2(&vm, SLOT1, SLOT1_GPA, mem + SLOT1_GPA,
+			       SLOT1_SIZE, fd, SLOT1_GPA));
+	ASSERT_EQ(GUEST_DONE(&vm), KEEP_V_PRIVATE);
+	/* ...and the page with KVM's stale MMIO entry reads gmem's. */
+	ASSERT_EQ(GUEST(&vm, CMD_READ, KEEP_SHARED), KEEP_V_SHARED);
+
+	vm_destroy(&vm);
+	munmap(mem, SLOT_FD_SIZE);
+	close(fd);
 	ASSERT_EQ(gmem_refcnt_wait(refs), refs);
 }
 
@@ -609,6 +688,8 @@ static const struct test teardown_tests[] = {
 	     destroy_during_punch, .timeout = 150),
 	TEST("VMs created and destroyed while punch, convert, migrate and memory failure churn their gmem memslot",
 	     stress_teardown, .timeout = 150, .kmsg_allow = "emory failure"),
+	TEST("a deleted gmem memslot: private gfns fault as private, shared ones are MMIO, a page made private meanwhile reads back",
+	     deleted_slot_state, .timeout = 60),
 	TEST("a gmem memslot deleted and added again 8 times while a vCPU reads it and its pages are punched and converted",
 	     delete_slot_under_load, .timeout = 150),
 	TEST("the VMM's gmem fd and VM fd closed while a vCPU thread runs and a churn punches, the vCPU's close last, 3 pauses",
