@@ -147,6 +147,8 @@ struct churn {
 	int fd;
 	bool two_nodes;
 	bool no_poison;			/* leave memory failure out */
+	/* Operation @op, the @i'th of the loop; churn_once() when NULL. */
+	int (*once)(struct churn *c, enum churn_op op, unsigned long i);
 	atomic_bool stop;
 	unsigned long done[NR_OPS];
 	unsigned long busy;		/* migrations refused as busy */
@@ -245,7 +247,7 @@ static void *churn_thread(void *p)
 
 	for (unsigned long i = 0; !atomic_load(&c->stop); i++) {
 		enum churn_op op = i % NR_OPS;
-		int r = churn_once(c, op, i);
+		int r = c->once ? c->once(c, op, i) : churn_once(c, op, i);
 
 		if (r == -EOPNOTSUPP)
 			continue;
@@ -416,37 +418,29 @@ static void *slot_reader_thread(void *p)
 	return NULL;
 }
 
-/* Slot 1 of the churn: punch+fallocate of all of it, and conversions. */
-static void *slot_churn_thread(void *p)
+/*
+ * Slot 1's churn: punch+fallocate of all of it (the first MiB shared
+ * again after), and conversions of the rest; nothing else.
+ */
+static int slot_churn_once(struct churn *c, enum churn_op op, unsigned long i)
 {
-	struct churn *c = p;
+	uint64_t off = SLOT1_GPA + CHUNK +
+		       (i * 5 % (SLOT1_SIZE / CHUNK - 1)) * CHUNK;
+	int r;
 
-	for (unsigned long i = 0; !atomic_load(&c->stop); i++) {
-		uint64_t off = SLOT1_GPA + CHUNK +
-			       (i * 5 % (SLOT1_SIZE / CHUNK - 1)) * CHUNK;
-		enum churn_op op = i % 2 ? OP_CONVERT : OP_PUNCH;
-		int r;
-
-		if (op == OP_PUNCH) {
-			r = gmem_punch(c->fd, SLOT1_GPA, SLOT1_SIZE);
-			if (!r)
-				r = gmem_alloc(c->fd, SLOT1_GPA, SLOT1_SIZE);
-			/* Punched pages are private again: the first MiB not. */
-			if (!r)
-				r = gmem_convert(c->fd, SLOT1_GPA, CHUNK, GMEM_SHARED);
-		} else {
-			r = gmem_convert(c->fd, off, CHUNK, GMEM_SHARED);
-			if (!r)
-				r = gmem_convert(c->fd, off, CHUNK, GMEM_PRIVATE);
-		}
-		if (r) {
-			snprintf(c->error, sizeof(c->error), "%s #%lu: %s",
-				 op_names[op], i, errno_name(-r));
-			break;
-		}
-		c->done[op]++;
+	switch (op) {
+	case OP_PUNCH:
+		r = gmem_punch(c->fd, SLOT1_GPA, SLOT1_SIZE);
+		if (!r)
+			r = gmem_alloc(c->fd, SLOT1_GPA, SLOT1_SIZE);
+		/* Punched pages are private again: the first MiB not. */
+		return r ? r : gmem_convert(c->fd, SLOT1_GPA, CHUNK, GMEM_SHARED);
+	case OP_CONVERT:
+		r = gmem_convert(c->fd, off, CHUNK, GMEM_SHARED);
+		return r ? r : gmem_convert(c->fd, off, CHUNK, GMEM_PRIVATE);
+	default:
+		return -EOPNOTSUPP;
 	}
-	return NULL;
 }
 
 static void delete_slot_under_load(void)
@@ -454,7 +448,7 @@ static void delete_slot_under_load(void)
 	unsigned long long refs = gmem_refcnt();
 	struct slot_reader r = { 0 };
 	pthread_t reader, churner;
-	struct churn c = { 0 };
+	struct churn c = { .once = slot_churn_once };
 	uint8_t *mem;
 	struct vm vm;
 	uint32_t sum;
@@ -471,7 +465,7 @@ static void delete_slot_under_load(void)
 
 	r.vm = &vm;
 	ASSERT_EQ(pthread_create(&reader, NULL, slot_reader_thread, &r), 0);
-	ASSERT_EQ(pthread_create(&churner, NULL, slot_churn_thread, &c), 0);
+	ASSERT_EQ(pthread_create(&churner, NULL, churn_thread, &c), 0);
 	for (unsigned int i = 0; i < SLOT_ROUNDS && !r.error[0] && !c.error[0];
 	     i++) {
 		usleep(20 * 1000);
