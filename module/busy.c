@@ -62,7 +62,7 @@ static void gmem_drain_all(struct folio *folio)
 	for_each_online_cpu(cpu) {
 		INIT_WORK(&d[cpu].work, gmem_drain_local);
 		d[cpu].folio = folio;
-		queue_work_on(cpu, system_wq, &d[cpu].work);
+		queue_work_on(cpu, gmem_percpu_wq, &d[cpu].work);
 	}
 	for_each_online_cpu(cpu)
 		flush_work(&d[cpu].work);

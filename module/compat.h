@@ -29,6 +29,16 @@
 #define gmem_idmap user_namespace
 #endif
 
+/*
+ * The per-CPU system workqueue: system_percpu_wq where the kernel has it,
+ * whose system_wq, the old name, logs a deprecation warning when used.
+ */
+#ifdef GMEM_HAVE_SYSTEM_PERCPU_WQ
+#define gmem_percpu_wq		system_percpu_wq
+#else
+#define gmem_percpu_wq		system_wq
+#endif
+
 /* 6.3 made vma->vm_flags read-only behind vm_flags_set(). */
 #ifdef GMEM_HAVE_VM_FLAGS_SET
 #define gmem_vm_flags_set	vm_flags_set
