@@ -344,8 +344,7 @@ static void stress_teardown(void)
  * test, so KVM can read the instruction it emulates), and of its private
  * ones private memory fault exits (so are faults whose two reads of the
  * gfn's state straddled the deletion or a conversion), retried until the
- * slot is back.  At
- * the end the guest writes and reads the slot back.
+ * slot is back.  At the end the guest writes and reads the slot back.
  */
 #define SLOT1		1
 #define SLOT1_GPA	(1U << 20)		/* and its offset in the fd */
