@@ -36,7 +36,6 @@
  * and the gmem backends are then reported unavailable with the reason.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -87,22 +86,6 @@ static int gmem_to_shared(int fd, uint64_t off, uint64_t len)
 	return ioctl(fd, GMEM_CONVERT, &c) ? -errno : 0;
 }
 
-static int gmem_fd(uint64_t len, unsigned int flags)
-{
-	struct gmem_create c = { .size = sizeof(c), .flags = flags,
-				 .length = len };
-	int dev, fd;
-
-	dev = open("/dev/gmem", O_RDWR | O_CLOEXEC);
-	if (dev < 0)
-		return -errno;
-	fd = ioctl(dev, GMEM_CREATE, &c);
-	if (fd < 0)
-		fd = -errno;
-	close(dev);
-	return fd;
-}
-
 /*
  * A VM of @gb with @size bytes of measured memory, its vCPU ready at the
  * interpreter.  0, or -errno with *@step the call that failed.
@@ -138,12 +121,8 @@ static int gvm_create(struct gvm *g, enum guest_backend gb, uint64_t size,
 	switch (gb) {
 	case GB_GMEM:
 	case GB_GMEM_HUGE:
-		*step = "GMEM_CREATE";
-		g->fd = gmem_fd(len, gb == GB_GMEM_HUGE ? GMEM_CREATE_HUGE : 0);
-		if (g->fd < 0) {
-			r = g->fd;
-			goto fail;
-		}
+		/* backends.c's: dies on failure, as it does for every part. */
+		g->fd = gmem_create(len, gb == GB_GMEM_HUGE ? GMEM_CREATE_HUGE : 0);
 		/* gmem's own state is KVM's: the first block shared. */
 		*step = "GMEM_CONVERT of the first 2 MiB to shared";
 		r = gmem_to_shared(g->fd, 0, GUEST_BASE);
@@ -194,6 +173,10 @@ void guest_probe(void)
 		return;
 	}
 	for (gb = 0; gb < NR_GUEST_BACKENDS; gb++) {
+		if (gb != GB_GUEST_MEMFD && backend_unavailable(BE_GMEM)) {
+			why_not[gb] = backend_unavailable(BE_GMEM);
+			continue;
+		}
 		r = gvm_create(&g, gb, HUGE, &step);
 		if (!r) {
 			gvm_destroy(&g);
