@@ -32,6 +32,8 @@
  * - fallocate(PUNCH_HOLE) on such an fd past its end: KVM's guest_memfd
  *   succeeds (nothing to free), gmem says EINVAL; the library cuts the
  *   range at the end.  Everything else gmem takes as KVM does.
+ * - read(), write() and the rest of that family on such an fd: EINVAL or
+ *   ESPIPE, as on a guest_memfd (a gmem fd would copy shared pages).
  *
  * For a VMM that takes its RAM from a gmem fd it maps (QEMU's
  * memory-backend-file on /proc/self/fd/N), GMEM_PRELOAD_GMEM_ONLY=1 turns
@@ -62,6 +64,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -78,6 +81,21 @@ static int (*gmem_real_close)(int fd);
 static int (*gmem_real_dup2)(int oldfd, int newfd);
 static int (*gmem_real_dup3)(int oldfd, int newfd, int flags);
 static int (*gmem_real_fallocate)(int fd, int mode, off_t off, off_t len);
+static ssize_t (*gmem_real_read)(int fd, void *buf, size_t n);
+static ssize_t (*gmem_real_write)(int fd, const void *buf, size_t n);
+static ssize_t (*gmem_real_pread)(int fd, void *buf, size_t n, off_t off);
+static ssize_t (*gmem_real_pwrite)(int fd, const void *buf, size_t n,
+				   off_t off);
+static ssize_t (*gmem_real_readv)(int fd, const struct iovec *iov, int cnt);
+static ssize_t (*gmem_real_writev)(int fd, const struct iovec *iov, int cnt);
+static ssize_t (*gmem_real_preadv)(int fd, const struct iovec *iov, int cnt,
+				   off_t off);
+static ssize_t (*gmem_real_pwritev)(int fd, const struct iovec *iov, int cnt,
+				    off_t off);
+static ssize_t (*gmem_real_preadv2)(int fd, const struct iovec *iov, int cnt,
+				    off_t off, int flags);
+static ssize_t (*gmem_real_pwritev2)(int fd, const struct iovec *iov, int cnt,
+				     off_t off, int flags);
 
 static pthread_once_t gmem_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t gmem_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -109,6 +127,16 @@ static void gmem_resolve(void)
 	gmem_real_dup2 = dlsym(RTLD_NEXT, "dup2");
 	gmem_real_dup3 = dlsym(RTLD_NEXT, "dup3");
 	gmem_real_fallocate = dlsym(RTLD_NEXT, "fallocate");
+	gmem_real_read = dlsym(RTLD_NEXT, "read");
+	gmem_real_write = dlsym(RTLD_NEXT, "write");
+	gmem_real_pread = dlsym(RTLD_NEXT, "pread");
+	gmem_real_pwrite = dlsym(RTLD_NEXT, "pwrite");
+	gmem_real_readv = dlsym(RTLD_NEXT, "readv");
+	gmem_real_writev = dlsym(RTLD_NEXT, "writev");
+	gmem_real_preadv = dlsym(RTLD_NEXT, "preadv");
+	gmem_real_pwritev = dlsym(RTLD_NEXT, "pwritev");
+	gmem_real_preadv2 = dlsym(RTLD_NEXT, "preadv2");
+	gmem_real_pwritev2 = dlsym(RTLD_NEXT, "pwritev2");
 	gmem_logging = log && *log && strcmp(log, "0");
 	if (gmem_logging && log[0] == '/')
 		gmem_log_fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -140,7 +168,7 @@ static void gmem_log(const char *fmt, ...)
 	if (n > (int)sizeof(buf) - 2)
 		n = sizeof(buf) - 2;
 	buf[n++] = '\n';
-	if (write(gmem_log_fd, buf, n) < 0)
+	if (gmem_real_write(gmem_log_fd, buf, n) < 0)
 		errno = saved;
 	errno = saved;
 }
@@ -216,6 +244,47 @@ static void gmem_drop_slot(const struct gmem_slot *s)
 
 /* --- KVM_CREATE_GUEST_MEMFD ------------------------------------------ */
 
+/*
+ * The numbers of the fds the library made gmem fds of.  A guest_memfd has
+ * no read() or write() (see the end of this file), and a gmem fd has: so
+ * on those fds they fail here, at the cost of a bit test on every other.
+ */
+#define GMEM_FD_MARKS	65536
+#define GMEM_LONG_BITS	(8 * sizeof(unsigned long))
+static unsigned long gmem_fd_marks[GMEM_FD_MARKS / GMEM_LONG_BITS];
+
+static void gmem_fd_mark(int fd, bool on)
+{
+	unsigned long bit = 1UL << (fd % GMEM_LONG_BITS);
+
+	if (fd < 0 || fd >= GMEM_FD_MARKS)
+		return;
+	if (on)
+		__atomic_fetch_or(&gmem_fd_marks[fd / GMEM_LONG_BITS], bit,
+				  __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_and(&gmem_fd_marks[fd / GMEM_LONG_BITS], ~bit,
+				   __ATOMIC_RELAXED);
+}
+
+/* Whether @fd is a gmem fd the library made in place of a guest_memfd. */
+static bool gmem_fd_is_ours(int fd)
+{
+	bool ours;
+
+	if (fd < 0 || fd >= GMEM_FD_MARKS ||
+	    !(__atomic_load_n(&gmem_fd_marks[fd / GMEM_LONG_BITS],
+			      __ATOMIC_RELAXED) & (1UL << (fd % GMEM_LONG_BITS))))
+		return false;
+	/* Closed behind the library's back (close_range()) and reused? */
+	pthread_mutex_lock(&gmem_lock);
+	ours = gmem_file_of(fd) != NULL;
+	pthread_mutex_unlock(&gmem_lock);
+	if (!ours)
+		gmem_fd_mark(fd, false);
+	return ours;
+}
+
 static int gmem_create_guest_memfd(int vm, struct gmem_kvm_create_guest_memfd *arg)
 {
 	const __u64 known = GMEM_KVM_GUEST_MEMFD_FLAG_MMAP |
@@ -270,6 +339,7 @@ static int gmem_create_guest_memfd(int vm, struct gmem_kvm_create_guest_memfd *a
 		return gmem_fail(err);
 	}
 	gmem_real_close(gfd);
+	gmem_fd_mark(kfd, true);
 
 	f.dev = st.st_dev;
 	f.ino = st.st_ino;
@@ -619,6 +689,7 @@ static void gmem_fd_closing(int fd)
 GMEM_EXPORT int close(int fd)
 {
 	gmem_init();
+	gmem_fd_mark(fd, false);
 	gmem_fd_closing(fd);
 	return gmem_real_close(fd);
 }
@@ -626,16 +697,20 @@ GMEM_EXPORT int close(int fd)
 GMEM_EXPORT int dup2(int oldfd, int newfd)
 {
 	gmem_init();
-	if (oldfd != newfd)
+	if (oldfd != newfd) {
+		gmem_fd_mark(newfd, false);
 		gmem_fd_closing(newfd);
+	}
 	return gmem_real_dup2(oldfd, newfd);
 }
 
 GMEM_EXPORT int dup3(int oldfd, int newfd, int flags)
 {
 	gmem_init();
-	if (oldfd != newfd)
+	if (oldfd != newfd) {
+		gmem_fd_mark(newfd, false);
 		gmem_fd_closing(newfd);
+	}
 	return gmem_real_dup3(oldfd, newfd, flags);
 }
 
@@ -666,4 +741,111 @@ GMEM_EXPORT int fallocate(int fd, int mode, off_t off, off_t len)
 GMEM_EXPORT int fallocate64(int fd, int mode, off_t off, off_t len)
 {
 	return fallocate(fd, mode, off, len);
+}
+
+/* --- read() and write() ---------------------------------------------- */
+
+/*
+ * KVM's guest_memfd has no read or write method and cannot seek, so
+ * read(), write(), readv() and writev() on it fail with EINVAL and the
+ * positioned calls with ESPIPE; upstream's guest_memfd_test checks that.
+ * A gmem fd copies shared pages, so on the fds the library made these
+ * calls fail here as on KVM's (a dup() of one is plain gmem).
+ */
+#define GMEM_GUEST_MEMFD_IO(fd, err, call)				\
+	do {								\
+		gmem_init();						\
+		return gmem_fd_is_ours(fd) ? gmem_fail(err) : (call);	\
+	} while (0)
+
+GMEM_EXPORT ssize_t read(int fd, void *buf, size_t n)
+{
+	GMEM_GUEST_MEMFD_IO(fd, EINVAL, gmem_real_read(fd, buf, n));
+}
+
+GMEM_EXPORT ssize_t write(int fd, const void *buf, size_t n)
+{
+	GMEM_GUEST_MEMFD_IO(fd, EINVAL, gmem_real_write(fd, buf, n));
+}
+
+GMEM_EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt)
+{
+	GMEM_GUEST_MEMFD_IO(fd, EINVAL, gmem_real_readv(fd, iov, cnt));
+}
+
+GMEM_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
+{
+	GMEM_GUEST_MEMFD_IO(fd, EINVAL, gmem_real_writev(fd, iov, cnt));
+}
+
+GMEM_EXPORT ssize_t pread(int fd, void *buf, size_t n, off_t off)
+{
+	GMEM_GUEST_MEMFD_IO(fd, ESPIPE, gmem_real_pread(fd, buf, n, off));
+}
+
+GMEM_EXPORT ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+	GMEM_GUEST_MEMFD_IO(fd, ESPIPE, gmem_real_pwrite(fd, buf, n, off));
+}
+
+GMEM_EXPORT ssize_t preadv(int fd, const struct iovec *iov, int cnt,
+			   off_t off)
+{
+	GMEM_GUEST_MEMFD_IO(fd, ESPIPE, gmem_real_preadv(fd, iov, cnt, off));
+}
+
+GMEM_EXPORT ssize_t pwritev(int fd, const struct iovec *iov, int cnt,
+			    off_t off)
+{
+	GMEM_GUEST_MEMFD_IO(fd, ESPIPE, gmem_real_pwritev(fd, iov, cnt, off));
+}
+
+/* Offset -1 is the file position: readv() and writev(), so EINVAL. */
+GMEM_EXPORT ssize_t preadv2(int fd, const struct iovec *iov, int cnt,
+			    off_t off, int flags)
+{
+	GMEM_GUEST_MEMFD_IO(fd, off == -1 ? EINVAL : ESPIPE,
+			    gmem_real_preadv2(fd, iov, cnt, off, flags));
+}
+
+GMEM_EXPORT ssize_t pwritev2(int fd, const struct iovec *iov, int cnt,
+			     off_t off, int flags)
+{
+	GMEM_GUEST_MEMFD_IO(fd, off == -1 ? EINVAL : ESPIPE,
+			    gmem_real_pwritev2(fd, iov, cnt, off, flags));
+}
+
+/* On 64-bit Linux the *64 names are the same calls. */
+GMEM_EXPORT ssize_t pread64(int fd, void *buf, size_t n, off_t off)
+{
+	return pread(fd, buf, n, off);
+}
+
+GMEM_EXPORT ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off)
+{
+	return pwrite(fd, buf, n, off);
+}
+
+GMEM_EXPORT ssize_t preadv64(int fd, const struct iovec *iov, int cnt,
+			     off_t off)
+{
+	return preadv(fd, iov, cnt, off);
+}
+
+GMEM_EXPORT ssize_t pwritev64(int fd, const struct iovec *iov, int cnt,
+			      off_t off)
+{
+	return pwritev(fd, iov, cnt, off);
+}
+
+GMEM_EXPORT ssize_t preadv64v2(int fd, const struct iovec *iov, int cnt,
+			       off_t off, int flags)
+{
+	return preadv2(fd, iov, cnt, off, flags);
+}
+
+GMEM_EXPORT ssize_t pwritev64v2(int fd, const struct iovec *iov, int cnt,
+				off_t off, int flags)
+{
+	return pwritev2(fd, iov, cnt, off, flags);
 }

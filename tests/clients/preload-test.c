@@ -105,7 +105,19 @@ static int info(int fd, struct gmem_info *i)
 	return ioctl(fd, GMEM_INFO, i) ? -errno : 0;
 }
 
-/* What KVM itself does, in the parent: "cloexec size flag mmap" results. */
+/* -errno of a read (@positioned: pread) of @fd's first byte, or 0. */
+static int read_errno(int fd, int positioned)
+{
+	char b;
+	ssize_t n = positioned ? pread(fd, &b, 1, 0) : read(fd, &b, 1);
+
+	return n < 0 ? -errno : 0;
+}
+
+/*
+ * What KVM itself does, in the parent: "cloexec size flag mmap read
+ * pread" results.
+ */
 static void reference(int kvm, char *buf, size_t len)
 {
 	int vm = create_vm(kvm, VM_SW_PROTECTED), dvm = create_vm(kvm, VM_DEFAULT);
@@ -114,14 +126,16 @@ static void reference(int kvm, char *buf, size_t len)
 
 	mfd = guest_memfd(dvm, 2 * MIB, GMEM_KVM_GUEST_MEMFD_FLAG_MMAP |
 			  GMEM_KVM_GUEST_MEMFD_FLAG_INIT_SHARED);
-	snprintf(buf, len, "%d %d %d %d", cloexec, guest_memfd(vm, 1, 0),
-		 guest_memfd(vm, 2 * MIB, 1ULL << 62), mfd >= 0 ? 0 : mfd);
+	snprintf(buf, len, "%d %d %d %d %d %d", cloexec, guest_memfd(vm, 1, 0),
+		 guest_memfd(vm, 2 * MIB, 1ULL << 62), mfd >= 0 ? 0 : mfd,
+		 read_errno(fd, 0), read_errno(fd, 1));
 	printf("# KVM's own guest_memfd: fd %d, cloexec %d; refs %s\n", fd, cloexec, buf);
 }
 
 int main(int argc, char **argv)
 {
 	int kvm, vm, vm2, dvm, fd, fd2, mfd, cloexec, e_size, e_flag, mmap_ok, ok;
+	int e_read, e_pread;
 	const char *ref = getenv("GMEM_PRELOAD_TEST_REF");
 	struct gmem_info gi;
 	char buf[128];
@@ -144,7 +158,8 @@ int main(int argc, char **argv)
 		printf("FAIL - exec with LD_PRELOAD: %s\n", strerror(errno));
 		return 1;
 	}
-	if (sscanf(ref, "%d %d %d %d", &cloexec, &e_size, &e_flag, &mmap_ok) != 4) {
+	if (sscanf(ref, "%d %d %d %d %d %d", &cloexec, &e_size, &e_flag,
+		   &mmap_ok, &e_read, &e_pread) != 6) {
 		printf("FAIL - GMEM_PRELOAD_TEST_REF '%s'\n", ref);
 		return 1;
 	}
@@ -168,6 +183,10 @@ int main(int argc, char **argv)
 		return 1;
 	check(!!(fcntl(fd, F_GETFD) & FD_CLOEXEC) == cloexec,
 	      "close-on-exec %d, as KVM's guest_memfd", cloexec);
+	/* gmem copies shared pages; a guest_memfd refuses, and so must this. */
+	check(read_errno(fd, 0) == e_read && read_errno(fd, 1) == e_pread,
+	      "read(): errno %d, pread(): errno %d, as KVM's %d and %d",
+	      -read_errno(fd, 0), -read_errno(fd, 1), -e_read, -e_pread);
 
 	/* Attributes over the memslot become conversions of the fd. */
 	check(!set_region(vm, 1, SLOT_GPA, 2 * MIB, fd, 2 * MIB),
