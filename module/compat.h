@@ -10,6 +10,7 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
+#include <linux/uio.h>
 #include <linux/vmstat.h>
 
 /* Newer kernels moved struct folio_batch out of pagevec.h into its own header. */
@@ -37,6 +38,24 @@
 #define gmem_percpu_wq		system_percpu_wq
 #else
 #define gmem_percpu_wq		system_wq
+#endif
+
+/*
+ * Copies from @i into @folio at byte @offset of it, without faulting.
+ * Kernels before the folio version have the page one, whose copy must
+ * stay inside that page (gmem's calls do).
+ */
+#ifdef GMEM_HAVE_COPY_FOLIO_FROM_ITER_ATOMIC
+#define gmem_copy_from_iter_atomic	copy_folio_from_iter_atomic
+#else
+static inline size_t gmem_copy_from_iter_atomic(struct folio *folio,
+						size_t offset, size_t bytes,
+						struct iov_iter *i)
+{
+	return copy_page_from_iter_atomic(folio_page(folio,
+						     offset >> PAGE_SHIFT),
+					  offset_in_page(offset), bytes, i);
+}
 #endif
 
 /* 6.3 made vma->vm_flags read-only behind vm_flags_set(). */

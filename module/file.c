@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The file_operations of a gmem memory fd: fallocate, mmap of shared
- * pages, the conversion/populate/info ioctls and fdinfo.
+ * The file_operations of a gmem memory fd: fallocate, mmap, read and
+ * write of shared pages (rw.c), lseek, the ioctls and fdinfo.
  *
- * There is deliberately no read(), write() or splice(): private memory has
- * no host path, and shared memory is reached through mmap().  The VFS
- * refuses those calls by itself.
+ * There is deliberately no splice(): a page spliced into a pipe is a
+ * reference gmem cannot take back when the page turns private, and 6.1's
+ * generic splice would hand the page itself to the pipe.
  */
 #include <linux/fs.h>
 #include <linux/falloc.h>
@@ -148,6 +148,33 @@ static long gmem_ioctl_migrate(struct inode *inode,
 	return err;
 }
 
+static long gmem_ioctl_query(struct inode *inode,
+			     struct gmem_query __user *uarg)
+{
+	struct gmem_query args;
+	pgoff_t start, end, next;
+	u32 nr_runs;
+	int err;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	if (args.flags || !args.nr_runs ||
+	    memchr_inv(args.reserved, 0, sizeof(args.reserved)))
+		return -EINVAL;
+	err = gmem_range(inode, args.offset, args.length, &start, &end);
+	if (err)
+		return err;
+
+	err = gmem_query(inode, start, end, u64_to_user_ptr(args.runs),
+			 args.nr_runs, &nr_runs, &next);
+	if (err)
+		return err;
+	if (put_user(nr_runs, &uarg->nr_runs) ||
+	    put_user((u64)next << PAGE_SHIFT, &uarg->next_offset))
+		return -EFAULT;
+	return 0;
+}
+
 static void gmem_get_info(struct inode *inode, struct gmem_info *info,
 			  struct gmem_stats *st)
 {
@@ -255,6 +282,8 @@ static long gmem_file_ioctl(struct file *file, unsigned int cmd,
 		return gmem_ioctl_info(inode, argp);
 	case GMEM_INFO_V0:
 		return gmem_ioctl_info_v0(inode, argp);
+	case GMEM_QUERY:
+		return gmem_ioctl_query(inode, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -294,33 +323,33 @@ static void gmem_show_fdinfo(struct seq_file *m, struct file *file)
  * to it): how a VMM that takes a file name, such as QEMU's
  * memory-backend-file, uses an fd it inherited.  The new file is the same
  * memory (all state lives in the inode) with the same rules: read-write
- * only, no positioned I/O, mmap of shared pages only.
+ * only, and only shared pages can be mapped, read or written.
  */
 static int gmem_open(struct inode *inode, struct file *file)
 {
-	int err;
-
 	if (!(file->f_mode & FMODE_READ) || !(file->f_mode & FMODE_WRITE))
 		return -EACCES;
-	err = gmem_file_reopened();
-	if (err)
-		return err;
-	file->f_mode &= ~(FMODE_PREAD | FMODE_PWRITE);
-	return 0;
+	return gmem_file_reopened();
 }
 
 /*
- * Only a reopened file can seek (the VFS lets an opened file seek; the
- * file GMEM_CREATE makes cannot): QEMU sizes its backing store with
- * lseek(SEEK_END).  Positions run from 0 to the size; there is no data
- * or hole to look for.
+ * Positions run from 0 to the size (QEMU sizes its backing store with
+ * lseek(SEEK_END)); SEEK_DATA and SEEK_HOLE find allocated pages.
  */
 static loff_t gmem_llseek(struct file *file, loff_t offset, int whence)
 {
-	if (whence != SEEK_SET && whence != SEEK_CUR && whence != SEEK_END)
+	switch (whence) {
+	case SEEK_SET:
+	case SEEK_CUR:
+	case SEEK_END:
+		return fixed_size_llseek(file, offset, whence,
+					 i_size_read(file_inode(file)));
+	case SEEK_DATA:
+	case SEEK_HOLE:
+		return gmem_seek_data_hole(file, offset, whence);
+	default:
 		return -EINVAL;
-	return fixed_size_llseek(file, offset, whence,
-				 i_size_read(file_inode(file)));
+	}
 }
 
 static int gmem_release(struct inode *inode, struct file *file)
@@ -334,6 +363,8 @@ const struct file_operations gmem_file_fops = {
 	.open		= gmem_open,
 	.llseek		= gmem_llseek,
 	.fallocate	= gmem_fallocate,
+	.read_iter	= gmem_read_iter,
+	.write_iter	= gmem_write_iter,
 	.mmap		= gmem_mmap,
 	/*
 	 * Mappings of 2 MiB and more start on a 2 MiB boundary (plus the

@@ -184,11 +184,10 @@ struct file *gmem_file_create(u64 length, u32 flags,
 	}
 	file->f_flags |= O_LARGEFILE;
 	/*
-	 * The fd GMEM_CREATE returns has no position (lseek: ESPIPE) on any
-	 * kernel: newer ones (6.12) make a pseudo file with an ->llseek
-	 * seekable, and only reopened files are meant to be (gmem_llseek()).
+	 * A pseudo file gets no position by itself on older kernels (6.1):
+	 * the fd can seek and do positioned I/O like a reopened one.
 	 */
-	file->f_mode &= ~FMODE_LSEEK;
+	file->f_mode |= FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE;
 	return file;
 
 err_put_module:

@@ -20,6 +20,7 @@
 #include <linux/xarray.h>
 #include <uapi/linux/gmem.h>
 
+struct iov_iter;
 struct mem_cgroup;
 
 /* 2 MiB on x86: the folio size GMEM_CREATE_HUGE aims for. */
@@ -52,8 +53,8 @@ struct gmem_numa {
  * changes a page's shared/private state holds mapping->invalidate_lock,
  * but for a consumer's resolve of a page that is there, which a retry
  * protocol covers instead (gmem_get_folio_fast(), bind.c).
- * Lookups and allocation (faults, populate, resolves, fallocate()) take it
- * shared; punch, conversion, migration and bind/unbind take it
+ * Lookups and allocation (faults, populate, read() and write(), resolves,
+ * GMEM_QUERY, fallocate()) take it shared; punch, conversion, migration and bind/unbind take it
  * exclusively.  fallocate() holds it for the whole call and inserts its
  * folios unclaimed (not uptodate); whoever hands one out claims it first,
  * under the folio lock, so a call that fails can take back exactly the
@@ -141,7 +142,11 @@ void gmem_file_released(void);
 				 BIT_ULL(_IOC_NR(GMEM_POPULATE)) | \
 				 BIT_ULL(GMEM_INFO_V0_NR) | \
 				 BIT_ULL(_IOC_NR(GMEM_MIGRATE)) | \
-				 BIT_ULL(_IOC_NR(GMEM_INFO)))
+				 BIT_ULL(_IOC_NR(GMEM_INFO)) | \
+				 BIT_ULL(_IOC_NR(GMEM_QUERY)))
+#define GMEM_FD_OPS_ALL		(GMEM_FD_READ_WRITE | GMEM_FD_SEEK_HOLE)
+#define GMEM_PAGE_STATES_ALL	(GMEM_PAGE_SHARED | GMEM_PAGE_ALLOCATED | \
+				 GMEM_PAGE_HUGE | GMEM_PAGE_POISONED)
 extern const struct file_operations gmem_file_fops;
 
 /* attr.c */
@@ -235,6 +240,16 @@ extern const struct attribute_group *gmem_misc_groups[];
 /* populate.c */
 int gmem_populate(struct inode *inode, pgoff_t start, pgoff_t end,
 		  const void __user *src, u64 *copied);
+
+/* rw.c */
+ssize_t gmem_read_iter(struct kiocb *iocb, struct iov_iter *to);
+ssize_t gmem_write_iter(struct kiocb *iocb, struct iov_iter *from);
+
+/* query.c */
+loff_t gmem_seek_data_hole(struct file *file, loff_t offset, int whence);
+int gmem_query(struct inode *inode, pgoff_t start, pgoff_t end,
+	       struct gmem_query_run __user *dst, u32 limit, u32 *nr_runs,
+	       pgoff_t *next_index);
 
 /* mmap.c */
 int gmem_mmap(struct file *file, struct vm_area_struct *vma);

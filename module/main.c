@@ -181,6 +181,8 @@ static long gmem_ioctl_features(struct gmem_features __user *uarg)
 	args.info_size = sizeof(struct gmem_info);
 	args.convert_flags = GMEM_CONVERT_FLAGS_ALL;
 	args.migrate_flags = GMEM_MIGRATE_FLAGS_ALL;
+	args.fd_ops = GMEM_FD_OPS_ALL;
+	args.query_states = GMEM_PAGE_STATES_ALL;
 	if (copy_to_user(uarg, &args, args.size))
 		return -EFAULT;
 	return 0;

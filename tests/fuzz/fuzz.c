@@ -23,10 +23,16 @@
  *                  are written back), populate sources that are unmapped,
  *                  end at an unmapped page, are unaligned, or are a
  *                  mapping of a gmem fd (shared, private, past its end)
+ *   GMEM_QUERY     ranges valid and not, room for one run or more, its
+ *                  runs against the model's pages
  *   other ioctl commands on both fds; fallocate with every mode bit and
  *                  combination; mmap with every prot, MAP_* type and flag,
  *                  offsets and lengths, then touches of the mapping;
- *                  read/write/pread/pwrite/lseek/ftruncate/splice
+ *                  read/write/readv/writev/pread/pwrite at the position or
+ *                  any offset (the bytes of shared pages, up to the first
+ *                  private one), lseek with every whence (SEEK_DATA and
+ *                  SEEK_HOLE against the model's allocated pages),
+ *                  ftruncate, splice, sendfile
  *   /dev/gmem_test bind (fds that are closed, not gmem, overlapping,
  *                  ranges past the end), unbind, resolve, read/write,
  *                  events and in-kernel resolver threads
@@ -165,6 +171,7 @@ struct gfd {
 	bool large_unknown;
 	/* fdinfo's gmem-large-fallbacks when last read */
 	uint64_t fallbacks;
+	uint64_t pos;		/* the file position read() and write() use */
 };
 
 /* The pages of a 2 MiB block, GMEM_CREATE_HUGE's folio. */
@@ -221,12 +228,14 @@ static unsigned long long stat_big, stat_moved;	/* 2 MiB folios made, bytes migr
 static unsigned long long stat_collapsed;	/* blocks collapsed */
 /* collapse calls that reached gmem, those with a block to collapse */
 static unsigned long long stat_collapse_calls, stat_collapse_candidates;
+/* bytes read() and write() copied, lseek()s to data or a hole that worked */
+static unsigned long long stat_read, stat_written, stat_seek_data;
 static double stat_time[32];
 
 static const char *const call_names[] = {
 	"create", "convert", "populate", "info", "fallocate", "mmap",
 	"touch", "munmap", "ioctl-other", "file-ops", "bind", "unbind",
-	"resolve", "rw", "events", "kstress", "close", "migrate",
+	"resolve", "rw", "events", "kstress", "close", "migrate", "query",
 };
 
 /* ---- output ---- */
@@ -2252,7 +2261,7 @@ static void call_ioctl_other(int gi)
 		if (on_dev ? cmd == GMEM_CREATE || cmd == GMEM_FEATURES :
 		    cmd == GMEM_CONVERT || cmd == GMEM_POPULATE ||
 		    cmd == GMEM_INFO || cmd == GMEM_MIGRATE ||
-		    cmd == GMEM_INFO_V0)
+		    cmd == GMEM_INFO_V0 || cmd == GMEM_QUERY)
 			continue;
 		/* Commands the VFS answers for every file are not ours. */
 		if ((cmd >> 8 & 0xff) != 'T' && (cmd >> 8 & 0xff) != 'f' &&
@@ -2266,51 +2275,292 @@ static void call_ioctl_other(int gi)
 	judge(ret, errno, &e);
 }
 
-/* read/write and friends: there is no such path into gmem. */
+/* Page @i of @g is shared (the middle between the windows as a whole). */
+static bool page_shared(struct gfd *g, uint64_t i)
+{
+	struct pstate *q = pg(g, i);
+
+	return q ? q->shared : g->mid_shared;
+}
+
+/* Page @i of @g holds memory: the middle never does. */
+static bool page_present(struct gfd *g, uint64_t i)
+{
+	struct pstate *q = pg(g, i);
+
+	return q && q->present;
+}
+
+/*
+ * What read() or write() of @cnt bytes at @pos copies, by the model: the
+ * bytes of shared pages from @pos up to the first private page, the end
+ * of the fd or @cnt; -EACCES when the first page is private.  Whether a
+ * page between the windows would be written goes to *@mid.
+ */
+static long rw_bytes(struct gfd *g, uint64_t pos, uint64_t cnt, bool *mid)
+{
+	uint64_t n = 0, p = pos;
+
+	*mid = false;
+	while (n < cnt && p < g->size) {
+		uint64_t i = p / ps, chunk = ps - p % ps;
+
+		if (!page_shared(g, i))
+			return n ? (long)n : -EACCES;
+		*mid |= !pg(g, i);
+		if (chunk > cnt - n)
+			chunk = cnt - n;
+		if (chunk > g->size - p)
+			chunk = g->size - p;
+		n += chunk;
+		p += chunk;
+	}
+	return n;
+}
+
+/*
+ * The bytes @buf read from [@pos, @pos + @n) hold what the model says:
+ * a whole page its hash, part of a page without memory (or known to be
+ * zero) zeroes.
+ */
+static void check_read(struct gfd *g, uint64_t pos, const unsigned char *buf,
+		       uint64_t n)
+{
+	for (uint64_t p = pos; p < pos + n;) {
+		uint64_t i = p / ps, chunk = ps - p % ps;
+		struct pstate *q = pg(g, i);
+		const unsigned char *b = buf + (p - pos);
+		uint64_t hash = q ? q->hash : hash_zero;
+
+		if (chunk > pos + n - p)
+			chunk = pos + n - p;
+		if (chunk == (uint64_t)ps && hash != HASH_UNKNOWN &&
+		    page_hash(b) != hash)
+			bad("read: shared page %llu does not hold what it should",
+			    (unsigned long long)i);
+		if (chunk < (uint64_t)ps && hash == hash_zero)
+			for (uint64_t j = 0; j < chunk; j++)
+				if (b[j])
+					bad("read: page %llu reads byte %#x at %llu, zero expected",
+					    (unsigned long long)i, b[j],
+					    (unsigned long long)(p % ps + j));
+		p += chunk;
+	}
+}
+
+/*
+ * Before a write of [@pos, @pos + @n) from @buf: the new hash of every
+ * page it covers.  A page written whole gets its bytes' hash; one written
+ * in part and known before is read first (and must hold what the model
+ * says), the part put in, and hashed; one not known stays unknown.
+ */
+static void write_hashes(struct gfd *g, uint64_t pos, const unsigned char *buf,
+			 uint64_t n, uint64_t *hashes)
+{
+	int k = 0;
+
+	for (uint64_t p = pos; p < pos + n; k++) {
+		uint64_t i = p / ps, chunk = ps - p % ps;
+		struct pstate *q = pg(g, i);
+
+		if (chunk > pos + n - p)
+			chunk = pos + n - p;
+		if (chunk == (uint64_t)ps) {
+			hashes[k] = page_hash(buf + (p - pos));
+		} else if (q->hash == HASH_UNKNOWN) {
+			hashes[k] = HASH_UNKNOWN;
+		} else {
+			if (pread(g->fd, page_b, ps, i * ps) != ps)
+				bad("pread of shared page %llu before a write: %s",
+				    (unsigned long long)i, errno_name(errno));
+			if (page_hash(page_b) != q->hash)
+				bad("shared page %llu does not hold what it should (read before a write)",
+				    (unsigned long long)i);
+			memcpy(page_b + p % ps, buf + (p - pos), chunk);
+			hashes[k] = page_hash(page_b);
+		}
+		p += chunk;
+	}
+}
+
+/* The first page from @i on that holds memory (@data) or not; npages if none. */
+static uint64_t next_page(struct gfd *g, uint64_t i, bool data)
+{
+	while (i < g->npages) {
+		if (!pg(g, i)) {
+			/* the middle holds nothing */
+			if (!data)
+				return i;
+			i = mid_end(g);
+			continue;
+		}
+		if (page_present(g, i) == data)
+			return i;
+		i++;
+	}
+	return g->npages;
+}
+
+/*
+ * 0 read, 1 write, 2 readv or writev, 3 pread, 4 pwrite, 5 lseek (twice
+ * as likely as the others), 6 ftruncate, 7-9 splice, 10 sendfile.
+ */
+static int file_op_kind(void)
+{
+	int k = rng_below(&R, 12);
+
+	return k == 11 ? 5 : k;
+}
+
+/*
+ * The file operations: read(), write(), readv(), writev() at the fd's
+ * position, pread(), pwrite() anywhere, copying the bytes of shared
+ * pages; lseek() with every whence; ftruncate(), splice() and sendfile(),
+ * which still have no way in.
+ */
 static void call_file_ops(int gi)
 {
 	struct gfd *g = &fds[gi];
 	struct expect e = { 0 };
-	int what = rng_below(&R, 9), pipefd[2];
+	int what = file_op_kind(), pipefd[2];
+	bool positioned = what >= 3 && what <= 4, wr = what == 1 || what == 4 ||
+		(what == 2 && rng_pct(&R, 50)), mid = false;
 	int64_t pos = rng_pct(&R, 80) ? (int64_t)rng_below(&R, g->size) :
 		      (int64_t)interesting(g->size);
-	size_t cnt = rng_pct(&R, 80) ? rng_range(&R, 1, ps) : interesting(ps);
-	struct iovec iov = { argbuf, cnt > 2 * (size_t)ps ? 2 * (size_t)ps : cnt };
-	long ret = 0;
+	size_t cnt = rng_pct(&R, 80) ? rng_range(&R, 1, 2 * ps) : interesting(ps);
+	size_t readable = 2 * ps;
+	unsigned char *buf = argbuf;
+	struct iovec iov;
+	uint64_t hashes[3];
+	long ret = 0, want = 0;
+
+	if (cnt > 2 * (size_t)ps)
+		cnt = 2 * ps;
+	if (what <= 4) {
+		if (!positioned)
+			pos = g->pos;
+		/*
+		 * A write the model could not follow (into the pages between
+		 * the windows) goes elsewhere, or writes nothing.
+		 */
+		for (int tries = 0; wr && tries < 20; tries++) {
+			mid = false;
+			if (pos < 0 || (uint64_t)pos >= g->size)
+				break;
+			rw_bytes(g, pos, cnt, &mid);
+			if (!mid || !positioned)
+				break;
+			pos = (int64_t)(g->wstart[0] * ps +
+					rng_below(&R, g->wn[0] * ps));
+		}
+		if (wr && mid)
+			cnt = 0;
+		/* a read into a buffer that ends at an unmapped page */
+		if (!wr && rng_pct(&R, 10)) {
+			readable = rng_below(&R, cnt + 1);
+			buf = guard - readable;
+		}
+		if (wr)
+			fill_random(argbuf, 2 * ps);
+		else
+			memset(buf, 0x5a, readable);
+		iov = (struct iovec){ buf, cnt };
+		if (pos < 0 || (uint64_t)pos + cnt > INT64_MAX) {
+			allow(&e, EINVAL);	/* the VFS's, for the offset */
+		} else if (!cnt) {
+			e.ok = true;
+		} else if (wr && (uint64_t)pos >= g->size) {
+			allow(&e, ENOSPC);	/* no room past the fixed size */
+		} else {
+			want = rw_bytes(g, pos, cnt, &mid);
+			if (want == -EACCES) {
+				allow(&e, EACCES);
+			} else if (want && !readable) {
+				allow(&e, EFAULT);
+			} else {
+				e.ok = true;
+				if (want > (long)readable)
+					want = readable;
+			}
+		}
+		if (e.ok && wr && want > 0)
+			write_hashes(g, pos, buf, want, hashes);
+	}
 
 	switch (what) {
 	case 0:
-		describe("read fd %d count %zu", gi, iov.iov_len);
-		allow(&e, EINVAL);
-		ret = read(g->fd, argbuf, iov.iov_len);
+		describe("read fd %d count %zu at position %llu", gi, cnt,
+			 (unsigned long long)pos);
+		ret = read(g->fd, buf, cnt);
 		break;
 	case 1:
-		describe("write fd %d count %zu", gi, iov.iov_len);
-		allow(&e, EINVAL);
-		ret = write(g->fd, argbuf, iov.iov_len);
+		describe("write fd %d count %zu at position %llu", gi, cnt,
+			 (unsigned long long)pos);
+		ret = write(g->fd, buf, cnt);
 		break;
 	case 2:
-		describe("readv/writev fd %d count %zu", gi, iov.iov_len);
-		allow(&e, EINVAL);
-		ret = rng_pct(&R, 50) ? readv(g->fd, &iov, 1) : writev(g->fd, &iov, 1);
+		describe("%s fd %d count %zu at position %llu",
+			 wr ? "writev" : "readv", gi, cnt,
+			 (unsigned long long)pos);
+		ret = wr ? writev(g->fd, &iov, 1) : readv(g->fd, &iov, 1);
 		break;
 	case 3:
-		describe("pread fd %d count %zu pos %lld", gi, iov.iov_len, (long long)pos);
-		allow(&e, pos < 0 ? EINVAL : ESPIPE);
-		ret = pread(g->fd, argbuf, iov.iov_len, pos);
+		describe("pread fd %d count %zu pos %lld", gi, cnt, (long long)pos);
+		ret = pread(g->fd, buf, cnt, pos);
 		break;
 	case 4:
-		describe("pwrite fd %d count %zu pos %lld", gi, iov.iov_len, (long long)pos);
-		allow(&e, pos < 0 ? EINVAL : ESPIPE);
-		ret = pwrite(g->fd, argbuf, iov.iov_len, pos);
+		describe("pwrite fd %d count %zu pos %lld", gi, cnt, (long long)pos);
+		ret = pwrite(g->fd, buf, cnt, pos);
 		break;
 	case 5: {
-		int whence = rng_below(&R, 6);
+		/* half of them look for data or a hole */
+		int whence = rng_pct(&R, 50) ? SEEK_DATA + (int)rng_below(&R, 2) :
+			     (int)rng_below(&R, 6);
+		uint64_t np = g->pos;
+		bool ok = true;
 
-		describe("lseek fd %d offset %lld whence %d", gi, (long long)pos, whence);
-		allow(&e, whence > SEEK_HOLE ? EINVAL : ESPIPE);
+		describe("lseek fd %d offset %lld whence %d (position %llu)", gi,
+			 (long long)pos, whence, (unsigned long long)g->pos);
+		switch (whence) {
+		case SEEK_SET:
+			np = pos;
+			break;
+		case SEEK_CUR:
+			np = g->pos + (uint64_t)pos;
+			break;
+		case SEEK_END:
+			np = g->size + (uint64_t)pos;
+			break;
+		case SEEK_DATA:
+		case SEEK_HOLE:
+			ok = pos >= 0 && (uint64_t)pos < g->size;
+			if (!ok)
+				break;
+			np = next_page(g, pos / ps, whence == SEEK_DATA) * ps;
+			if (np < (uint64_t)pos)
+				np = pos;
+			if (np >= g->size)
+				ok = whence == SEEK_HOLE, np = g->size;
+			break;
+		default:
+			ok = false;
+		}
+		if (whence <= SEEK_END)
+			ok = np <= g->size;
+		if (ok)
+			e.ok = true;
+		else
+			allow(&e, whence == SEEK_DATA || whence == SEEK_HOLE ?
+				  ENXIO : EINVAL);
 		ret = lseek(g->fd, pos, whence);
-		break;
+		if (judge(ret, errno, &e)) {
+			if ((uint64_t)ret != np)
+				bad("lseek: %ld, the model says %llu", ret,
+				    (unsigned long long)np);
+			g->pos = ret;
+			stat_seek_data += whence >= SEEK_DATA;
+		}
+		return;
 	}
 	case 6:
 		describe("ftruncate fd %d length %lld", gi, (long long)pos);
@@ -2324,20 +2574,20 @@ static void call_file_ops(int gi)
 			bad("pipe2: %s", errno_name(errno));
 		if (write(pipefd[1], argbuf, 64) != 64)
 			bad("write to a pipe: %s", errno_name(errno));
-		if (what == 7) {
+		if (what < 10) {
 			bool out = rng_pct(&R, 50);
 
 			describe("splice %s fd %d, %zu bytes", out ? "from" : "to", gi,
-				 iov.iov_len);
+				 cnt);
 			allow(&e, EINVAL);
-			ret = out ? splice(g->fd, NULL, pipefd[1], NULL, iov.iov_len,
+			ret = out ? splice(g->fd, NULL, pipefd[1], NULL, cnt,
 					   SPLICE_F_NONBLOCK) :
-				    splice(pipefd[0], NULL, g->fd, NULL, iov.iov_len,
+				    splice(pipefd[0], NULL, g->fd, NULL, cnt,
 					   SPLICE_F_NONBLOCK);
 		} else {
-			describe("sendfile from fd %d, %zu bytes", gi, iov.iov_len);
+			describe("sendfile from fd %d, %zu bytes", gi, cnt);
 			allow(&e, EINVAL);
-			ret = sendfile(pipefd[1], g->fd, NULL, iov.iov_len);
+			ret = sendfile(pipefd[1], g->fd, NULL, cnt);
 		}
 		{
 			int err = errno;
@@ -2346,12 +2596,126 @@ static void call_file_ops(int gi)
 			close(pipefd[1]);
 			errno = err;
 		}
+		if (!cnt)
+			e.ok = true;	/* splice(2), sendfile(2): nothing to move */
+		judge(ret, errno, &e);
+		if (ret > 0)
+			bad("splice or sendfile moved data");
+		return;
 	}
-	if (what >= 7 && !iov.iov_len)
-		e.ok = true;	/* splice(2), sendfile(2): nothing to move */
-	judge(ret, errno, &e);
-	if (ret > 0)
-		bad("a data path into gmem worked");
+	if (!judge(ret, errno, &e) || what == 6)
+		return;
+	if (ret != want)
+		bad("%ld bytes, the model says %ld", ret, want);
+	if (!positioned)
+		g->pos += ret;
+	if (!ret)
+		return;
+	if (!wr) {
+		check_read(g, pos, buf, ret);
+		stat_read += ret;
+		return;
+	}
+	stat_written += ret;
+	/* what the write did: its pages allocated, their new contents */
+	for (uint64_t p = pos, k = 0; p < (uint64_t)pos + ret; k++) {
+		uint64_t i = p / ps;
+
+		model_got_page(g, i);
+		pg(g, i)->hash = hashes[k];
+		p = (i + 1) * ps;
+	}
+}
+
+/*
+ * GMEM_QUERY over a range (valid and not) with room for one run or a
+ * few: the runs, resumed at next_offset until the range is done, are the
+ * model's pages, each run as long as it goes.  Whether a page is in a
+ * 2 MiB folio is the model's only while it knows every large folio.
+ */
+static void call_query(int gi)
+{
+	struct gfd *g = &fds[gi];
+	struct gmem_query_run *runs = (void *)page_a;
+	uint32_t cap = rng_pct(&R, 30) ? 1 : rng_range(&R, 1, 16);
+	uint32_t mask = g->large_unknown ? ~GMEM_PAGE_HUGE : ~0U;
+	struct expect e = { 0 };
+	uint64_t off, len, at;
+	struct gmem_query q;
+	uint32_t last = UINT32_MAX;
+	long ret;
+
+	gen_range(g, &off, &len, WIN_PAGES, true);
+	q = (struct gmem_query){
+		.offset = off, .length = len, .runs = (uintptr_t)runs,
+		.nr_runs = cap,
+	};
+	if (rng_pct(&R, 3))
+		q.flags = 1U << rng_below(&R, 32);
+	if (rng_pct(&R, 3))
+		q.reserved[rng_below(&R, 2)] = rng_next(&R) | 1;
+	if (rng_pct(&R, 3))
+		q.nr_runs = 0;
+	describe("GMEM_QUERY fd %d [%#llx, +%#llx) room %u flags %#x reserved %#llx %#llx",
+		 gi, (unsigned long long)off, (unsigned long long)len, q.nr_runs,
+		 q.flags, (unsigned long long)q.reserved[0],
+		 (unsigned long long)q.reserved[1]);
+	if (!range_valid(g, off, len) || q.flags || q.nr_runs == 0 ||
+	    q.reserved[0] || q.reserved[1])
+		allow(&e, EINVAL);
+	else
+		e.ok = true;
+	ret = ioctl(g->fd, GMEM_QUERY, &q);
+	if (!judge(ret, errno, &e))
+		return;
+	for (at = off; ; ) {
+		if (q.nr_runs < 1 || q.nr_runs > cap)
+			bad("GMEM_QUERY at %#llx: %u runs, room for %u",
+			    (unsigned long long)at, q.nr_runs, cap);
+		for (uint32_t r = 0; r < q.nr_runs; r++) {
+			uint64_t a = runs[r].offset / ps;
+			uint64_t b = a + runs[r].length / ps;
+
+			if (runs[r].offset != at || !runs[r].length ||
+			    runs[r].length % ps || runs[r].offset + runs[r].length > off + len ||
+			    runs[r].reserved || runs[r].state == last)
+				bad("GMEM_QUERY: run [%#llx, +%#llx) state %#x reserved %#x where %#llx was due, after state %#x",
+				    (unsigned long long)runs[r].offset,
+				    (unsigned long long)runs[r].length, runs[r].state,
+				    runs[r].reserved, (unsigned long long)at, last);
+			/* every page of the run as the model has it */
+			for (uint64_t i = a; i < b; i = pg(g, i) ? i + 1 : mid_end(g)) {
+				struct pstate *p = pg(g, i);
+				uint32_t st = (page_shared(g, i) ? GMEM_PAGE_SHARED : 0) |
+					      (p && p->present ? GMEM_PAGE_ALLOCATED : 0);
+				uint64_t blk = i - i % HUGE_PAGES;
+
+				if (p && p->present && is_huge(g) && pg(g, blk) &&
+				    pg(g, blk)->big)
+					st |= GMEM_PAGE_HUGE;
+				if ((st & mask) != (runs[r].state & mask))
+					bad("GMEM_QUERY: page %llu in a run of state %#x, the model says %#x",
+					    (unsigned long long)i, runs[r].state, st);
+			}
+			last = runs[r].state;
+			at += runs[r].length;
+		}
+		if (q.next_offset != at)
+			bad("GMEM_QUERY: next_offset %#llx, the runs end at %#llx",
+			    (unsigned long long)q.next_offset, (unsigned long long)at);
+		if (at == off + len)
+			break;
+		if (q.nr_runs != cap)
+			bad("GMEM_QUERY: %u runs of room for %u, and the range not done",
+			    q.nr_runs, cap);
+		q = (struct gmem_query){
+			.offset = at, .length = off + len - at,
+			.runs = (uintptr_t)runs, .nr_runs = cap,
+		};
+		if (ioctl(g->fd, GMEM_QUERY, &q))
+			bad("GMEM_QUERY resumed at %#llx: %s", (unsigned long long)at,
+			    errno_name(errno));
+	}
 }
 
 /* ---- the test consumer ---- */
@@ -2904,7 +3268,7 @@ static void check_contents(int gi)
 #define COLLAPSE_COVERAGE_CALLS	100000
 static const char *const must_succeed[] = {
 	"create", "convert", "populate", "info", "fallocate", "mmap",
-	"migrate", "bind", "resolve", "rw",
+	"migrate", "bind", "resolve", "rw", "file-ops", "query",
 };
 
 static void coverage(void)
@@ -3141,8 +3505,10 @@ int main(int argc, char **argv)
 			kind = 8, call_ioctl_other(gi);
 		else if (r < 72)
 			kind = 17, call_migrate(gi);
-		else if (r < 77)
+		else if (r < 75)
 			kind = 9, call_file_ops(gi);
+		else if (r < 77)
+			kind = 18, call_query(gi);
 		else if (r < 78)
 			kind = 16, call_close();
 		else if (r < 83)
@@ -3176,6 +3542,8 @@ int main(int argc, char **argv)
 	       stat_moved >> 20);
 	printf("# %llu collapse calls, %llu with blocks to collapse: %llu blocks collapsed\n",
 	       stat_collapse_calls, stat_collapse_candidates, stat_collapsed);
+	printf("# file operations: %llu bytes read, %llu written, %llu SEEK_DATA/SEEK_HOLE answers\n",
+	       stat_read, stat_written, stat_seek_data);
 	for (unsigned int k = 0; k < sizeof(call_names) / sizeof(call_names[0]); k++)
 		printf("#   %-12s %8llu calls %7.1f s\n", call_names[k], stat_calls[k],
 		       stat_time[k]);

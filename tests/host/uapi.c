@@ -63,8 +63,9 @@ LAYOUT(info_large, offsetof(struct gmem_info, large_folios) == 8 + 56);
 LAYOUT(info_poisoned, offsetof(struct gmem_info, poisoned) == 8 + 64);
 LAYOUT(info_fallbacks, offsetof(struct gmem_info, large_fallbacks) == 80);
 /* struct gmem_features */
-LAYOUT(features_size, sizeof(struct gmem_features) == GMEM_FEATURES_SIZE_VER0);
+LAYOUT(features_size, sizeof(struct gmem_features) == GMEM_FEATURES_SIZE_VER1);
 LAYOUT(features_size_is_48, GMEM_FEATURES_SIZE_VER0 == 48);
+LAYOUT(features_size_is_56, GMEM_FEATURES_SIZE_VER1 == 56);
 LAYOUT(features_hdr, offsetof(struct gmem_features, size) == 0 &&
 		     offsetof(struct gmem_features, flags) == 4);
 LAYOUT(features_ioctls, offsetof(struct gmem_features, dev_ioctls) == 8 &&
@@ -75,6 +76,8 @@ LAYOUT(features_numa, offsetof(struct gmem_features, numa_modes) == 32 &&
 		      offsetof(struct gmem_features, info_size) == 36);
 LAYOUT(features_flags, offsetof(struct gmem_features, convert_flags) == 40 &&
 		       offsetof(struct gmem_features, migrate_flags) == 44);
+LAYOUT(features_fd_ops, offsetof(struct gmem_features, fd_ops) == 48 &&
+			offsetof(struct gmem_features, query_states) == 52);
 LAYOUT(migrate_size, sizeof(struct gmem_migrate) == 56);
 LAYOUT(migrate_node, offsetof(struct gmem_migrate, node) == 16);
 LAYOUT(migrate_flags, offsetof(struct gmem_migrate, flags) == 20);
@@ -82,6 +85,15 @@ LAYOUT(migrate_moved, offsetof(struct gmem_migrate, moved) == 24);
 LAYOUT(migrate_error, offsetof(struct gmem_migrate, error_offset) == 32);
 LAYOUT(migrate_collapsed, offsetof(struct gmem_migrate, collapsed) == 40);
 LAYOUT(migrate_reserved, offsetof(struct gmem_migrate, reserved) == 48);
+/* struct gmem_query, struct gmem_query_run */
+LAYOUT(query_size, sizeof(struct gmem_query) == 56);
+LAYOUT(query_runs, offsetof(struct gmem_query, runs) == 16);
+LAYOUT(query_nr_runs, offsetof(struct gmem_query, nr_runs) == 24 &&
+		      offsetof(struct gmem_query, flags) == 28);
+LAYOUT(query_next, offsetof(struct gmem_query, next_offset) == 32);
+LAYOUT(query_reserved, offsetof(struct gmem_query, reserved) == 40);
+LAYOUT(query_run_size, sizeof(struct gmem_query_run) == 24);
+LAYOUT(query_run_state, offsetof(struct gmem_query_run, state) == 16);
 
 int main(void)
 {
@@ -107,6 +119,8 @@ int main(void)
 	if (_IOC_SIZE(GMEM_CONVERT) != sizeof(struct gmem_convert) ||
 	    _IOC_SIZE(GMEM_POPULATE) != sizeof(struct gmem_populate) ||
 	    _IOC_SIZE(GMEM_MIGRATE) != sizeof(struct gmem_migrate) ||
+	    _IOC_SIZE(GMEM_QUERY) != sizeof(struct gmem_query) ||
+	    _IOC_DIR(GMEM_QUERY) != (_IOC_READ | _IOC_WRITE) ||
 	    _IOC_DIR(GMEM_MIGRATE) != (_IOC_READ | _IOC_WRITE) ||
 	    _IOC_NR(GMEM_MIGRATE) != 4) {
 		printf("a gmem fd command does not encode its struct\n");

@@ -586,6 +586,38 @@ void gmem_populate_at(const char *file, int line, int fd, uint64_t off,
 	}
 }
 
+int gmem_query_raw(int fd, uint64_t off, uint64_t len,
+		   struct gmem_query_run *runs, uint32_t cap,
+		   uint32_t *nr_runs, uint64_t *next)
+{
+	struct gmem_query args = {
+		.offset = off,
+		.length = len,
+		.runs = (uintptr_t)runs,
+		.nr_runs = cap,
+		.next_offset = GMEM_UNTOUCHED,
+	};
+	int ret = ioctl(fd, GMEM_QUERY, &args);
+
+	if (nr_runs)
+		*nr_runs = args.nr_runs;
+	if (next)
+		*next = args.next_offset;
+	return ret;
+}
+
+int gmem_reopen(int fd, int flags)
+{
+	char path[64];
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	r = open(path, flags | O_CLOEXEC);
+	if (r < 0)
+		FAIL("open(%s, %#x): %s", path, flags, errno_name(errno));
+	return r;
+}
+
 void *gmem_map(int fd, size_t len)
 {
 	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);

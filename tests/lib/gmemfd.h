@@ -173,6 +173,22 @@ void gmem_populate_at(const char *file, int line, int fd, uint64_t off,
 #define POPULATE(fd, off, len, src)					\
 	gmem_populate_at(__FILE__, __LINE__, fd, off, len, src)
 
+/*
+ * GMEM_QUERY of [@off, @off + @len) into @runs, room for @cap of them:
+ * the raw ioctl result; *@nr_runs and *@next (when not NULL) get the
+ * struct's nr_runs and next_offset after the call (next_offset starts as
+ * GMEM_UNTOUCHED).
+ */
+int gmem_query_raw(int fd, uint64_t off, uint64_t len,
+		   struct gmem_query_run *runs, uint32_t cap,
+		   uint32_t *nr_runs, uint64_t *next);
+
+/*
+ * open("/proc/self/fd/<@fd>", @flags | O_CLOEXEC): the same memory as a
+ * file of its own (position, flags); fails the test if it cannot.
+ */
+int gmem_reopen(int fd, int flags);
+
 /* mmap(MAP_SHARED, read-write) of [0, @len) of @fd; fails the test. */
 void *gmem_map(int fd, size_t len);
 

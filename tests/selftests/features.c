@@ -4,10 +4,14 @@
  * GMEM_CREATE flag, NUMA mode, GMEM_CONVERT and GMEM_MIGRATE flag it
  * reports is accepted and every other bit or mode refused; every command
  * number it reports is served on that file and every other one is ENOTTY;
- * the struct sizes it reports are the ones GMEM_CREATE and GMEM_INFO read
- * and write.  And its own extensible struct: sizes, tails, flags, EFAULT.
+ * every file operation it reports (fd_ops) works on a memory fd, and
+ * GMEM_QUERY answers only in the states it reports; the struct sizes it
+ * reports are the ones GMEM_CREATE and GMEM_INFO read and write.  And its
+ * own extensible struct: sizes, tails (a caller of the first version gets
+ * that much), flags, EFAULT.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -27,7 +31,7 @@ static void reports_this_module(void)
 {
 	struct gmem_features f = gmem_features();
 
-	EXPECT_EQ(f.size, GMEM_FEATURES_SIZE_VER0);
+	EXPECT_EQ(f.size, GMEM_FEATURES_SIZE_VER1);
 	EXPECT_EQ(f.flags, 0);
 	EXPECT_EQ(f.dev_ioctls, 1ULL << _IOC_NR(GMEM_CREATE) |
 				1ULL << _IOC_NR(GMEM_FEATURES));
@@ -35,7 +39,8 @@ static void reports_this_module(void)
 			       1ULL << _IOC_NR(GMEM_POPULATE) |
 			       1ULL << _IOC_NR(GMEM_INFO_V0) |
 			       1ULL << _IOC_NR(GMEM_MIGRATE) |
-			       1ULL << _IOC_NR(GMEM_INFO));
+			       1ULL << _IOC_NR(GMEM_INFO) |
+			       1ULL << _IOC_NR(GMEM_QUERY));
 	EXPECT_EQ(f.create_flags, GMEM_CREATE_MMAP | GMEM_CREATE_SHARED |
 				  GMEM_CREATE_HUGE);
 	EXPECT_EQ(f.create_size, sizeof(struct gmem_create));
@@ -45,6 +50,9 @@ static void reports_this_module(void)
 	EXPECT_EQ(f.info_size, sizeof(struct gmem_info));
 	EXPECT_EQ(f.convert_flags, GMEM_CONVERT_ZERO);
 	EXPECT_EQ(f.migrate_flags, GMEM_MIGRATE_COLLAPSE);
+	EXPECT_EQ(f.fd_ops, GMEM_FD_READ_WRITE | GMEM_FD_SEEK_HOLE);
+	EXPECT_EQ(f.query_states, GMEM_PAGE_SHARED | GMEM_PAGE_ALLOCATED |
+				  GMEM_PAGE_HUGE | GMEM_PAGE_POISONED);
 }
 
 static void create_flags_as_reported(void)
@@ -145,7 +153,7 @@ static unsigned long command_of(int nr, bool on_dev)
 	static const unsigned long dev_cmds[] = { GMEM_CREATE, GMEM_FEATURES };
 	static const unsigned long fd_cmds[] = {
 		GMEM_CONVERT, GMEM_POPULATE, GMEM_INFO_V0, GMEM_MIGRATE,
-		GMEM_INFO,
+		GMEM_INFO, GMEM_QUERY,
 	};
 	const unsigned long *cmds = on_dev ? dev_cmds : fd_cmds;
 	unsigned int n = on_dev ? ARRAY_SIZE(dev_cmds) : ARRAY_SIZE(fd_cmds);
@@ -197,6 +205,66 @@ static void ioctls_as_reported(void)
 	EXPECT_EQ(f.dev_ioctls & f.fd_ioctls, 0);
 	ioctls_as_reported_on(dev, f.dev_ioctls, true);
 	ioctls_as_reported_on(fd, f.fd_ioctls, false);
+}
+
+/*
+ * Every fd_ops bit reported works on a memory fd, the one GMEM_CREATE
+ * returns and a reopened one (an unknown bit fails the test: it would
+ * need a check here); GMEM_QUERY answers in reported states only.
+ */
+static void fd_ops_as_reported(void)
+{
+	struct gmem_features f = gmem_features();
+	long pg = page_size();
+	const uint32_t flags = GMEM_CREATE_MMAP | GMEM_CREATE_SHARED;
+	int fd = gmem_new_flags(4 * pg, flags);
+	int files[2] = { fd, gmem_reopen(fd, O_RDWR) };
+	struct gmem_query_run runs[8];
+	uint32_t n = 0;
+	char buf[8] = { 0 };
+
+	for (unsigned int bit = 0; bit < 32; bit++) {
+		uint32_t op = 1U << bit;
+
+		if (!(f.fd_ops & op))
+			continue;
+		test_diag("fd_ops bit %u", bit);
+		for (unsigned int i = 0; i < ARRAY_SIZE(files); i++) {
+			int file = files[i];
+
+			switch (op) {
+			case GMEM_FD_READ_WRITE:
+				EXPECT_EQ(pwrite(file, "gmem", 4, pg + i), 4);
+				EXPECT_EQ(pread(file, buf, 4, pg + i), 4);
+				EXPECT_EQ(memcmp(buf, "gmem", 4), 0);
+				EXPECT_EQ(lseek(file, 3, SEEK_SET), 3);
+				EXPECT_EQ(write(file, "x", 1), 1);
+				EXPECT_EQ(lseek(file, 0, SEEK_CUR), 4);
+				break;
+			case GMEM_FD_SEEK_HOLE:
+				ASSERT_SYS(fallocate(file, FALLOC_FL_KEEP_SIZE,
+						     2 * pg, pg));
+				EXPECT_EQ(lseek(file, 2 * pg, SEEK_DATA),
+					  2 * pg);
+				EXPECT_EQ(lseek(file, 2 * pg, SEEK_HOLE),
+					  3 * pg);
+				break;
+			default:
+				FAIL("fd_ops bit %u reported; this test knows none",
+				     bit);
+			}
+		}
+	}
+	/* the states of shared pages with and without memory, private ones */
+	CONVERT(fd, 3 * pg, pg, GMEM_PRIVATE);
+	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 3 * pg, pg));
+	ASSERT_SYS(gmem_query_raw(fd, 0, 4 * pg, runs, ARRAY_SIZE(runs), &n,
+				  NULL));
+	ASSERT_TRUE(n >= 1 && n <= ARRAY_SIZE(runs));
+	for (uint32_t i = 0; i < n; i++) {
+		test_diag("run %u: state %#x", i, runs[i].state);
+		EXPECT_EQ(runs[i].state & ~f.query_states, 0);
+	}
 }
 
 /* The sizes reported are the ones GMEM_CREATE reads and GMEM_INFO fills. */
@@ -253,6 +321,29 @@ static void own_struct(void)
 	EXPECT_EQ(f->dev_ioctls, gmem_features().dev_ioctls);
 }
 
+/*
+ * A program built against the first struct (48 bytes, before fd_ops and
+ * query_states) gets those 48 bytes and no more, its size unchanged.
+ */
+static void first_version(void)
+{
+	unsigned char b[GMEM_FEATURES_SIZE_VER1 + 8] __attribute__((aligned(8)));
+	struct gmem_features *f = (void *)b;
+	struct gmem_features all = gmem_features();
+	int dev = gmem_open_dev();
+
+	memset(b, 0xff, sizeof(b));
+	f->size = GMEM_FEATURES_SIZE_VER0;
+	f->flags = 0;
+	ASSERT_SYS(ioctl(dev, GMEM_FEATURES, b));
+	EXPECT_EQ(f->size, GMEM_FEATURES_SIZE_VER0);
+	EXPECT_EQ(memcmp(b + 4, (unsigned char *)&all + 4,
+			 GMEM_FEATURES_SIZE_VER0 - 4), 0);
+	for (unsigned int i = GMEM_FEATURES_SIZE_VER0; i < sizeof(b); i++)
+		if (b[i] != 0xff)
+			FAIL("byte %u past the 48-byte struct written", i);
+}
+
 static void bad_pointer(void)
 {
 	long pg = page_size();
@@ -291,10 +382,14 @@ static const struct test features_tests[] = {
 	     migrate_flags_as_reported),
 	TEST("every reported command is served, every other number ENOTTY",
 	     ioctls_as_reported),
+	TEST("every reported fd_ops bit works on both memory fds; GMEM_QUERY answers in reported states",
+	     fd_ops_as_reported),
 	TEST("create_size and info_size are what GMEM_CREATE reads and GMEM_INFO fills",
 	     sizes_as_reported),
 	TEST("its struct: EINVAL below 48, a zero tail works, E2BIG for a non-zero tail or above a page, EINVAL for flags",
 	     own_struct),
+	TEST("its 48-byte first version gets 48 bytes back, nothing past them",
+	     first_version),
 	TEST("EFAULT for an unreadable or unwritable argument", bad_pointer),
 };
 

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The gmem fd as a file: what fstat says, and that no path copies its
- * memory to or from userspace (read, write, splice, sendfile) or maps it.
+ * The gmem fd as a file: what fstat says; that read(), write() and their
+ * kinds reach it but copy nothing of private memory (rw.c has the shared
+ * pages they copy); that it seeks like a file of its fixed size; and
+ * that no other path copies its memory (splice, sendfile) or maps it
+ * without GMEM_CREATE_MMAP.
  */
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
@@ -42,49 +46,83 @@ static void own_inode(void)
 	}
 }
 
+/*
+ * Every page of a new fd is private: read(), write() and the vector
+ * calls reach the fd and are refused there, allocated page or not,
+ * copying nothing and allocating nothing.
+ */
 static void read_write(void)
 {
-	char buf[64] = { 0 };
+	char buf[64], junk[64];
 	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
 	int fd = gmem_new(MiB);
 
-	/* allocated or not, nothing is readable */
+	memset(buf, 0x5a, sizeof(buf));
+	memcpy(junk, buf, sizeof(buf));
 	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, page_size()));
-	EXPECT_ERRNO(read(fd, buf, sizeof(buf)), EINVAL);
-	EXPECT_ERRNO(write(fd, buf, sizeof(buf)), EINVAL);
-	EXPECT_ERRNO(readv(fd, &iov, 1), EINVAL);
-	EXPECT_ERRNO(writev(fd, &iov, 1), EINVAL);
+	EXPECT_ERRNO(read(fd, buf, sizeof(buf)), EACCES);
+	EXPECT_ERRNO(write(fd, buf, sizeof(buf)), EACCES);
+	EXPECT_ERRNO(readv(fd, &iov, 1), EACCES);
+	EXPECT_ERRNO(writev(fd, &iov, 1), EACCES);
+	ASSERT_EQ(lseek(fd, page_size(), SEEK_SET), page_size());
+	EXPECT_ERRNO(read(fd, buf, sizeof(buf)), EACCES);
+	EXPECT_ERRNO(write(fd, buf, sizeof(buf)), EACCES);
+	EXPECT_EQ(lseek(fd, 0, SEEK_CUR), page_size());
+	EXPECT_EQ(memcmp(buf, junk, sizeof(buf)), 0);
 	EXPECT_EQ(gmem_blocks(fd), page_size() / 512);
 }
 
 /*
- * The fd has no position to read at: positioned I/O is refused before
- * it could reach a read method (the VFS's answer for non-seekable files).
+ * The fd has a position now, so positioned I/O reaches it too: EACCES
+ * on its private pages; at the end of the fd nothing to read and no
+ * room to write.
  */
 static void pread_pwrite(void)
 {
-	char buf[64] = { 0 };
+	char buf[64], junk[64];
 	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
 	int fd = gmem_new(MiB);
 
+	memset(buf, 0x5a, sizeof(buf));
+	memcpy(junk, buf, sizeof(buf));
 	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, page_size()));
-	EXPECT_ERRNO(pread(fd, buf, sizeof(buf), 0), ESPIPE);
-	EXPECT_ERRNO(pwrite(fd, buf, sizeof(buf), 0), ESPIPE);
-	EXPECT_ERRNO(pread(fd, buf, sizeof(buf), page_size()), ESPIPE);
-	EXPECT_ERRNO(preadv(fd, &iov, 1, 0), ESPIPE);
-	EXPECT_ERRNO(pwritev(fd, &iov, 1, 0), ESPIPE);
+	EXPECT_ERRNO(pread(fd, buf, sizeof(buf), 0), EACCES);
+	EXPECT_ERRNO(pwrite(fd, buf, sizeof(buf), 0), EACCES);
+	EXPECT_ERRNO(pread(fd, buf, sizeof(buf), page_size()), EACCES);
+	EXPECT_ERRNO(pwrite(fd, buf, sizeof(buf), page_size() + 1), EACCES);
+	EXPECT_ERRNO(preadv(fd, &iov, 1, 0), EACCES);
+	EXPECT_ERRNO(pwritev(fd, &iov, 1, 0), EACCES);
+	EXPECT_EQ(pread(fd, buf, sizeof(buf), MiB), 0);
+	EXPECT_ERRNO(pwrite(fd, buf, sizeof(buf), MiB), ENOSPC);
+	EXPECT_ERRNO(pread(fd, buf, sizeof(buf), -1), EINVAL);
+	EXPECT_EQ(memcmp(buf, junk, sizeof(buf)), 0);
+	EXPECT_EQ(gmem_blocks(fd), page_size() / 512);
+	EXPECT_EQ(lseek(fd, 0, SEEK_CUR), 0);
 }
 
-static void lseek_refused(void)
+/*
+ * The fd GMEM_CREATE returns seeks (it did not before it could be read):
+ * positions 0 to the size, and SEEK_DATA and SEEK_HOLE over its pages.
+ */
+static void lseek_positions(void)
 {
+	long pg = page_size();
 	int fd = gmem_new(MiB);
 
-	EXPECT_ERRNO(lseek(fd, 0, SEEK_SET), ESPIPE);
-	EXPECT_ERRNO(lseek(fd, page_size(), SEEK_SET), ESPIPE);
-	EXPECT_ERRNO(lseek(fd, 0, SEEK_CUR), ESPIPE);
-	EXPECT_ERRNO(lseek(fd, 0, SEEK_END), ESPIPE);
-	EXPECT_ERRNO(lseek(fd, 0, SEEK_DATA), ESPIPE);
-	EXPECT_ERRNO(lseek(fd, 0, SEEK_HOLE), ESPIPE);
+	EXPECT_EQ(lseek(fd, 0, SEEK_CUR), 0);
+	EXPECT_EQ(lseek(fd, pg, SEEK_SET), pg);
+	EXPECT_EQ(lseek(fd, pg, SEEK_CUR), 2 * pg);
+	EXPECT_EQ(lseek(fd, 0, SEEK_END), MiB);
+	EXPECT_ERRNO(lseek(fd, MiB + 1, SEEK_SET), EINVAL);
+	EXPECT_ERRNO(lseek(fd, -1, SEEK_SET), EINVAL);
+	EXPECT_ERRNO(lseek(fd, 0, SEEK_DATA), ENXIO);
+	EXPECT_EQ(lseek(fd, 0, SEEK_HOLE), 0);
+	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 2 * pg, pg));
+	EXPECT_EQ(lseek(fd, 0, SEEK_DATA), 2 * pg);
+	EXPECT_EQ(lseek(fd, 0, SEEK_CUR), 2 * pg);
+	EXPECT_EQ(lseek(fd, 2 * pg, SEEK_HOLE), 3 * pg);
+	EXPECT_ERRNO(lseek(fd, MiB, SEEK_DATA), ENXIO);
+	EXPECT_ERRNO(lseek(fd, MiB, SEEK_HOLE), ENXIO);
 }
 
 static void __attribute__((format(printf, 7, 8)))
@@ -199,9 +237,11 @@ static void ftruncate_refused(void)
 static const struct test file_tests[] = {
 	TEST("fstat: S_ISREG, size, blksize, no blocks", fstat_fields),
 	TEST("every fd has its own inode and size", own_inode),
-	TEST("EINVAL for read, write, readv, writev", read_write),
-	TEST("ESPIPE for pread, pwrite, preadv, pwritev", pread_pwrite),
-	TEST("ESPIPE for lseek", lseek_refused),
+	TEST("read, write, readv, writev of private pages: EACCES, nothing copied",
+	     read_write),
+	TEST("pread, pwrite, preadv, pwritev reach the fd: EACCES on private pages, 0 and ENOSPC at the end",
+	     pread_pwrite),
+	TEST("lseek: positions 0 to the size, SEEK_DATA and SEEK_HOLE", lseek_positions),
 	TEST("ENODEV for mmap, any flags", mmap_refused),
 	TEST("EINVAL for splice and sendfile from it",
 	     splice_sendfile_from),

@@ -21,6 +21,8 @@ int main(int argc, char **argv)
 		&convert_suite,
 		&populate_suite,
 		&info_suite,
+		&rw_suite,
+		&query_suite,
 		&consumer_suite,
 		&huge_suite,
 		&numa_suite,

@@ -3,10 +3,10 @@
  * A gmem fd opened again through /proc/<pid>/fd/<n>: what a VMM that
  * takes a file name (QEMU's memory-backend-file) does with an fd it
  * inherited.  The new file is the same memory, shared and private alike,
- * under the same rules; it opens read-write only, and unlike the fd
- * GMEM_CREATE returns it can seek (QEMU sizes its backing store with
- * lseek(SEEK_END)).  Closing either leaves the other working, and the
- * last close frees everything.
+ * under the same rules; it opens read-write only, and has a position of
+ * its own, as the fd GMEM_CREATE returns has (QEMU sizes its backing
+ * store with lseek(SEEK_END)).  Closing either leaves the other working,
+ * and the last close frees everything.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -121,7 +121,7 @@ static void file_rules(void)
 	long pg = page_size();
 	size_t len = 4 * pg;
 	int fd = gmem_new_flags(len, MMAP_SHARED_FD), r;
-	char buf[64];
+	char buf[64] = "reopened";
 
 	/* read-write only; the size is fixed */
 	EXPECT_ERRNO(reopen_raw(getpid(), fd, O_RDONLY), EACCES);
@@ -133,11 +133,20 @@ static void file_rules(void)
 	EXPECT_ERRNO(ftruncate(r, 0), EINVAL);
 	EXPECT_EQ(gmem_info(r).length, len);
 
-	/* no copy to or from the memory */
-	EXPECT_ERRNO(read(r, buf, sizeof(buf)), EINVAL);
-	EXPECT_ERRNO(write(r, buf, sizeof(buf)), EINVAL);
-	EXPECT_ERRNO(pread(r, buf, sizeof(buf), 0), ESPIPE);
-	EXPECT_ERRNO(pwrite(r, buf, sizeof(buf), 0), ESPIPE);
+	/* shared pages copied to and from the memory, by either file */
+	EXPECT_EQ(write(r, buf, sizeof(buf)), sizeof(buf));
+	EXPECT_EQ(lseek(r, 0, SEEK_CUR), sizeof(buf));
+	EXPECT_EQ(pwrite(r, buf, sizeof(buf), pg + 1), sizeof(buf));
+	memset(buf, 0, sizeof(buf));
+	EXPECT_EQ(pread(fd, buf, sizeof(buf), pg + 1), sizeof(buf));
+	EXPECT_EQ(strcmp(buf, "reopened"), 0);
+	memset(buf, 0, sizeof(buf));
+	EXPECT_EQ(read(fd, buf, sizeof(buf)), sizeof(buf));
+	EXPECT_EQ(strcmp(buf, "reopened"), 0);
+	EXPECT_EQ(gmem_info(fd).allocated, 2 * pg);
+	CONVERT(fd, 0, pg, GMEM_PRIVATE);
+	EXPECT_ERRNO(pread(r, buf, sizeof(buf), 0), EACCES);
+	EXPECT_ERRNO(pwrite(r, buf, sizeof(buf), 0), EACCES);
 
 	/* positions from 0 to the size, for QEMU's lseek(SEEK_END) */
 	EXPECT_EQ(lseek(r, 0, SEEK_END), len);
@@ -146,12 +155,15 @@ static void file_rules(void)
 	EXPECT_EQ(lseek(r, -(off_t)pg, SEEK_END), len - pg);
 	EXPECT_ERRNO(lseek(r, len + 1, SEEK_SET), EINVAL);
 	EXPECT_ERRNO(lseek(r, -1, SEEK_SET), EINVAL);
-	EXPECT_ERRNO(lseek(r, 0, SEEK_DATA), EINVAL);
-	EXPECT_ERRNO(lseek(r, 0, SEEK_HOLE), EINVAL);
-	/* the fd GMEM_CREATE made still has no position */
-	EXPECT_ERRNO(lseek(fd, 0, SEEK_END), ESPIPE);
-	EXPECT_ERRNO(lseek(fd, 0, SEEK_SET), ESPIPE);
-	EXPECT_ERRNO(pread(fd, buf, sizeof(buf), 0), ESPIPE);
+	/* data: the two pages written; the private one is data too */
+	EXPECT_EQ(lseek(r, 0, SEEK_DATA), 0);
+	EXPECT_EQ(lseek(r, 0, SEEK_HOLE), 2 * pg);
+	EXPECT_ERRNO(lseek(r, 2 * pg, SEEK_DATA), ENXIO);
+	/* the fd GMEM_CREATE made has its own position */
+	EXPECT_EQ(lseek(fd, 0, SEEK_CUR), sizeof(buf));
+	EXPECT_EQ(lseek(fd, 0, SEEK_END), len);
+	EXPECT_EQ(lseek(fd, pg + 5, SEEK_DATA), pg + 5);
+	EXPECT_EQ(lseek(r, 0, SEEK_CUR), 2 * pg);
 }
 
 /* Either file keeps the memory; the last close frees it and the module. */
@@ -239,7 +251,7 @@ static const struct test reopen_tests[] = {
 	     same_memory),
 	TEST("reopen: private pages SIGBUS, mmap rules as the fd's",
 	     private_stays_private),
-	TEST("reopen: O_RDWR only, fixed size, lseek to the size, no I/O",
+	TEST("reopen: O_RDWR only, fixed size, read and write of shared pages, a position of its own",
 	     file_rules),
 	TEST("reopen: either file keeps the memory, the last close frees it",
 	     lifetime),

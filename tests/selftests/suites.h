@@ -13,6 +13,8 @@ extern const struct suite mmap_suite;		/* mmap.c */
 extern const struct suite convert_suite;	/* convert.c */
 extern const struct suite populate_suite;	/* populate.c */
 extern const struct suite info_suite;		/* info.c */
+extern const struct suite rw_suite;		/* rw.c */
+extern const struct suite query_suite;		/* query.c */
 extern const struct suite consumer_suite;	/* consumer.c: loads gmem_test */
 extern const struct suite huge_suite;		/* huge.c */
 extern const struct suite numa_suite;		/* numa.c */

@@ -7,8 +7,9 @@
  * (reachable only by in-kernel consumers such as KVM) or shared (mappable
  * by the VMM).  The new fd supports fallocate() (FALLOC_FL_KEEP_SIZE to
  * allocate, FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE to free), fstat(),
- * mmap() of shared pages and the GMEM_CONVERT, GMEM_POPULATE, GMEM_INFO and
- * GMEM_MIGRATE ioctls below.  The full API and every errno: ioctl_gmem(2)
+ * mmap(), read() and write() of shared pages, lseek() (SEEK_DATA and
+ * SEEK_HOLE too), and the GMEM_CONVERT, GMEM_POPULATE, GMEM_INFO,
+ * GMEM_MIGRATE and GMEM_QUERY ioctls below.  The full API and every errno: ioctl_gmem(2)
  * and gmem(4) (man/ in gmem's tree), Documentation/userspace-api.rst.
  * GMEM_FEATURES on /dev/gmem says what this module supports.
  *
@@ -30,7 +31,8 @@
  * how much to copy (as iommufd's and VFIO's commands do).  The module
  * matches the whole number, so the same command with direction or size
  * bits set is -ENOTTY.  The commands taking a fixed struct (GMEM_CONVERT,
- * GMEM_POPULATE, GMEM_MIGRATE) encode its direction and size as usual.
+ * GMEM_POPULATE, GMEM_MIGRATE, GMEM_QUERY) encode its direction and size
+ * as usual.
  *
  * No *_FLAGS_ALL masks here: a mask compiled into a program would state
  * what the header knew when it was built, not what the running module
@@ -233,6 +235,9 @@ struct gmem_info {
  *		GMEM_INFO fills in.
  * @convert_flags: out: the GMEM_CONVERT_* flags GMEM_CONVERT accepts.
  * @migrate_flags: out: the GMEM_MIGRATE_* flags GMEM_MIGRATE accepts.
+ * @fd_ops:	out: GMEM_FD_* bits, the file operations a memory fd serves
+ *		beyond fallocate(), mmap() and its ioctls.
+ * @query_states: out: the GMEM_PAGE_* bits GMEM_QUERY reports.
  *
  * Asked on /dev/gmem, before any memory fd exists.  The answers are the
  * module's, fixed for as long as it is loaded; module parameters
@@ -255,9 +260,22 @@ struct gmem_features {
 	__u32 info_size;
 	__u32 convert_flags;
 	__u32 migrate_flags;
+	/* GMEM_FEATURES_SIZE_VER1 */
+	__u32 fd_ops;
+	__u32 query_states;
 };
 
 #define GMEM_FEATURES_SIZE_VER0	48	/* sizeof first published struct */
+#define GMEM_FEATURES_SIZE_VER1	56	/* adds fd_ops and query_states */
+
+/* struct gmem_features.fd_ops */
+/*
+ * read(), write(), pread(), pwrite(), readv(), writev(), preadv() and
+ * pwritev() of shared pages, and lseek() on every memory fd.
+ */
+#define GMEM_FD_READ_WRITE	(1U << 0)
+/* lseek() with SEEK_DATA and SEEK_HOLE over the allocated pages. */
+#define GMEM_FD_SEEK_HOLE	(1U << 1)
 
 /* GMEM_MIGRATE flags */
 /*
@@ -308,6 +326,55 @@ struct gmem_migrate {
 	__u64 reserved;
 };
 
+/* What a run of pages is, struct gmem_query_run.state. */
+#define GMEM_PAGE_SHARED	(1U << 0)	/* shared; without it, private */
+#define GMEM_PAGE_ALLOCATED	(1U << 1)	/* memory is there */
+#define GMEM_PAGE_HUGE		(1U << 2)	/* in a 2 MiB folio */
+#define GMEM_PAGE_POISONED	(1U << 3)	/* lost to memory failure */
+
+/**
+ * struct gmem_query_run - one run of pages in the same state
+ * @offset:	start of the run in bytes.
+ * @length:	length of the run in bytes.
+ * @state:	GMEM_PAGE_* bits, the same for every page of the run.
+ * @reserved:	written as zero.
+ */
+struct gmem_query_run {
+	__u64 offset;
+	__u64 length;
+	__u32 state;
+	__u32 reserved;
+};
+
+/**
+ * struct gmem_query - argument of GMEM_QUERY
+ * @offset:	start of the range in bytes, page aligned.
+ * @length:	length of the range in bytes, page aligned, non-zero.
+ * @runs:	user pointer to an array of struct gmem_query_run.
+ * @nr_runs:	in: the array's capacity, non-zero; out: runs written.
+ * @flags:	must be zero.
+ * @next_offset: out: where the runs written end: @offset + @length when
+ *		they cover the range, else the offset to ask from next.
+ * @reserved:	must be zero.
+ *
+ * Describes the range as consecutive runs of pages in the same state,
+ * each as long as it can be (two neighbours always differ), in order from
+ * @offset.  The cost follows the number of runs, not the range's size: a
+ * sparse 1 TiB fd with nothing in it is one run.  A page gmem could not
+ * keep after memory failure is GMEM_PAGE_POISONED and not allocated; one
+ * still inside a large folio is both.  The answer is a snapshot: pages
+ * can change state as soon as the call returns.
+ */
+struct gmem_query {
+	__u64 offset;
+	__u64 length;
+	__u64 runs;
+	__u32 nr_runs;
+	__u32 flags;
+	__u64 next_offset;
+	__u64 reserved[2];
+};
+
 /*
  * On /dev/gmem.  Extensible structs, so _IO() (see the top of this file).
  *
@@ -330,5 +397,6 @@ struct gmem_migrate {
 #define GMEM_POPULATE		_IOWR(GMEM_IOCTL_TYPE, 0x02, struct gmem_populate)
 #define GMEM_MIGRATE		_IOWR(GMEM_IOCTL_TYPE, 0x04, struct gmem_migrate)
 #define GMEM_INFO		_IO(GMEM_IOCTL_TYPE, 0x05)
+#define GMEM_QUERY		_IOWR(GMEM_IOCTL_TYPE, 0x07, struct gmem_query)
 
 #endif /* _UAPI_LINUX_GMEM_H */
