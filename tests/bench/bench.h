@@ -20,6 +20,8 @@
 void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 uint64_t now_ns(void);
+/* A MAP_SHARED read-write mapping of @len bytes of @fd; dies on failure. */
+char *xmmap(int fd, uint64_t len);
 int write_file(const char *path, const char *s);
 /* A /proc/meminfo field in kB, or -1. */
 long long meminfo_kb(const char *field);
@@ -89,6 +91,29 @@ long long free_kb(void);
 #define B_MIGRATE	"migrate, node 0 to 1"
 #define V_MBIND		"memfd, mbind"
 #define V_MBIND_THP	"memfd-thp, mbind"
+
+/* The copy part (copy.c): a snapshot restored and saved, per method. */
+#define B_RESTORE	"restore into a new fd"
+#define B_SAVE		"save from the fd"
+
+enum copy_backend {
+	COPY_GMEM,
+	COPY_GMEM_HUGE,
+	COPY_MEMFD,
+	NR_COPY_BACKENDS
+};
+
+enum copy_method {
+	COPY_RW,		/* pwrite() in, pread() out */
+	COPY_POPULATE,		/* GMEM_POPULATE into private pages */
+	COPY_MAP,		/* memcpy() through a new mapping each way */
+	NR_COPY_METHODS
+};
+
+extern const char *const copy_backend[NR_COPY_BACKENDS];
+extern const char *const copy_method[NR_COPY_METHODS];
+/* Each backend and method once, @size bytes each, checked. */
+void bench_copy(uint64_t size);
 
 /* The guest part (guest.c): a nested guest's passes over its memory. */
 #define B_GUEST_TOUCH		"guest: first touch"

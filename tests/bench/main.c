@@ -63,9 +63,9 @@ static double secs(uint64_t ns)
 /* The parts, in BENCH_ONLY's names; the fd parts first. */
 static const char *const parts[] = {
 	"ops", "threads", "stall", "floor", "convert", "resolve", "metadata",
-	"migrate", "guest",
+	"migrate", "copy", "guest",
 };
-#define NR_FD_PARTS	8
+#define NR_FD_PARTS	9
 
 /* Whether BENCH_ONLY lists @part. */
 static bool named(const char *part)
@@ -130,16 +130,6 @@ static void xfallocate(int fd, int mode, uint64_t off, uint64_t len)
 
 #define ALLOC		FALLOC_FL_KEEP_SIZE
 #define PUNCH		(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)
-
-static char *xmmap(int fd, uint64_t len)
-{
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-
-	if (p == MAP_FAILED)
-		die("mmap %llu bytes: %s", (unsigned long long)len,
-		    strerror(errno));
-	return p;
-}
 
 /* Writes one byte in every 4 KiB page. */
 static void touch(char *p, uint64_t len)
@@ -787,6 +777,8 @@ int main(void)
 		}
 		if (wanted("migrate"))
 			bench_migrate(rep == 0);
+		if (wanted("copy"))
+			bench_copy(size);
 		for (be = 0; wanted("guest") && be < NR_GUEST_BACKENDS; be++) {
 			if (guest_unavailable(be))
 				continue;

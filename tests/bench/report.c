@@ -26,13 +26,13 @@
 
 struct result {
 	char bench[40];
-	char variant[24];
+	char variant[40];
 	char unit[8];
 	double v[MAX_REPS];
 	int n;
 };
 
-#define MAX_RESULTS	192
+#define MAX_RESULTS	256
 #define MAX_INFO	48
 
 static struct result results[MAX_RESULTS];
@@ -138,7 +138,7 @@ struct table {
 	char cell[MAX_ROWS][MAX_COLS][CELL];
 };
 
-static struct table tables[12];
+static struct table tables[16];
 static int ntables;
 
 static struct table *table_new(const char *title, int ncols)
@@ -614,6 +614,63 @@ static void stall_table(uint64_t size)
 	}
 }
 
+/*
+ * The copy part: restoring and saving an image with each method, and how
+ * pwrite() compares with GMEM_POPULATE and with a mapping (min over min).
+ */
+static void copy_table(uint64_t size)
+{
+	static const struct {
+		const char *label, *bench;
+		enum copy_method method;
+	} rows[] = {
+		{ "restore: pwrite", B_RESTORE, COPY_RW },
+		{ "restore: GMEM_POPULATE", B_RESTORE, COPY_POPULATE },
+		{ "restore: memcpy, new mapping", B_RESTORE, COPY_MAP },
+		{ "save: pread", B_SAVE, COPY_RW },
+		{ "save: memcpy, new mapping", B_SAVE, COPY_MAP },
+	};
+	/* restore by pwrite() over the others */
+	static const struct {
+		const char *label;
+		enum copy_method method;
+	} vs[] = {
+		{ "restore: pwrite / GMEM_POPULATE", COPY_POPULATE },
+		{ "restore: pwrite / memcpy", COPY_MAP },
+	};
+	char title[96], v[64], w[64];
+	struct table *t;
+	unsigned int i;
+	int be, row;
+
+	snprintf(title, sizeof(title),
+		 "Restoring and saving %llu MiB, seconds, min / median",
+		 (unsigned long long)(size / MiB));
+	t = table_new(title, NR_COPY_BACKENDS + 1);
+	table_row(t, "");
+	for (be = 0; be < NR_COPY_BACKENDS; be++)
+		cell(t, 0, be + 1, "%s", copy_backend[be]);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		row = table_row(t, rows[i].label);
+		for (be = 0; be < NR_COPY_BACKENDS; be++) {
+			snprintf(v, sizeof(v), "%s, %s", copy_backend[be],
+				 copy_method[rows[i].method]);
+			cell_pair(t, row, be + 1, rows[i].bench, v);
+		}
+	}
+	for (i = 0; i < sizeof(vs) / sizeof(vs[0]); i++) {
+		row = table_row(t, vs[i].label);
+		for (be = 0; be < NR_COPY_BACKENDS; be++) {
+			snprintf(v, sizeof(v), "%s, %s", copy_backend[be],
+				 copy_method[COPY_RW]);
+			snprintf(w, sizeof(w), "%s, %s", copy_backend[be],
+				 copy_method[vs[i].method]);
+			cell_ratio(t, row, be + 1, ratio(min_of(B_RESTORE, v),
+							 min_of(B_RESTORE, w)));
+		}
+	}
+}
+
 /* Per repetition, @ba of @va over @bb of @vb; the median of those. */
 static double ratio_rep_median(const char *ba, const char *va, const char *bb,
 			       const char *vb, int reps)
@@ -810,6 +867,7 @@ static void build_tables(uint64_t size, int reps)
 
 	threads_table(reps);
 	stall_table(size);
+	copy_table(size);
 
 	count_info(B_LARGE_ALLOC, "gmem-huge", size / HUGE);
 	count_info(B_LARGE_TOUCH, "gmem-huge", size / HUGE);

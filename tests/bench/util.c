@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -217,4 +218,14 @@ int nodes_with_memory(void)
 		p = *end == ',' ? end + 1 : end;
 	}
 	return n;
+}
+
+char *xmmap(int fd, uint64_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	if (p == MAP_FAILED)
+		die("mmap %llu bytes: %s", (unsigned long long)len,
+		    strerror(errno));
+	return p;
 }
