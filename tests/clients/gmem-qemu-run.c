@@ -5,7 +5,8 @@
  * (scripts/clients/check-clients, tests/clients/init).
  *
  *   gmem-qemu-run -n NAME -m MIB -e MIB -t SECS -r ROOT -c CONSOLE
- *                 -f FIRST [-H] [-E VAR=VALUE]... [-k LOG] -- QEMU-ARGV...
+ *                 -f FIRST [-H] [-E VAR=VALUE]... [-k LOG]
+ *                 [-P | -p REASON] -- QEMU-ARGV...
  *
  * Creates a gmem fd of -m MiB with GMEM_CREATE_MMAP | GMEM_CREATE_SHARED
  * (and GMEM_CREATE_HUGE with -H), leaves it open across exec, and runs
@@ -33,8 +34,13 @@
  * QEMU runs with GMEM_PRELOAD_LOG=LOG) shows one made on the fd's memory,
  * and with -H KVM's pages_2m statistic (debugfs, kvm/PID-FD/pages_2m of
  * QEMU's VM, sampled as above) went above 0: 2 MiB NPT mappings, which
- * an ordinary memslot on gmem's 4 KiB host mappings never gets.  -E sets
- * a variable in QEMU's environment only (LD_PRELOAD, GMEM_PRELOAD_*).
+ * an ordinary memslot gets only where the host maps 2 MiB too.  With -P
+ * (and no -k), the sixth result is that for an ordinary memslot: KVM's
+ * pages_2m went above 0, so it mapped gmem's 2 MiB folios with 2 MiB
+ * entries because gmem mapped them into QEMU with PMDs (6.15+, QEMU's
+ * mapping 2 MiB aligned); -p REASON makes the same result a SKIP with
+ * REASON, where the kernel cannot.  -E sets a variable in QEMU's
+ * environment only (LD_PRELOAD, GMEM_PRELOAD_*).
  * Last, a line "# CLIENT-TIME NAME userspace=S wall-userspace=S total=S
  * allocated-mib=N large-folios=N" for the host to collect.  A failure
  * shows QEMU's stderr and the console's tail.  Exit status 0 when all
@@ -68,9 +74,14 @@ struct run {
 	unsigned int timeout, first;
 	bool huge;
 	const char *preload_log;
+	bool want_pmd;			/* -P */
+	const char *no_pmd;		/* -p REASON */
 	char *env[8];
 	int nenv;
 	unsigned long long max_pages_2m;
+	bool kvm_seen;			/* QEMU's VM found in debugfs */
+	/* QEMU's PMD mappings of files (smaps_rollup), kB; its mapping's start */
+	unsigned long long max_pmd_kb, map_start;
 	int fd;
 	struct stat st;
 	/* what was seen */
@@ -132,8 +143,20 @@ static void check_qemu(struct run *r, pid_t pid)
 			   &off, &maj, &min, &ino) != 6)
 			continue;
 		if (ino == r->st.st_ino && maj == major(r->st.st_dev) &&
-		    min == minor(r->st.st_dev) && hi - lo >= r->size)
+		    min == minor(r->st.st_dev) && hi - lo >= r->size) {
 			r->mapped = true;
+			r->map_start = lo;
+		}
+	}
+	if (f)
+		fclose(f);
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "FilePmdMapped: %llu", &off) == 1 &&
+		    off > r->max_pmd_kb)
+			r->max_pmd_kb = off;
 	}
 	if (f)
 		fclose(f);
@@ -176,6 +199,7 @@ static void sample_kvm(struct run *r, pid_t pid)
 		snprintf(path, sizeof(path), "/sys/kernel/debug/kvm/%s/pages_2m",
 			 de->d_name);
 		text = slurp(path);
+		r->kvm_seen |= *text != 0;
 		n = strtoull(text, NULL, 10);
 		if (n > r->max_pages_2m)
 			r->max_pages_2m = n;
@@ -288,7 +312,7 @@ static pid_t start_qemu(struct run *r, char **argv)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: gmem-qemu-run -n NAME -m MIB -e MIB -t SECS -r ROOT -c CONSOLE -f FIRST [-H] [-E VAR=VALUE]... [-k LOG] -- QEMU-ARGV...\n");
+	fprintf(stderr, "usage: gmem-qemu-run -n NAME -m MIB -e MIB -t SECS -r ROOT -c CONSOLE -f FIRST [-H] [-E VAR=VALUE]... [-k LOG] [-P | -p REASON] -- QEMU-ARGV...\n");
 	return 2;
 }
 
@@ -305,7 +329,7 @@ int main(int argc, char **argv)
 	pid_t pid;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((opt = getopt(argc, argv, "n:m:e:t:r:c:f:HE:k:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:m:e:t:r:c:f:HE:k:Pp:")) != -1) {
 		switch (opt) {
 		case 'n': r.name = optarg; break;
 		case 'm': r.size = strtoull(optarg, NULL, 0) * MiB; break;
@@ -321,10 +345,14 @@ int main(int argc, char **argv)
 			r.env[r.nenv++] = optarg;
 			break;
 		case 'k': r.preload_log = optarg; break;
+		case 'P': r.want_pmd = true; break;
+		case 'p': r.no_pmd = optarg; break;
 		default: return usage();
 		}
 	}
-	if (!r.name || !r.size || !r.root || !r.console || optind >= argc)
+	if (!r.name || !r.size || !r.root || !r.console || optind >= argc ||
+	    ((r.want_pmd || r.no_pmd) && (r.preload_log || !r.huge)) ||
+	    (r.want_pmd && r.no_pmd))
 		return usage();
 	tap_n = r.first;
 	snprintf(r.console_path, sizeof(r.console_path), "%s/%s", r.root,
@@ -429,9 +457,20 @@ int main(int argc, char **argv)
 			tail("the library's log", log, 10);
 		free(log);
 	}
-	printf("# CLIENT-TIME %s userspace=%.2f wall-userspace=%.1f total=%.1f allocated-mib=%llu large-folios=%llu pages-2m=%llu\n",
+	if (!r.kvm_seen && (r.want_pmd || r.no_pmd || r.preload_log))
+		printf("# %s: no KVM statistics of QEMU's VM in /sys/kernel/debug/kvm (debugfs not mounted?): pages_2m unknown\n",
+		       r.name);
+	if (r.want_pmd)
+		tap(r.kvm_seen && r.max_pages_2m > 0, r.name,
+		    "KVM mapped gmem's 2 MiB folios with 2 MiB entries through QEMU's PMD mappings: pages_2m up to %llu (> 0 expected); QEMU's FilePmdMapped up to %llu kB, its mapping at %#llx",
+		    r.max_pages_2m, r.max_pmd_kb, r.map_start);
+	else if (r.no_pmd)
+		printf("ok %u - %s: KVM's 2 MiB entries through QEMU's mapping, pages_2m up to %llu # SKIP %s\n",
+		       tap_n++, r.name, r.max_pages_2m, r.no_pmd);
+	printf("# CLIENT-TIME %s userspace=%.2f wall-userspace=%.1f total=%.1f allocated-mib=%llu large-folios=%llu pages-2m=%llu pmd-mapped-mib=%llu\n",
 	       r.name, t_userspace_l2, r.t_userspace, r.t_end,
-	       r.max_allocated / MiB, r.max_large, r.max_pages_2m);
+	       r.max_allocated / MiB, r.max_large, r.max_pages_2m,
+	       r.max_pmd_kb / 1024);
 	if (!all_ok) {
 		tail("QEMU's stderr", qerr, 20);
 		tail("the L2 console's tail", console, 30);
