@@ -95,6 +95,7 @@ long long free_kb(void);
 /* The copy part (copy.c): a snapshot restored and saved, per method. */
 #define B_RESTORE	"restore into a new fd"
 #define B_SAVE		"save from the fd"
+#define B_RESTORE_LARGE	"2 MiB folios after restore"
 
 enum copy_backend {
 	COPY_GMEM,

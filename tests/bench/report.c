@@ -868,6 +868,8 @@ static void build_tables(uint64_t size, int reps)
 	threads_table(reps);
 	stall_table(size);
 	copy_table(size);
+	count_info(B_RESTORE_LARGE, "gmem-huge, pwrite / pread", size / HUGE);
+	count_info(B_RESTORE_LARGE, "gmem-huge, GMEM_POPULATE", size / HUGE);
 
 	count_info(B_LARGE_ALLOC, "gmem-huge", size / HUGE);
 	count_info(B_LARGE_TOUCH, "gmem-huge", size / HUGE);
