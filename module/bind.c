@@ -30,6 +30,7 @@
 
 #include "compat.h"
 #include "gmem.h"
+#include "gmem_trace.h"
 
 /**
  * gmem_is_gmem_file - tell whether @file is a gmem memory fd
@@ -177,6 +178,7 @@ struct gmem_binding *gmem_bind(struct file *file, pgoff_t start,
 		list_add_tail(&binding->node, &gi->bindings);
 	}
 	mutex_unlock(&gi->bind_lock);
+	trace_gmem_bind(inode, start, end, err);
 	filemap_invalidate_unlock(mapping);
 
 	if (err) {
@@ -223,6 +225,7 @@ void gmem_unbind(struct gmem_binding *binding)
 			    GMEM_EVENT_BEGIN, 0);
 	gmem_notify_binding(binding, binding->start, binding->end,
 			    GMEM_EVENT_END, 0);
+	trace_gmem_unbind(inode, binding->start, binding->end, 0);
 	filemap_invalidate_unlock(mapping);
 
 	fput(binding->file);
@@ -386,19 +389,30 @@ int gmem_get_pfn(struct gmem_binding *binding, pgoff_t index,
 {
 	bool shared = flags & GMEM_GET_SHARED;
 	struct folio *folio;
+	bool fast = false;
 	int err = 0;
 
 	/* From an op, under the invalidate_lock: a deadlock. */
 	lockdep_assert_not_held(&binding->file->f_mapping->invalidate_lock);
-	if (flags & ~GMEM_GET_SHARED)
-		return -EINVAL;
-	if (index < binding->start || index >= binding->end)
-		return -ERANGE;
+	if (flags & ~GMEM_GET_SHARED) {
+		err = -EINVAL;
+		goto out;
+	}
+	if (index < binding->start || index >= binding->end) {
+		err = -ERANGE;
+		goto out;
+	}
+	/*
+	 * Not traced: gmem_unbind() may free @binding from here on, and the
+	 * event reads it.
+	 */
 	if (!refcount_inc_not_zero(&binding->users))
 		return -ENODEV;
 
 	folio = gmem_get_folio_fast(binding, index, shared, max_order);
-	if (!folio)
+	if (folio)
+		fast = true;
+	else
 		folio = gmem_get_folio_locked(binding, index, shared,
 					      max_order);
 	if (IS_ERR(folio)) {
@@ -410,6 +424,8 @@ int gmem_get_pfn(struct gmem_binding *binding, pgoff_t index,
 
 	if (refcount_dec_and_test(&binding->users))
 		complete(&binding->idle);
+out:
+	trace_gmem_resolve(binding, index, flags, fast, pfn, max_order, err);
 	return err;
 }
 EXPORT_SYMBOL_NS_GPL(gmem_get_pfn, GMEM_NS);

@@ -17,6 +17,7 @@
 
 #include "compat.h"
 #include "gmem.h"
+#include "gmem_trace.h"
 
 static int gmem_range_idle(struct address_space *mapping, pgoff_t start,
 			   pgoff_t end, pgoff_t *busy)
@@ -84,6 +85,7 @@ int gmem_convert(struct inode *inode, pgoff_t start, pgoff_t end,
 	if (zero)
 		gmem_zero_range(mapping, start, end);
 out:
+	trace_gmem_convert(inode, start, end, to_shared, zero, err);
 	gmem_convert_end(inode, start, end, to_shared);
 	filemap_invalidate_unlock(mapping);
 	return err;

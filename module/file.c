@@ -22,6 +22,7 @@
 
 #include "compat.h"
 #include "gmem.h"
+#include "gmem_trace.h"
 
 /* Validate a byte range of @inode and turn it into page indices. */
 static int gmem_range(struct inode *inode, u64 offset, u64 length,
@@ -354,6 +355,7 @@ static loff_t gmem_llseek(struct file *file, loff_t offset, int whence)
 
 static int gmem_release(struct inode *inode, struct file *file)
 {
+	trace_gmem_release(inode);
 	gmem_file_released();
 	return 0;
 }

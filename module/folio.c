@@ -20,6 +20,7 @@
 
 #include "compat.h"
 #include "gmem.h"
+#include "gmem_trace.h"
 
 /*
  * Not movable (migration is refused, so movable zones and CMA would only
@@ -317,8 +318,10 @@ static struct folio *gmem_add_folio(struct inode *inode, pgoff_t index,
 	struct folio *folio;
 	int err;
 
-	if (!gmem_charge(nr))
+	if (!gmem_charge(nr)) {
+		trace_gmem_alloc(inode, index, order, NULL, -ENOSPC);
 		return ERR_PTR(-ENOSPC);
+	}
 
 	folio = gmem_alloc_folio(gi, index, order);
 	if (!folio) {
@@ -334,10 +337,12 @@ static struct folio *gmem_add_folio(struct inode *inode, pgoff_t index,
 		goto err_uncharge;
 	}
 	gmem_folio_added(folio, claimed);
+	trace_gmem_alloc(inode, index, order, folio, 0);
 	return folio;
 
 err_uncharge:
 	gmem_uncharge(nr);
+	trace_gmem_alloc(inode, index, order, NULL, err);
 	return ERR_PTR(err);
 }
 
@@ -759,6 +764,7 @@ int gmem_allocate(struct inode *inode, pgoff_t start, pgoff_t end)
 	else
 		gmem_undo_commit(inode, &undo);
 	gmem_update_blocks(inode);
+	trace_gmem_fallocate(inode, start, end, err);
 	filemap_invalidate_unlock_shared(mapping);
 
 	kfree(undo.runs);
@@ -837,6 +843,7 @@ void gmem_punch(struct inode *inode, pgoff_t start, pgoff_t end)
 	gmem_zero_range(mapping, start, end);
 	gmem_unpoison(inode, start, end);
 	gmem_update_blocks(inode);
+	trace_gmem_punch(inode, start, end);
 	gmem_invalidate_end(inode, start, end);
 	filemap_invalidate_unlock(mapping);
 }
@@ -913,10 +920,12 @@ int gmem_error_folio(struct address_space *mapping, struct folio *folio)
 	gmem_notify_error(inode, start, end);
 	if (err) {
 		/* Keep the entries already stored: they are true. */
+		trace_gmem_memory_failure(inode, folio, err);
 		return err;
 	}
 	err = gmem_generic_error_remove(mapping, folio);
 	gmem_update_blocks(inode);
+	trace_gmem_memory_failure(inode, folio, err);
 	return err;
 }
 

@@ -18,6 +18,7 @@
 
 #include "compat.h"
 #include "gmem.h"
+#include "gmem_trace.h"
 
 /*
  * Largest memory one fd may describe.  Creating an fd allocates nothing, so
@@ -151,6 +152,8 @@ static long gmem_ioctl_create(struct gmem_create __user *uarg)
 		return PTR_ERR(file);
 	}
 
+	/* Before the fd is installed, and so can be closed by another thread. */
+	trace_gmem_create(file_inode(file), fd);
 	fd_install(fd, file);
 	return fd;
 }

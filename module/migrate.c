@@ -31,6 +31,7 @@
 
 #include "compat.h"
 #include "gmem.h"
+#include "gmem_trace.h"
 
 /*
  * Copies @old into a new folio on @node and swaps that in, in one step
@@ -345,6 +346,8 @@ int gmem_migrate(struct inode *inode, pgoff_t start, pgoff_t end, int node,
 
 out:
 	gmem_update_blocks(inode);
+	trace_gmem_migrate(inode, start, end, node, collapse, moved, collapsed,
+			   err);
 	gmem_invalidate_end(inode, lo, hi);
 	filemap_invalidate_unlock(mapping);
 	return err;

@@ -31,6 +31,7 @@
 
 #include "compat.h"
 #include "gmem.h"
+#include "gmem_trace.h"
 
 #ifdef GMEM_PMD_MAP
 /* A huge fd's VMA: THP "madvise" is enough for ->huge_fault to be called. */
@@ -94,6 +95,7 @@ static vm_fault_t gmem_huge_fault(struct vm_fault *vmf, unsigned int order)
 	folio_unlock(folio);
 	folio_put(folio);
 out:
+	trace_gmem_fault(inode, vmf->pgoff, order, ret);
 	filemap_invalidate_unlock_shared(mapping);
 	return ret;
 }
@@ -206,6 +208,7 @@ out_folio:
 	folio_unlock(folio);
 	folio_put(folio);
 out:
+	trace_gmem_fault(inode, index, 0, ret);
 	filemap_invalidate_unlock_shared(mapping);
 	return ret;
 }

@@ -20,6 +20,7 @@
 #include <linux/wait.h>
 
 #include "gmem.h"
+#include "gmem_trace.h"
 
 /* Called with the fd's bind_lock held, which orders every writer. */
 static void gmem_seq_bump(struct gmem_binding *binding, unsigned long by)
@@ -48,6 +49,7 @@ void gmem_notify_binding(struct gmem_binding *binding, pgoff_t start,
 
 	switch (event) {
 	case GMEM_EVENT_BEGIN:
+		trace_gmem_invalidate_begin(binding, start, end, flags);
 		gmem_seq_bump(binding, 1);
 		if (ops->invalidate_begin)
 			ops->invalidate_begin(binding->priv, start, end, flags);
@@ -57,6 +59,7 @@ void gmem_notify_binding(struct gmem_binding *binding, pgoff_t start,
 			ops->invalidate_end(binding->priv, start, end, flags);
 		gmem_seq_bump(binding, 1);
 		wake_up_all(&binding->seq_wait);
+		trace_gmem_invalidate_end(binding, start, end, flags);
 		break;
 	default:
 		gmem_seq_bump(binding, 2);

@@ -12,6 +12,7 @@
 #include <linux/uaccess.h>
 
 #include "gmem.h"
+#include "gmem_trace.h"
 
 /* Copy one page from @buf into page @index, which must be private. */
 static int gmem_populate_page(struct inode *inode, pgoff_t index,
@@ -61,19 +62,23 @@ int gmem_populate(struct inode *inode, pgoff_t start, pgoff_t end,
 		  const void __user *src, u64 *copied)
 {
 	struct address_space *mapping = inode->i_mapping;
-	pgoff_t index, nr_shared;
+	pgoff_t index = start, nr_shared;
 	void *buf;
 	int err = 0;
 
 	filemap_invalidate_lock_shared(mapping);
 	nr_shared = gmem_attr_nr_shared(GMEM_I(inode), start, end);
 	filemap_invalidate_unlock_shared(mapping);
-	if (nr_shared)
-		return -EINVAL;
+	if (nr_shared) {
+		err = -EINVAL;
+		goto out;
+	}
 
 	buf = (void *)__get_free_page(GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
+	if (!buf) {
+		err = -ENOMEM;
+		goto out;
+	}
 
 	/*
 	 * The user copy goes through a bounce page taken before the lock:
@@ -99,5 +104,7 @@ int gmem_populate(struct inode *inode, pgoff_t start, pgoff_t end,
 	}
 
 	free_page((unsigned long)buf);
+out:
+	trace_gmem_populate(inode, start, end, index, err);
 	return err;
 }

@@ -24,6 +24,7 @@
 
 #include "compat.h"
 #include "gmem.h"
+#include "gmem_trace.h"
 
 /*
  * Copies @bytes from byte @offset of page @index to @to.  A page never
@@ -179,7 +180,10 @@ static ssize_t gmem_rw(struct kiocb *iocb, struct iov_iter *iter, bool write)
 
 ssize_t gmem_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
-	return gmem_rw(iocb, to, false);
+	ssize_t ret = gmem_rw(iocb, to, false);
+
+	trace_gmem_read(iocb, to, ret);
+	return ret;
 }
 
 /*
@@ -189,10 +193,14 @@ ssize_t gmem_read_iter(struct kiocb *iocb, struct iov_iter *to)
 ssize_t gmem_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
 	struct inode *inode = file_inode(iocb->ki_filp);
+	ssize_t ret;
 
 	if (!iov_iter_count(from))
 		return 0;
 	if (iocb->ki_flags & IOCB_APPEND || iocb->ki_pos >= i_size_read(inode))
-		return -ENOSPC;
-	return gmem_rw(iocb, from, true);
+		ret = -ENOSPC;
+	else
+		ret = gmem_rw(iocb, from, true);
+	trace_gmem_write(iocb, from, ret);
+	return ret;
 }

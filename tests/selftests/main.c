@@ -33,6 +33,7 @@ int main(int argc, char **argv)
 		&coremm_suite,
 		&pin_suite,
 		&reopen_suite,
+		&trace_suite,
 		&module_suite,
 		NULL,
 	};

@@ -25,6 +25,7 @@ extern const struct suite pagecache_suite;	/* pagecache.c */
 extern const struct suite coremm_suite;		/* coremm.c */
 extern const struct suite pin_suite;		/* pin.c */
 extern const struct suite reopen_suite;		/* reopen.c */
+extern const struct suite trace_suite;		/* trace.c: tracefs, gmem_test */
 extern const struct suite module_suite;		/* module.c: last, reloads */
 
 /*
