@@ -86,6 +86,9 @@ long long free_kb(void);
 #define B_RESOLVE_16G_HUGE	"resolve, 16 GiB huge fd"
 #define V_GET_PFN	"gmem_get_pfn"
 #define V_LOOKUP	"page-cache lookup"
+/* The same passes with gmem's trace events enabled (the 1 GiB fds). */
+#define V_GET_PFN_TRACED	"gmem_get_pfn, events on"
+#define V_LOOKUP_TRACED		"page-cache lookup, events on"
 #define B_LARGE_ALLOC	"large folios after allocate"
 #define B_LARGE_TOUCH	"large folios after first touch"
 #define B_MIGRATE	"migrate, node 0 to 1"

@@ -30,6 +30,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/falloc.h>
@@ -54,6 +55,8 @@ static const char *only;
 static int test_dev;
 static unsigned long convert_retries;
 static unsigned long migrate_retries;
+/* Why the resolve part cannot turn gmem's trace events on, or NULL. */
+static const char *no_trace_events;
 
 static double secs(uint64_t ns)
 {
@@ -448,13 +451,39 @@ static void bench_convert(bool huge, bool first)
 	close(fd);
 }
 
+#define TRACEFS		"/sys/kernel/tracing"
+#define GMEM_EVENTS	TRACEFS "/events/gmem/enable"
+
+/* tracefs mounted and gmem's events there, or no_trace_events says why. */
+static void trace_events_probe(void)
+{
+	if (access(TRACEFS "/events", F_OK) &&
+	    mount("nodev", TRACEFS, "tracefs", 0, NULL))
+		no_trace_events = "no tracefs";
+	else if (access(GMEM_EVENTS, W_OK))
+		no_trace_events = "no gmem events in tracefs";
+	if (no_trace_events)
+		info("resolve: %s, so no resolves with the events on",
+		     no_trace_events);
+}
+
+/* Every gmem trace event on or off, recording into the global buffer. */
+static void trace_events(bool on)
+{
+	int err = write_file(GMEM_EVENTS, on ? "1" : "0");
+
+	if (err)
+		die("%s: %s", GMEM_EVENTS, strerror(-err));
+}
+
 /*
  * Resolve latency: RESOLVE_CHUNKS 2 MiB chunks of a private fd of
  * @fd_size bytes populated, spread evenly over it, and every page of them
- * resolved through the consumer API and looked up bare in the page cache.
+ * resolved through the consumer API and looked up bare in the page cache;
+ * with @traced, the same again with gmem's trace events enabled.
  */
 static void bench_resolve(uint64_t fd_size, const char *bench, bool huge,
-			  bool first)
+			  bool first, bool traced)
 {
 	const uint64_t per_chunk = HUGE / PAGE, nr = RESOLVE_CHUNKS * per_chunk;
 	const uint64_t stride = fd_size / RESOLVE_CHUNKS;
@@ -493,6 +522,24 @@ static void bench_resolve(uint64_t fd_size, const char *bench, bool huge,
 		die("GMEM_TEST_RESOLVE_BENCH: %s / %d", strerror(errno), b.err);
 	record(bench, V_GET_PFN, "ns", (double)b.resolve_ns / b.calls);
 	record(bench, V_LOOKUP, "ns", (double)b.lookup_ns / b.calls);
+
+	/*
+	 * Every resolve now also writes its event to the ring buffer (which
+	 * overwrites its oldest events when full), as it does for whoever
+	 * traces a running VM; the disabled events cost what the passes
+	 * above measured.
+	 */
+	if (traced && !no_trace_events) {
+		trace_events(true);
+		if (ioctl(test_dev, GMEM_TEST_RESOLVE_BENCH, &b) || b.err)
+			die("GMEM_TEST_RESOLVE_BENCH, events on: %s / %d",
+			    strerror(errno), b.err);
+		trace_events(false);
+		record(bench, V_GET_PFN_TRACED, "ns",
+		       (double)b.resolve_ns / b.calls);
+		record(bench, V_LOOKUP_TRACED, "ns",
+		       (double)b.lookup_ns / b.calls);
+	}
 
 	gmem_test_unbind(test_dev, b.slot);
 	close(fd);
@@ -735,6 +782,8 @@ int main(void)
 		     only ? only : "");
 	}
 	test_dev = gmem_test_open();
+	if (wanted("resolve"))
+		trace_events_probe();
 	if (wanted("guest")) {
 		guest_probe();
 		info("guest part: %d repetitions, %llu MiB of private memory per VM",
@@ -770,10 +819,13 @@ int main(void)
 			bench_convert(true, rep == 0);
 		}
 		if (wanted("resolve")) {
-			bench_resolve(GiB, B_RESOLVE_1G, false, rep == 0);
-			bench_resolve(16 * GiB, B_RESOLVE_16G, false, false);
-			bench_resolve(GiB, B_RESOLVE_1G_HUGE, true, rep == 0);
-			bench_resolve(16 * GiB, B_RESOLVE_16G_HUGE, true, false);
+			bench_resolve(GiB, B_RESOLVE_1G, false, rep == 0, true);
+			bench_resolve(16 * GiB, B_RESOLVE_16G, false, false,
+				      false);
+			bench_resolve(GiB, B_RESOLVE_1G_HUGE, true, rep == 0,
+				      true);
+			bench_resolve(16 * GiB, B_RESOLVE_16G_HUGE, true, false,
+				      false);
 		}
 		if (wanted("migrate"))
 			bench_migrate(rep == 0);

@@ -512,6 +512,37 @@ static void resolve_rows(struct table *t, const char *label, const char *b1,
 	cell_ratio(t, row, 3, resolve_ratio(b16) / resolve_ratio(b1));
 }
 
+/*
+ * Resolves of the 1 GiB fds with gmem's trace events disabled (the
+ * ordinary passes) and enabled, each over the lookups of its own ioctl.
+ */
+static void trace_table(void)
+{
+	static const char *const label[] = { "gmem, 1 GiB fd", "gmem-huge, 1 GiB fd" };
+	static const char *const bench[] = { B_RESOLVE_1G, B_RESOLVE_1G_HUGE };
+	struct table *t;
+	unsigned int i;
+	int row;
+
+	t = table_new("Resolve with gmem's trace events off and on, ns per call, min / median", 6);
+	table_row(t, "");
+	cell(t, 0, 1, "events off");
+	cell(t, 0, 2, "events on");
+	cell(t, 0, 3, "on - off, ns");
+	cell(t, 0, 4, "off / lookup");
+	cell(t, 0, 5, "on / lookup");
+	for (i = 0; i < sizeof(bench) / sizeof(bench[0]); i++) {
+		row = table_row(t, label[i]);
+		cell_pair(t, row, 1, bench[i], V_GET_PFN);
+		cell_pair(t, row, 2, bench[i], V_GET_PFN_TRACED);
+		cell_num(t, row, 3, min_of(bench[i], V_GET_PFN_TRACED) -
+			 min_of(bench[i], V_GET_PFN));
+		cell_ratio(t, row, 4, resolve_ratio(bench[i]));
+		cell_ratio(t, row, 5, ratio(min_of(bench[i], V_GET_PFN_TRACED),
+					    min_of(bench[i], V_LOOKUP_TRACED)));
+	}
+}
+
 /* The fewest and most samples of a count, as an info line. */
 static void count_info(const char *bench, const char *variant, uint64_t of)
 {
@@ -896,6 +927,7 @@ static void build_tables(uint64_t size, int reps)
 	cell(t, 0, 3, "ratio");
 	resolve_rows(t, "gmem", B_RESOLVE_1G, B_RESOLVE_16G);
 	resolve_rows(t, "gmem-huge", B_RESOLVE_1G_HUGE, B_RESOLVE_16G_HUGE);
+	trace_table();
 
 	snprintf(title, sizeof(title),
 		 "Moving %llu MiB from NUMA node 0 to node 1, seconds, min / median",
