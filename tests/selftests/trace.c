@@ -145,12 +145,54 @@ static void instance_remove(void)
 		FAIL("rmdir %s: %s", INSTANCE, errno_name(errno));
 }
 
+/*
+ * Enabling an event in an instance created with the global record-cmd
+ * option on also hooks sched_switch (to remember task names), which
+ * live-patches __schedule on every enable and disable.  Under QEMU's
+ * multi-threaded TCG a vCPU now and then executes the int3 of such a patch
+ * after the kernel finished it ("Oops: int3" in __schedule): the same
+ * emulator fault scripts/kvm/README.md describes for KVM's static keys.
+ * The events need no task names, so the instance is made without them.
+ * The test's cleanup runs in a process of its own, so a file, not a
+ * variable, remembers to put the option back.
+ */
+#define RECORD_CMD	TRACEFS "/options/record-cmd"
+#define RECORD_CMD_WAS_ON	"/tmp/gmem-selftests-record-cmd"
+
+static void record_cmd_off(void)
+{
+	char c = '0';
+	int fd = open(RECORD_CMD, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;		/* no such option: nothing hooks sched_switch */
+	if (read(fd, &c, 1) != 1)
+		c = '0';
+	close(fd);
+	if (c != '1')
+		return;
+	fd = open(RECORD_CMD_WAS_ON, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		FAIL("creating %s: %s", RECORD_CMD_WAS_ON, errno_name(errno));
+	close(fd);
+	put(RECORD_CMD, "0");
+}
+
+static void record_cmd_restore(void)
+{
+	if (access(RECORD_CMD_WAS_ON, F_OK))
+		return;
+	put(RECORD_CMD, "1");
+	ASSERT_SYS(unlink(RECORD_CMD_WAS_ON));
+}
+
 /* A new instance of our own with every gmem event on, its buffer empty. */
 static void trace_start(void)
 {
 	tracefs_need();
 	if (rmdir(INSTANCE) && errno != ENOENT)
 		FAIL("rmdir %s (left over): %s", INSTANCE, errno_name(errno));
+	record_cmd_off();
 	if (mkdir(INSTANCE, 0755))
 		FAIL("mkdir %s: %s", INSTANCE, errno_name(errno));
 	put(INSTANCE "/events/gmem/enable", "1");
@@ -171,6 +213,7 @@ static void trace_cleanup(void)
 {
 	if (!access(INSTANCE, F_OK))
 		instance_remove();
+	record_cmd_restore();
 }
 
 static void trace_ct_cleanup(void)
