@@ -215,6 +215,16 @@ out:
 
 static const struct vm_operations_struct gmem_vm_ops = {
 	.fault = gmem_fault,
+};
+
+/*
+ * Only a GMEM_CREATE_HUGE fd has a ->huge_fault: core MM tries it on every
+ * fault of a VMA where THP is allowed (on Debian's kernels, THP "always"
+ * allows it everywhere), and on a 4 KiB fd it could only take the
+ * invalidate_lock, allocate the one page and fall back.
+ */
+static const struct vm_operations_struct gmem_huge_vm_ops = {
+	.fault = gmem_fault,
 #ifdef GMEM_PMD_MAP
 	.huge_fault = gmem_huge_fault,
 #endif
@@ -230,8 +240,11 @@ int gmem_mmap(struct file *file, struct vm_area_struct *vma)
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 
-	if (gi->flags & GMEM_CREATE_HUGE)
+	if (gi->flags & GMEM_CREATE_HUGE) {
 		gmem_vm_flags_set(vma, GMEM_HUGE_VM_FLAGS);
-	vma->vm_ops = &gmem_vm_ops;
+		vma->vm_ops = &gmem_huge_vm_ops;
+	} else {
+		vma->vm_ops = &gmem_vm_ops;
+	}
 	return 0;
 }

@@ -478,6 +478,24 @@ static void faults(void)
 	free(text);
 	ASSERT_SYS(munmap(a, 4 * pg));
 	ASSERT_SYS(close(fd));
+
+	/*
+	 * A 4 KiB fd's fault is the one 4 KiB event, even where core MM
+	 * would try a 2 MiB mapping first (THP "always", a VMA aligned to
+	 * and covering a whole block): such an fd has no ->huge_fault.
+	 */
+	fd = gmem_new_flags(GMEM_HUGE_SIZE, GMEM_CREATE_MMAP);
+	ino = ino_of(fd);
+	CONVERT(fd, 0, GMEM_HUGE_SIZE, GMEM_SHARED);
+	a = gmem_map_aligned(fd, GMEM_HUGE_SIZE, GMEM_HUGE_SIZE);
+	trace_clear();
+	EXPECT_EQ(fault_read(a + 3 * pg, &v).sig, 0);
+	text = trace_text();
+	EXPECT_EQ(count_events(text, "gmem_fault", ino, ""), 1);
+	EXPECT_EQ(count_events(text, "gmem_fault", ino, "index=3 order=0"), 1);
+	free(text);
+	ASSERT_SYS(munmap(a, GMEM_HUGE_SIZE));
+	ASSERT_SYS(close(fd));
 }
 
 static void populate(void)
@@ -734,7 +752,7 @@ static const struct test trace_tests[] = {
 	     allocate_punch, .cleanup = trace_cleanup),
 	TEST("convert: range, direction, zero and result (EAGAIN for a spliced page)",
 	     convert, .cleanup = trace_cleanup),
-	TEST("fault: index and vm_fault_t result, SIGBUS on a private page",
+	TEST("fault: index and vm_fault_t result, SIGBUS on a private page; one event per 4 KiB fault",
 	     faults, .cleanup = trace_cleanup),
 	TEST("populate: range, bytes copied, result (EINVAL, a short EFAULT)",
 	     populate, .cleanup = trace_cleanup),
