@@ -5,9 +5,11 @@
  * Creates a 256 MiB gmem fd that may be mapped, loads a small "guest
  * image" into its private memory with GMEM_POPULATE, shares the first
  * pages of it (GMEM_CONVERT), maps the fd and prints what the VMM sees
- * there, takes the pages back, then allocates all of it, punches half and
- * closes it.  After each step it shows what the kernel says: GMEM_INFO,
- * st_blocks and the machine's free memory.  Exits 1 at the first error,
+ * there (and what pread() sees), takes the pages back, then allocates all
+ * of it, punches half and closes it.  It asks GMEM_FEATURES first and uses
+ * GMEM_QUERY and read() only where the module has them.  After each step it
+ * shows what the kernel says: GMEM_INFO, GMEM_QUERY's layout, st_blocks
+ * and the machine's free memory.  Exits 1 at the first error,
  * naming the errno.
  */
 #include <errno.h>
@@ -112,6 +114,59 @@ static void show_info(int fd)
 	       (unsigned long long)info.shared_bytes / KiB);
 }
 
+/*
+ * What the module can do, asked once before anything optional is used.
+ * A module older than this program answers fewer bytes (@size on
+ * return); a field it did not fill in reads as "not supported".
+ */
+static struct gmem_features features(int dev)
+{
+	struct gmem_features f = { .size = sizeof(f) };
+
+	if (ioctl(dev, GMEM_FEATURES, &f))
+		die("GMEM_FEATURES");
+	if (f.size < sizeof(f))
+		memset((char *)&f + f.size, 0, sizeof(f) - f.size);
+	return f;
+}
+
+static int fd_ioctl_served(const struct gmem_features *f, unsigned long cmd)
+{
+	return !!(f->fd_ioctls & (1ULL << _IOC_NR(cmd)));
+}
+
+/*
+ * The fd's layout, [0, @length), as GMEM_QUERY's runs.  Two runs a call,
+ * to show the loop every caller needs: ask again from next_offset until
+ * the range is covered.
+ */
+static void show_layout(int fd, uint64_t length)
+{
+	struct gmem_query_run runs[2];
+	struct gmem_query q = { .offset = 0, .length = length };
+	int calls = 0;
+
+	do {
+		q.runs = (uintptr_t)runs;
+		q.nr_runs = sizeof(runs) / sizeof(runs[0]);
+		if (ioctl(fd, GMEM_QUERY, &q))
+			die("GMEM_QUERY");
+		calls++;
+		for (unsigned int i = 0; i < q.nr_runs; i++)
+			printf("    %9llu KiB + %9llu KiB: %s%s%s%s\n",
+			       (unsigned long long)runs[i].offset / KiB,
+			       (unsigned long long)runs[i].length / KiB,
+			       runs[i].state & GMEM_PAGE_SHARED ? "shared" : "private",
+			       runs[i].state & GMEM_PAGE_ALLOCATED ? ", allocated" : ", hole",
+			       runs[i].state & GMEM_PAGE_HUGE ? ", 2 MiB folios" : "",
+			       runs[i].state & GMEM_PAGE_POISONED ? ", POISONED" : "");
+		q.length -= q.next_offset - q.offset;
+		q.offset = q.next_offset;
+	} while (q.length);
+	printf("    (GMEM_QUERY, %d call%s of at most 2 runs)\n", calls,
+	       calls == 1 ? "" : "s");
+}
+
 static void convert(int fd, uint64_t offset, uint64_t length, uint32_t to)
 {
 	struct gmem_convert cv = {
@@ -176,7 +231,9 @@ int main(void)
 	static const char banner[] = "gmem example guest image\n";
 	static const char hello[] = "hello from the VMM";
 	struct gmem_populate pop;
-	unsigned char *image, *map;
+	struct gmem_features feat;
+	unsigned char *image, *map, buf[48];
+	int query, rw;
 	struct mem before;
 	struct stat st;
 	double t;
@@ -190,7 +247,17 @@ int main(void)
 		die("open /dev/gmem");
 	printf("    fd %d\n", dev);
 
-	step("ioctl(GMEM_CREATE, { .size = 32, .flags = GMEM_CREATE_MMAP, .length = 256 MiB })");
+	step("ioctl(dev, GMEM_FEATURES, { .size = sizeof(struct gmem_features) })");
+	feat = features(dev);
+	query = fd_ioctl_served(&feat, GMEM_QUERY);
+	rw = !!(feat.fd_ops & GMEM_FD_READ_WRITE);
+	printf("    the module answered %u bytes; GMEM_CREATE flags %#x, struct gmem_create %u bytes\n",
+	       feat.size, feat.create_flags, feat.create_size);
+	printf("    GMEM_QUERY: %s; read()/write() of shared pages: %s\n",
+	       query ? "yes" : "no (older module: skipped below)",
+	       rw ? "yes" : "no (older module: skipped below)");
+
+	step("ioctl(GMEM_CREATE, { .size = sizeof(args), .flags = GMEM_CREATE_MMAP, .length = 256 MiB })");
 	fd = ioctl(dev, GMEM_CREATE, &args);
 	if (fd < 0)
 		die("GMEM_CREATE");
@@ -211,21 +278,40 @@ int main(void)
 	printf("    every page starts private: only an in-kernel consumer can reach it\n");
 
 	step("ioctl(fd, GMEM_POPULATE, { .offset = 0, .length = 64 KiB, .uaddr = image })");
-	image = malloc(IMAGE);
-	if (!image)
-		die("malloc");
+	image = mmap(NULL, IMAGE, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (image == MAP_FAILED)
+		die("mmap of the image buffer");
 	for (size_t i = 0; i < IMAGE; i++)
 		image[i] = (unsigned char)i;
 	memcpy(image, banner, sizeof(banner) - 1);
+	/* the image's second half not readable yet, to show the resume */
+	if (mprotect(image + IMAGE / 2, IMAGE / 2, PROT_NONE))
+		die("mprotect");
 	pop = (struct gmem_populate){
 		.offset = 0, .length = IMAGE, .uaddr = (uintptr_t)image,
 	};
+	if (!ioctl(fd, GMEM_POPULATE, &pop) || errno != EFAULT)
+		die_msg("GMEM_POPULATE from a half-unreadable buffer did not fail with EFAULT");
+	printf("    EFAULT with the source's second half unreadable: copied %llu bytes, kept\n",
+	       (unsigned long long)pop.copied);
+	if (pop.copied != IMAGE / 2)
+		die_msg("copied is not where the source became unreadable");
+	if (mprotect(image + IMAGE / 2, IMAGE / 2, PROT_READ | PROT_WRITE))
+		die("mprotect");
+	/* continue from where it stopped: the first half is in place */
+	pop = (struct gmem_populate){
+		.offset = pop.copied, .length = IMAGE - pop.copied,
+		.uaddr = (uintptr_t)image + pop.copied,
+	};
 	if (ioctl(fd, GMEM_POPULATE, &pop))
 		die("GMEM_POPULATE");
-	printf("    copied %llu bytes of the image into private memory\n",
-	       (unsigned long long)pop.copied);
+	printf("    resumed at offset %llu: copied %llu more bytes into private memory\n",
+	       (unsigned long long)pop.offset, (unsigned long long)pop.copied);
 	show_info(fd);
 	show_blocks(fd, IMAGE);
+	if (query)
+		show_layout(fd, LENGTH);
 
 	step("mmap(NULL, 256 MiB, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)");
 	map = mmap(NULL, LENGTH, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -247,6 +333,19 @@ int main(void)
 	printf("    the 16 KiB shared are the image, unchanged; byte 16 KiB: %s\n",
 	       touch_sigbus(map + SHARE) ? "SIGBUS (still private)" :
 					   "readable, but it is private!");
+	if (query)
+		show_layout(fd, LENGTH);
+	if (rw) {
+		printf("    pread() without a mapping, as a snapshot saver would:\n");
+		if (pread(fd, buf, sizeof(buf), 0) != sizeof(buf))
+			die("pread of a shared page");
+		if (memcmp(buf, map, sizeof(buf)))
+			die_msg("pread and the mapping disagree");
+		printf("      48 bytes at offset 0, the same as through the mapping\n");
+		if (pread(fd, buf, sizeof(buf), SHARE) != -1 || errno != EACCES)
+			die_msg("pread of a private page did not fail with EACCES");
+		printf("      at 16 KiB: EACCES, the page is private\n");
+	}
 
 	step("the VMM writes into the shared page, then GMEM_CONVERT back to GMEM_PRIVATE");
 	memcpy(map + 4 * KiB, hello, sizeof(hello));
@@ -264,7 +363,7 @@ int main(void)
 	if (munmap(map, LENGTH))
 		die("munmap");
 	printf("    unmapped again (a mapping keeps the fd's memory alive)\n");
-	free(image);
+	munmap(image, IMAGE);
 
 	step("free memory before allocating");
 	before = mem_now();
@@ -288,6 +387,8 @@ int main(void)
 	show_mem(mem_now(), before);
 	show_blocks(fd, LENGTH / 2);
 	show_info(fd);
+	if (query)
+		show_layout(fd, LENGTH);
 
 	step("close(fd)");
 	if (close(fd))
