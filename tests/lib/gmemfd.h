@@ -247,7 +247,8 @@ long long pattern_mismatch_id(const void *buf, size_t len, uint64_t id,
 long long pattern_mismatch(const void *buf, size_t len, unsigned int seed);
 /*
  * The physical frame of the page mapped at @addr (/proc/self/pagemap, as
- * root); fails the test if it is not present.
+ * root); fails the test if it is not present (waiting up to 2 s while a
+ * migration entry stands in for it).
  */
 uint64_t pagemap_pfn(const void *addr);
 /*
