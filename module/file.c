@@ -292,6 +292,7 @@ static long gmem_file_ioctl(struct file *file, unsigned int cmd,
 
 static void gmem_show_fdinfo(struct seq_file *m, struct file *file)
 {
+	unsigned long ranges, objects;
 	struct gmem_stats st = {};
 	struct gmem_info info;
 	int node;
@@ -310,6 +311,9 @@ static void gmem_show_fdinfo(struct seq_file *m, struct file *file)
 	seq_printf(m, "gmem-large-folios:\t%llu\n", info.large_folios);
 	seq_printf(m, "gmem-poisoned:\t%llu\n", info.poisoned);
 	seq_printf(m, "gmem-large-fallbacks:\t%llu\n", info.large_fallbacks);
+	gmem_mpol_counts(GMEM_I(file_inode(file)), &ranges, &objects);
+	seq_printf(m, "gmem-mbind-ranges:\t%lu\n", ranges);
+	seq_printf(m, "gmem-mbind-policies:\t%lu\n", objects);
 	if (!st.node_pages)
 		return;
 	for_each_node_state(node, N_MEMORY)

@@ -45,6 +45,7 @@ static void gmem_evict_inode(struct inode *inode)
 	clear_inode(inode);
 	mem_cgroup_put(gi->memcg);
 	gmem_attr_destroy(gi);
+	gmem_mpol_destroy(gi);
 	xa_destroy(&gi->poison);
 	mutex_destroy(&gi->bind_lock);
 	kfree(gi);
@@ -103,6 +104,7 @@ static struct inode *gmem_inode_create(struct super_block *sb, u64 length,
 	xa_init(&gi->poison);
 	mutex_init(&gi->bind_lock);
 	INIT_LIST_HEAD(&gi->bindings);
+	gmem_mpol_init(gi);
 	err = gmem_attr_init(gi, length >> PAGE_SHIFT,
 			     flags & GMEM_CREATE_SHARED);
 	if (err)
@@ -142,6 +144,7 @@ static struct inode *gmem_inode_create(struct super_block *sb, u64 length,
 err_destroy_attr:
 	gmem_attr_destroy(gi);
 err_free:
+	gmem_mpol_destroy(gi);
 	kfree(gi);
 	return ERR_PTR(err);
 }

@@ -48,6 +48,19 @@ struct gmem_numa {
 };
 
 /*
+ * A policy mbind() gave a range of the fd, as gmem follows it (see
+ * mpol.c): MPOL_LOCAL, MPOL_PREFERRED, MPOL_BIND, MPOL_PREFERRED_MANY or
+ * MPOL_INTERLEAVE, with the nodes and home node of the struct mempolicy
+ * it was copied from.
+ */
+struct gmem_policy {
+	unsigned short mode;		/* MPOL_* */
+	int home_node;			/* or NUMA_NO_NODE */
+	unsigned int nr_nodes;		/* nodes_weight(nodes) */
+	nodemask_t nodes;
+};
+
+/*
  * Locking rule for every gmem mapping: anything that inserts folios into
  * or removes them from the page cache, looks them up to hand them out, or
  * changes a page's shared/private state holds mapping->invalidate_lock,
@@ -77,6 +90,11 @@ struct gmem_inode {
 	struct xarray poison;		/* indices lost to memory failure */
 	struct mutex bind_lock;		/* protects bindings */
 	struct list_head bindings;	/* struct gmem_binding.node */
+	/* mbind() policies by page range, struct gmem_mpol (mpol.c) */
+	struct maple_tree mpol;
+	struct mutex mpol_lock;		/* serializes stores to mpol */
+	struct list_head mpols;		/* every struct gmem_mpol.node */
+	unsigned long mpol_mark;	/* the last mark pass */
 	/* 2 MiB folios that could not be had, 4 KiB pages used instead */
 	atomic_long_t large_fallbacks;
 };
@@ -218,6 +236,17 @@ int gmem_numa_from_user(struct gmem_numa *numa, u32 mode, u32 maxnode,
 struct folio *gmem_numa_alloc(struct gmem_inode *gi, gfp_t gfp,
 			      unsigned int order, pgoff_t index);
 bool gmem_node_valid(u32 node);
+
+/* mpol.c */
+struct mempolicy;
+struct vm_area_struct;
+void gmem_mpol_init(struct gmem_inode *gi);
+void gmem_mpol_destroy(struct gmem_inode *gi);
+bool gmem_mpol_lookup(struct gmem_inode *gi, pgoff_t index,
+		      struct gmem_policy *policy);
+void gmem_mpol_counts(struct gmem_inode *gi, unsigned long *ranges,
+		      unsigned long *objects);
+int gmem_set_policy(struct vm_area_struct *vma, struct mempolicy *new);
 
 /* migrate.c */
 int gmem_migrate(struct inode *inode, pgoff_t start, pgoff_t end, int node,

@@ -215,6 +215,10 @@ out:
 
 static const struct vm_operations_struct gmem_vm_ops = {
 	.fault = gmem_fault,
+#ifdef CONFIG_NUMA
+	/* mbind(): kept per file range, see mpol.c; no ->get_policy there */
+	.set_policy = gmem_set_policy,
+#endif
 };
 
 /*
@@ -227,6 +231,9 @@ static const struct vm_operations_struct gmem_huge_vm_ops = {
 	.fault = gmem_fault,
 #ifdef GMEM_PMD_MAP
 	.huge_fault = gmem_huge_fault,
+#endif
+#ifdef CONFIG_NUMA
+	.set_policy = gmem_set_policy,
 #endif
 };
 

@@ -6,6 +6,7 @@
  * touch it first.
  */
 #include <linux/gfp.h>
+#include <linux/mempolicy.h>
 #include <linux/mm.h>
 #include <linux/nodemask.h>
 #include <linux/slab.h>
@@ -104,18 +105,58 @@ int gmem_numa_from_user(struct gmem_numa *numa, u32 mode, u32 maxnode,
 	return 0;
 }
 
-/* The ((index / unit) % nr_nodes)-th node of the set. */
-static int gmem_interleave_node(const struct gmem_numa *numa, pgoff_t index,
-				bool huge)
+/* The ((index / unit) % @nr_nodes)-th node of @nodes. */
+static int gmem_interleave_node(const nodemask_t *nodes, unsigned int nr_nodes,
+				pgoff_t index, bool huge)
 {
 	unsigned long nth = (huge ? index >> GMEM_HUGE_ORDER : index) %
-			    numa->nr_nodes;
+			    nr_nodes;
 	int node;
 
-	for_each_node_mask(node, numa->nodes)
+	for_each_node_mask(node, *nodes)
 		if (!nth--)
 			break;
 	return node;
+}
+
+/*
+ * Places a folio by a policy mbind() gave its range, as the kernel's own
+ * modes would, but for MPOL_INTERLEAVE, which goes by file offset like
+ * GMEM_NUMA_INTERLEAVE so that every path that allocates a page agrees.
+ * A home node (set_mempolicy_home_node()) is where MPOL_BIND and
+ * MPOL_PREFERRED_MANY start looking, as in the kernel.
+ */
+static struct folio *gmem_policy_alloc(struct gmem_policy *pol, gfp_t gfp,
+				       unsigned int order, pgoff_t index,
+				       bool huge)
+{
+	nodemask_t *nodes = &pol->nodes;
+	int node = numa_node_id();
+	struct folio *folio;
+
+	switch (pol->mode) {
+	case MPOL_PREFERRED:
+		return __folio_alloc(gfp, order, first_node(*nodes), NULL);
+	case MPOL_BIND:
+		if (pol->home_node != NUMA_NO_NODE)
+			node = pol->home_node;
+		else if (!node_isset(node, *nodes))
+			node = first_node(*nodes);
+		return __folio_alloc(gfp, order, node, nodes);
+	case MPOL_PREFERRED_MANY:
+		if (pol->home_node != NUMA_NO_NODE)
+			node = pol->home_node;
+		/* The set without a fight, then anywhere, as the kernel does. */
+		folio = __folio_alloc((gfp | __GFP_NOWARN) &
+				      ~(__GFP_DIRECT_RECLAIM | __GFP_NOFAIL),
+				      order, node, nodes);
+		return folio ?: __folio_alloc(gfp, order, node, NULL);
+	case MPOL_INTERLEAVE:
+		node = gmem_interleave_node(nodes, pol->nr_nodes, index, huge);
+		return __folio_alloc(gfp, order, node, nodes);
+	default:	/* MPOL_LOCAL */
+		return __folio_alloc(gfp, order, node, NULL);
+	}
 }
 
 /**
@@ -125,13 +166,26 @@ static int gmem_interleave_node(const struct gmem_numa *numa, pgoff_t index,
  * @order: folio order
  * @index: page index the folio will hold (first page)
  *
+ * The policy mbind() gave the range comes first, then the one given at
+ * GMEM_CREATE.
+ *
  * Return: the folio, or NULL.
  */
 struct folio *gmem_numa_alloc(struct gmem_inode *gi, gfp_t gfp,
 			      unsigned int order, pgoff_t index)
 {
 	const struct gmem_numa *numa = &gi->numa;
+	bool huge = gi->flags & GMEM_CREATE_HUGE;
+	struct gmem_policy pol;
 	int node;
+
+	/*
+	 * A huge fd's 2 MiB block follows one policy, that of its first
+	 * page, also when it gets 4 KiB folios.
+	 */
+	if (gmem_mpol_lookup(gi, huge ? round_down(index, GMEM_HUGE_NR) : index,
+			     &pol))
+		return gmem_policy_alloc(&pol, gfp, order, index, huge);
 
 	switch (numa->mode) {
 	case GMEM_NUMA_PREFERRED:
@@ -143,8 +197,8 @@ struct folio *gmem_numa_alloc(struct gmem_inode *gi, gfp_t gfp,
 			node = first_node(numa->nodes);
 		return __folio_alloc(gfp, order, node, (nodemask_t *)&numa->nodes);
 	case GMEM_NUMA_INTERLEAVE:
-		node = gmem_interleave_node(numa, index,
-					    gi->flags & GMEM_CREATE_HUGE);
+		node = gmem_interleave_node(&numa->nodes, numa->nr_nodes, index,
+					    huge);
 		return __folio_alloc(gfp, order, node, (nodemask_t *)&numa->nodes);
 	default:
 		/* The allocating task's own mempolicy. */

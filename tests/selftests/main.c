@@ -26,6 +26,7 @@ int main(int argc, char **argv)
 		&consumer_suite,
 		&huge_suite,
 		&numa_suite,
+		&mbind_suite,
 		&migrate_suite,
 		&collapse_suite,
 		&poison_suite,

@@ -18,6 +18,7 @@ extern const struct suite query_suite;		/* query.c */
 extern const struct suite consumer_suite;	/* consumer.c: loads gmem_test */
 extern const struct suite huge_suite;		/* huge.c */
 extern const struct suite numa_suite;		/* numa.c */
+extern const struct suite mbind_suite;		/* mbind.c */
 extern const struct suite migrate_suite;	/* migrate.c */
 extern const struct suite collapse_suite;	/* collapse.c */
 extern const struct suite poison_suite;		/* poison.c */
