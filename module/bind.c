@@ -357,7 +357,9 @@ out:
  * gmem_get_pfn - resolve a page of a binding
  * @binding: the binding
  * @index: page index in the file, inside the binding's range
- * @flags: 0 to resolve a private page, GMEM_GET_SHARED a shared one
+ * @flags: 0 to resolve a private page, GMEM_GET_SHARED a shared one; with
+ *	GMEM_GET_WRITE, the caller is going to write the page, which a
+ *	GMEM_CREATE_DIRTY_LOG fd then logs as written
  * @pfn: out: the page frame number
  * @page: out: the page, with a reference the caller drops with put_page()
  * @max_order: out: the largest order the caller may map at @index (the
@@ -394,7 +396,7 @@ int gmem_get_pfn(struct gmem_binding *binding, pgoff_t index,
 
 	/* From an op, under the invalidate_lock: a deadlock. */
 	lockdep_assert_not_held(&binding->file->f_mapping->invalidate_lock);
-	if (flags & ~GMEM_GET_SHARED) {
+	if (flags & ~(GMEM_GET_SHARED | GMEM_GET_WRITE)) {
 		err = -EINVAL;
 		goto out;
 	}
@@ -418,6 +420,13 @@ int gmem_get_pfn(struct gmem_binding *binding, pgoff_t index,
 	if (IS_ERR(folio)) {
 		err = PTR_ERR(folio);
 	} else {
+		/*
+		 * Before the consumer can write: a GMEM_DIRTY_LOG that takes
+		 * the bit after this invalidates the mapping made of it.
+		 */
+		if (flags & GMEM_GET_WRITE)
+			gmem_dirty_mark(GMEM_I(file_inode(binding->file)),
+					index, index + 1);
 		*page = folio_file_page(folio, index);
 		*pfn = page_to_pfn(*page);
 	}

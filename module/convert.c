@@ -82,8 +82,10 @@ int gmem_convert(struct inode *inode, pgoff_t start, pgoff_t end,
 		goto out;
 
 	/* No fault can map the range before the lock is dropped. */
-	if (zero)
+	if (zero) {
 		gmem_zero_range(mapping, start, end);
+		gmem_dirty_mark_present(inode, start, end);
+	}
 out:
 	trace_gmem_convert(inode, start, end, to_shared, zero, err);
 	gmem_convert_end(inode, start, end, to_shared);

@@ -176,6 +176,36 @@ static long gmem_ioctl_query(struct inode *inode,
 	return 0;
 }
 
+static long gmem_ioctl_dirty_log(struct inode *inode,
+				 struct gmem_dirty_log __user *uarg)
+{
+	struct gmem_dirty_log args;
+	pgoff_t start, end;
+	u64 nr_dirty = 0;
+	u32 status = 0;
+	int err;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	if (!gmem_dirty_logged(GMEM_I(inode)) ||
+	    args.flags & ~GMEM_DIRTY_LOG_FLAGS_ALL ||
+	    memchr_inv(args.reserved, 0, sizeof(args.reserved)))
+		return -EINVAL;
+	err = gmem_range(inode, args.offset, args.length, &start, &end);
+	if (err)
+		return err;
+
+	err = gmem_dirty_log(inode, start, end, u64_to_user_ptr(args.bitmap),
+			     args.flags & GMEM_DIRTY_LOG_CLEAR, &nr_dirty,
+			     &status);
+	/* What was taken is in the bitmap and counted, also on failure. */
+	if (err != -ENOMEM &&
+	    (put_user(nr_dirty, &uarg->nr_dirty) ||
+	     put_user(status, &uarg->status)))
+		return -EFAULT;
+	return err;
+}
+
 static void gmem_get_info(struct inode *inode, struct gmem_info *info,
 			  struct gmem_stats *st)
 {
@@ -285,6 +315,8 @@ static long gmem_file_ioctl(struct file *file, unsigned int cmd,
 		return gmem_ioctl_info_v0(inode, argp);
 	case GMEM_QUERY:
 		return gmem_ioctl_query(inode, argp);
+	case GMEM_DIRTY_LOG:
+		return gmem_ioctl_dirty_log(inode, argp);
 	default:
 		return -ENOTTY;
 	}

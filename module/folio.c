@@ -520,6 +520,20 @@ struct folio *gmem_get_folio(struct inode *inode, pgoff_t index)
 	return folio;
 }
 
+/*
+ * Pages lost to memory failure read differently now (the read fails), so
+ * a VMM copying written pages learns of the loss.  Without I/O in the
+ * allocation, as for the poison record.
+ */
+static void gmem_dirty_mark_error(struct gmem_inode *gi, pgoff_t start,
+				  pgoff_t end)
+{
+	unsigned int noio = memalloc_noio_save();
+
+	gmem_dirty_mark(gi, start, end);
+	memalloc_noio_restore(noio);
+}
+
 bool gmem_is_poisoned(struct gmem_inode *gi, pgoff_t index)
 {
 	return xa_load(&gi->poison, index);
@@ -595,6 +609,7 @@ void gmem_folio_check_poison(struct folio *folio)
 				    GFP_NOIO)))
 			continue;
 		unmap_mapping_pages(inode->i_mapping, index, 1, false);
+		gmem_dirty_mark_error(gi, index, index + 1);
 		gmem_notify_error(inode, index, index + 1);
 	}
 }
@@ -834,6 +849,8 @@ void gmem_punch(struct inode *inode, pgoff_t start, pgoff_t end)
 	 * existing mappings too; gmem has no MAP_PRIVATE copies to protect.
 	 */
 	unmap_mapping_pages(mapping, start, end - start, true);
+	/* While the folios that go are there to say which pages held memory. */
+	gmem_dirty_mark_present(inode, start, end);
 	gmem_truncate(mapping, start, end);
 	/*
 	 * What is left of the range are pages of large folios that could
@@ -917,6 +934,7 @@ int gmem_error_folio(struct address_space *mapping, struct folio *folio)
 	for (index = start; index < end && !err; index++)
 		err = xa_err(xa_store(&gi->poison, index, xa_mk_value(1),
 				      GFP_NOIO));
+	gmem_dirty_mark_error(gi, start, end);
 	gmem_notify_error(inode, start, end);
 	if (err) {
 		/* Keep the entries already stored: they are true. */

@@ -48,6 +48,8 @@ static void gmem_evict_inode(struct inode *inode)
 	gmem_mpol_destroy(gi);
 	xa_destroy(&gi->poison);
 	mutex_destroy(&gi->bind_lock);
+	/* Last: a marker may hold a chunk until nothing else is left. */
+	gmem_dirty_destroy(gi);
 	kfree(gi);
 }
 
@@ -103,6 +105,7 @@ static struct inode *gmem_inode_create(struct super_block *sb, u64 length,
 	gi->numa = *numa;
 	xa_init(&gi->poison);
 	mutex_init(&gi->bind_lock);
+	gmem_dirty_init(gi);
 	INIT_LIST_HEAD(&gi->bindings);
 	gmem_mpol_init(gi);
 	err = gmem_attr_init(gi, length >> PAGE_SHIFT,
@@ -145,6 +148,7 @@ err_destroy_attr:
 	gmem_attr_destroy(gi);
 err_free:
 	gmem_mpol_destroy(gi);
+	gmem_dirty_destroy(gi);
 	kfree(gi);
 	return ERR_PTR(err);
 }

@@ -33,9 +33,10 @@ struct mem_cgroup;
  * GMEM_FEATURES reports these to userspace.
  */
 #define GMEM_CREATE_FLAGS_ALL	(GMEM_CREATE_MMAP | GMEM_CREATE_SHARED | \
-				 GMEM_CREATE_HUGE)
+				 GMEM_CREATE_HUGE | GMEM_CREATE_DIRTY_LOG)
 #define GMEM_CONVERT_FLAGS_ALL	GMEM_CONVERT_ZERO
 #define GMEM_MIGRATE_FLAGS_ALL	GMEM_MIGRATE_COLLAPSE
+#define GMEM_DIRTY_LOG_FLAGS_ALL	GMEM_DIRTY_LOG_CLEAR
 #define GMEM_NUMA_MODES_ALL	(BIT(GMEM_NUMA_DEFAULT) | BIT(GMEM_NUMA_BIND) | \
 				 BIT(GMEM_NUMA_PREFERRED) | \
 				 BIT(GMEM_NUMA_INTERLEAVE))
@@ -67,9 +68,10 @@ struct gmem_policy {
  * but for a consumer's resolve of a page that is there, which a retry
  * protocol covers instead (gmem_get_folio_fast(), bind.c).
  * Lookups and allocation (faults, populate, read() and write(), resolves,
- * GMEM_QUERY, fallocate()) take it shared; punch, conversion, migration and bind/unbind take it
- * exclusively.  fallocate() holds it for the whole call and inserts its
- * folios unclaimed (not uptodate); whoever hands one out claims it first,
+ * GMEM_QUERY, GMEM_DIRTY_LOG, fallocate()) take it shared; punch,
+ * conversion, migration and bind/unbind take it exclusively.  fallocate()
+ * holds it for the whole call and inserts its folios unclaimed (not
+ * uptodate); whoever hands one out claims it first,
  * under the folio lock, so a call that fails can take back exactly the
  * folios it inserted that nobody relies on (gmem_allocate()).  Holders of
  * the exclusive lock never see an unclaimed folio.
@@ -97,6 +99,10 @@ struct gmem_inode {
 	unsigned long mpol_mark;	/* the last mark pass */
 	/* 2 MiB folios that could not be had, 4 KiB pages used instead */
 	atomic_long_t large_fallbacks;
+	/* GMEM_CREATE_DIRTY_LOG: the log of written pages (dirty.c) */
+	struct xarray dirty;		/* struct gmem_dirty_chunk by 2 MiB */
+	unsigned long dirty_flags;	/* GMEM_DIRTY_* bits */
+	struct mutex dirty_lock;	/* one GMEM_DIRTY_LOG at a time */
 };
 
 /* A consumer's binding of a page range (see bind.c). */
@@ -161,7 +167,8 @@ void gmem_file_released(void);
 				 BIT_ULL(GMEM_INFO_V0_NR) | \
 				 BIT_ULL(_IOC_NR(GMEM_MIGRATE)) | \
 				 BIT_ULL(_IOC_NR(GMEM_INFO)) | \
-				 BIT_ULL(_IOC_NR(GMEM_QUERY)))
+				 BIT_ULL(_IOC_NR(GMEM_QUERY)) | \
+				 BIT_ULL(_IOC_NR(GMEM_DIRTY_LOG)))
 #define GMEM_FD_OPS_ALL		(GMEM_FD_READ_WRITE | GMEM_FD_SEEK_HOLE)
 #define GMEM_PAGE_STATES_ALL	(GMEM_PAGE_SHARED | GMEM_PAGE_ALLOCATED | \
 				 GMEM_PAGE_HUGE | GMEM_PAGE_POISONED)
@@ -280,6 +287,32 @@ int gmem_query(struct inode *inode, pgoff_t start, pgoff_t end,
 	       struct gmem_query_run __user *dst, u32 limit, u32 *nr_runs,
 	       pgoff_t *next_index);
 
+/* dirty.c */
+void gmem_dirty_init(struct gmem_inode *gi);
+void gmem_dirty_destroy(struct gmem_inode *gi);
+void __gmem_dirty_mark(struct gmem_inode *gi, pgoff_t start, pgoff_t end);
+void gmem_dirty_mark_present(struct inode *inode, pgoff_t start, pgoff_t end);
+int gmem_dirty_log(struct inode *inode, pgoff_t start, pgoff_t end,
+		   u64 __user *ubitmap, bool clear, u64 *nr_dirty, u32 *status);
+
+static inline bool gmem_dirty_logged(struct gmem_inode *gi)
+{
+	return gi->flags & GMEM_CREATE_DIRTY_LOG;
+}
+
+/*
+ * Pages [@start, @end) of @gi were written, or changed what they read as.
+ * Called once the new contents are in place (a reader that sees the bit
+ * then sees them), or before a mapping or a consumer is let write them.
+ * Never fails and may sleep (it allocates).
+ */
+static inline void gmem_dirty_mark(struct gmem_inode *gi, pgoff_t start,
+				   pgoff_t end)
+{
+	if (gmem_dirty_logged(gi))
+		__gmem_dirty_mark(gi, start, end);
+}
+
 /* mmap.c */
 int gmem_mmap(struct file *file, struct vm_area_struct *vma);
 
@@ -291,6 +324,7 @@ void gmem_convert_begin(struct inode *inode, pgoff_t start, pgoff_t end,
 void gmem_convert_end(struct inode *inode, pgoff_t start, pgoff_t end,
 		      bool to_shared);
 void gmem_notify_error(struct inode *inode, pgoff_t start, pgoff_t end);
+void gmem_dirty_notify(struct inode *inode, pgoff_t start, pgoff_t end);
 enum gmem_event {
 	GMEM_EVENT_BEGIN,
 	GMEM_EVENT_END,

@@ -23,6 +23,17 @@
  * - Before, ->fault maps every shared page of the folio inside the VMA at
  *   once with PTEs (VM_MIXEDMAP, the precondition of vm_insert_pages() in
  *   a fault).
+ *
+ * A GMEM_CREATE_DIRTY_LOG fd's mappings have a ->page_mkwrite, which makes
+ * core MM map its pages read-only (vma_wants_writenotify()) until a write
+ * fault marks the page in the log (dirty.c); other fds' do without, so a
+ * page read and then written costs them one fault, not two.  The marks:
+ * ->page_mkwrite for a page ->fault handed core MM or a read-only entry;
+ * ->fault itself where it maps a huge fd's page writable (6.15+);
+ * ->huge_fault for a whole block it maps writable with one PMD.  Before
+ * 6.15, vm_insert_pages() maps with the VMA's read-only protection, so a
+ * write fault there maps the folio, then faults once more on the page
+ * into ->page_mkwrite.
  */
 #include <linux/fs.h>
 #include <linux/mm.h>
@@ -44,10 +55,15 @@
 static vm_fault_t gmem_map_huge_page(struct vm_fault *vmf, struct folio *folio,
 				     pgoff_t index)
 {
+	bool write = vmf->flags & FAULT_FLAG_WRITE;
+
 	if (gmem_page_poisoned(folio, index))
 		return VM_FAULT_HWPOISON;
+	/* Mapped writable here: no ->page_mkwrite follows. */
+	if (write)
+		gmem_dirty_mark(GMEM_I(folio->mapping->host), index, index + 1);
 	return vmf_insert_page_mkwrite(vmf, folio_file_page(folio, index),
-				       vmf->flags & FAULT_FLAG_WRITE);
+				       write);
 }
 
 /*
@@ -89,9 +105,13 @@ static vm_fault_t gmem_huge_fault(struct vm_fault *vmf, unsigned int order)
 	if (IS_ERR(folio))
 		goto out;
 	if (folio_order(folio) == GMEM_HUGE_ORDER && folio->index == block &&
-	    !gmem_folio_has_poison(folio))
+	    !gmem_folio_has_poison(folio)) {
+		/* A writable PMD: the log cannot tell its pages apart. */
+		if (vmf->flags & FAULT_FLAG_WRITE)
+			gmem_dirty_mark(gi, block, block + GMEM_HUGE_NR);
 		ret = vmf_insert_folio_pmd(vmf, folio,
 					   vmf->flags & FAULT_FLAG_WRITE);
+	}
 	folio_unlock(folio);
 	folio_put(folio);
 out:
@@ -213,10 +233,51 @@ out:
 	return ret;
 }
 
+/*
+ * The first write to a page mapped read-only, on a dirty-logged fd: the
+ * page goes in the log before core MM makes the entry writable, under the
+ * folio lock, which GMEM_DIRTY_LOG takes to write-protect it again.
+ */
+static vm_fault_t gmem_page_mkwrite(struct vm_fault *vmf)
+{
+	struct inode *inode = file_inode(vmf->vma->vm_file);
+	struct address_space *mapping = inode->i_mapping;
+	struct folio *folio = page_folio(vmf->page);
+	pgoff_t index = vmf->pgoff;
+	vm_fault_t ret = VM_FAULT_LOCKED;
+
+	/* As in ->fault: holds off conversion and punch. */
+	filemap_invalidate_lock_shared(mapping);
+	folio_lock(folio);
+	/*
+	 * Punched or turned private since it was mapped: the entry is gone,
+	 * and the fault retried finds a new page or raises SIGBUS.
+	 */
+	if (folio->mapping != mapping ||
+	    !gmem_attr_is_shared(GMEM_I(inode), index)) {
+		folio_unlock(folio);
+		ret = VM_FAULT_NOPAGE;
+		goto out;
+	}
+	gmem_dirty_mark(GMEM_I(inode), index, index + 1);
+out:
+	trace_gmem_fault(inode, index, 0, ret);
+	filemap_invalidate_unlock_shared(mapping);
+	return ret;
+}
+
 static const struct vm_operations_struct gmem_vm_ops = {
 	.fault = gmem_fault,
 #ifdef CONFIG_NUMA
 	/* mbind(): kept per file range, see mpol.c; no ->get_policy there */
+	.set_policy = gmem_set_policy,
+#endif
+};
+
+static const struct vm_operations_struct gmem_dirty_vm_ops = {
+	.fault = gmem_fault,
+	.page_mkwrite = gmem_page_mkwrite,
+#ifdef CONFIG_NUMA
 	.set_policy = gmem_set_policy,
 #endif
 };
@@ -237,6 +298,17 @@ static const struct vm_operations_struct gmem_huge_vm_ops = {
 #endif
 };
 
+static const struct vm_operations_struct gmem_huge_dirty_vm_ops = {
+	.fault = gmem_fault,
+#ifdef GMEM_PMD_MAP
+	.huge_fault = gmem_huge_fault,
+#endif
+	.page_mkwrite = gmem_page_mkwrite,
+#ifdef CONFIG_NUMA
+	.set_policy = gmem_set_policy,
+#endif
+};
+
 int gmem_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct gmem_inode *gi = GMEM_I(file_inode(file));
@@ -249,9 +321,11 @@ int gmem_mmap(struct file *file, struct vm_area_struct *vma)
 
 	if (gi->flags & GMEM_CREATE_HUGE) {
 		gmem_vm_flags_set(vma, GMEM_HUGE_VM_FLAGS);
-		vma->vm_ops = &gmem_huge_vm_ops;
+		vma->vm_ops = gmem_dirty_logged(gi) ? &gmem_huge_dirty_vm_ops :
+						      &gmem_huge_vm_ops;
 	} else {
-		vma->vm_ops = &gmem_vm_ops;
+		vma->vm_ops = gmem_dirty_logged(gi) ? &gmem_dirty_vm_ops :
+						      &gmem_vm_ops;
 	}
 	return 0;
 }

@@ -125,6 +125,23 @@ void gmem_convert_end(struct inode *inode, pgoff_t start, pgoff_t end,
 		    gmem_convert_flags(to_shared));
 }
 
+/*
+ * GMEM_DIRTY_LOG took the bits of [@start, @end): consumers drop their
+ * mappings, so that they resolve again (with GMEM_GET_WRITE) before they
+ * write.  Contents and state stay, so flags 0, as for a migration.  Under
+ * the invalidate_lock held shared only (dirty.c), so resolves run beside
+ * it, which the consumers' retry protocol covers as for any invalidation;
+ * the fd's dirty_lock keeps two of these from overlapping, the exclusive
+ * lock of punch, conversion and migration keeps out theirs.
+ */
+void gmem_dirty_notify(struct inode *inode, pgoff_t start, pgoff_t end)
+{
+	lockdep_assert_held(&inode->i_mapping->invalidate_lock);
+	lockdep_assert_held(&GMEM_I(inode)->dirty_lock);
+	gmem_notify(inode, start, end, GMEM_EVENT_BEGIN, 0);
+	gmem_notify(inode, start, end, GMEM_EVENT_END, 0);
+}
+
 /* Memory failure: called with the folio locked, without invalidate_lock. */
 void gmem_notify_error(struct inode *inode, pgoff_t start, pgoff_t end)
 {

@@ -39,6 +39,7 @@ static int gmem_populate_page(struct inode *inode, pgoff_t index,
 		goto out;
 	}
 	memcpy_to_page(folio_file_page(folio, index), 0, buf, PAGE_SIZE);
+	gmem_dirty_mark(GMEM_I(inode), index, index + 1);
 	folio_unlock(folio);
 	folio_put(folio);
 out:

@@ -106,6 +106,9 @@ static ssize_t gmem_write_page(struct inode *inode, pgoff_t index,
 	pagefault_enable();
 	/* The page may be mapped: make the write visible there. */
 	flush_dcache_page(folio_file_page(folio, index));
+	/* Once the bytes are in, so that whoever sees the bit sees them. */
+	if (ret > 0)
+		gmem_dirty_mark(gi, index, index + 1);
 	folio_unlock(folio);
 	folio_put(folio);
 out:

@@ -39,11 +39,13 @@ struct gmem_binding;
 /*
  * What an invalidation does to its range, the @flags of invalidate_begin
  * and invalidate_end.  0: the contents or the placement of the pages
- * change (punch, GMEM_MIGRATE) or the binding ends (gmem_unbind()); the
- * shared/private state stays.  GMEM_INV_TO_SHARED, GMEM_INV_TO_PRIVATE: a
- * conversion; every page of the range has that state once
- * invalidate_end is called (gmem_is_private() already says so then), and
- * the contents stay unless the VMM asked for zeroing.
+ * change (punch, GMEM_MIGRATE), the binding ends (gmem_unbind()), or
+ * GMEM_DIRTY_LOG cleared their bits (the consumer resolves again with
+ * GMEM_GET_WRITE before it writes); the shared/private state stays.
+ * GMEM_INV_TO_SHARED, GMEM_INV_TO_PRIVATE: a conversion; every page of
+ * the range has that state once invalidate_end is called
+ * (gmem_is_private() already says so then), and the contents stay unless
+ * the VMM asked for zeroing.
  */
 #define GMEM_INV_TO_SHARED	BIT(0)
 #define GMEM_INV_TO_PRIVATE	BIT(1)
@@ -78,6 +80,10 @@ struct gmem_binding;
  * - @invalidate_begin and @invalidate_end from punch, conversion,
  *   GMEM_MIGRATE: the file's mapping->invalidate_lock (exclusive) and
  *   gmem's per-fd binding lock.
+ * - @invalidate_begin and @invalidate_end (@flags 0) from a GMEM_DIRTY_LOG
+ *   clear, for the pages whose bits it took: the invalidate_lock held
+ *   shared (resolves run meanwhile), gmem's per-fd dirty-log lock and the
+ *   binding lock.
  * - @invalidate_begin and @invalidate_end from gmem_unbind() (the binding
  *   being ended hears about its whole range, @flags 0): the
  *   invalidate_lock (exclusive) only.
@@ -118,6 +124,13 @@ void gmem_unbind(struct gmem_binding *binding);
 
 /* gmem_get_pfn() flags: resolve a shared page (-EACCES if it is private). */
 #define GMEM_GET_SHARED		BIT(0)
+/*
+ * The consumer is going to write the page: on a GMEM_CREATE_DIRTY_LOG fd
+ * the page is logged as written.  A consumer of such an fd maps a page
+ * writable only if it resolved it with this flag since the last
+ * invalidation of it: GMEM_DIRTY_LOG invalidates the pages it clears.
+ */
+#define GMEM_GET_WRITE		BIT(1)
 
 /*
  * gmem_get_pfn() and gmem_unbind() of the same binding are kept apart by

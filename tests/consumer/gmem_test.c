@@ -316,7 +316,8 @@ static long gmem_test_rw(struct gmem_test_rw __user *uarg)
 		ret = -ENOENT;
 		goto out;
 	}
-	args.err = gmem_get_pfn(slot->binding, args.index, 0, &pfn, &page,
+	args.err = gmem_get_pfn(slot->binding, args.index,
+				args.write ? GMEM_GET_WRITE : 0, &pfn, &page,
 				&max_order);
 	if (!args.err) {
 		kaddr = kmap_local_page(page);
@@ -777,6 +778,7 @@ static int __init gmem_test_init(void)
 	BUILD_BUG_ON(GMEM_INV_TO_SHARED != GMEM_TEST_INV_TO_SHARED);
 	BUILD_BUG_ON(GMEM_INV_TO_PRIVATE != GMEM_TEST_INV_TO_PRIVATE);
 	BUILD_BUG_ON(GMEM_GET_SHARED != GMEM_TEST_GET_SHARED);
+	BUILD_BUG_ON(GMEM_GET_WRITE != GMEM_TEST_GET_WRITE);
 	return misc_register(&gmem_test_misc);
 }
 

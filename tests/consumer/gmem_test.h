@@ -78,8 +78,9 @@ struct gmem_test_state {
 /*
  * Resolve @index through @slot and copy @len bytes at @offset in that page
  * between it and @uaddr, through a kernel mapping: how the tests see
- * private memory.  @err is the resolve's result; the ioctl itself fails
- * only for a bad argument or a bad @uaddr.
+ * private memory.  A write resolves with GMEM_GET_WRITE.  @err is the
+ * resolve's result; the ioctl itself fails only for a bad argument or a
+ * bad @uaddr.
  */
 struct gmem_test_rw {
 	__u32 slot;
@@ -92,10 +93,11 @@ struct gmem_test_rw {
 	__u32 pad;
 };
 
-/* include/linux/gmem.h's GMEM_INV_* and GMEM_GET_SHARED, for userspace. */
+/* include/linux/gmem.h's GMEM_INV_* and GMEM_GET_*, for userspace. */
 #define GMEM_TEST_INV_TO_SHARED		_BITUL(0)
 #define GMEM_TEST_INV_TO_PRIVATE	_BITUL(1)
 #define GMEM_TEST_GET_SHARED		_BITUL(0)
+#define GMEM_TEST_GET_WRITE		_BITUL(1)
 
 #define GMEM_TEST_EV_BEGIN	1
 #define GMEM_TEST_EV_END	2

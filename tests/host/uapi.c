@@ -94,6 +94,13 @@ LAYOUT(query_next, offsetof(struct gmem_query, next_offset) == 32);
 LAYOUT(query_reserved, offsetof(struct gmem_query, reserved) == 40);
 LAYOUT(query_run_size, sizeof(struct gmem_query_run) == 24);
 LAYOUT(query_run_state, offsetof(struct gmem_query_run, state) == 16);
+/* struct gmem_dirty_log */
+LAYOUT(dirty_size, sizeof(struct gmem_dirty_log) == 56);
+LAYOUT(dirty_bitmap, offsetof(struct gmem_dirty_log, bitmap) == 16);
+LAYOUT(dirty_flags, offsetof(struct gmem_dirty_log, flags) == 24 &&
+		    offsetof(struct gmem_dirty_log, status) == 28);
+LAYOUT(dirty_nr, offsetof(struct gmem_dirty_log, nr_dirty) == 32);
+LAYOUT(dirty_reserved, offsetof(struct gmem_dirty_log, reserved) == 40);
 
 int main(void)
 {
@@ -121,6 +128,9 @@ int main(void)
 	    _IOC_SIZE(GMEM_MIGRATE) != sizeof(struct gmem_migrate) ||
 	    _IOC_SIZE(GMEM_QUERY) != sizeof(struct gmem_query) ||
 	    _IOC_DIR(GMEM_QUERY) != (_IOC_READ | _IOC_WRITE) ||
+	    _IOC_SIZE(GMEM_DIRTY_LOG) != sizeof(struct gmem_dirty_log) ||
+	    _IOC_DIR(GMEM_DIRTY_LOG) != (_IOC_READ | _IOC_WRITE) ||
+	    _IOC_NR(GMEM_DIRTY_LOG) != 8 ||
 	    _IOC_DIR(GMEM_MIGRATE) != (_IOC_READ | _IOC_WRITE) ||
 	    _IOC_NR(GMEM_MIGRATE) != 4) {
 		printf("a gmem fd command does not encode its struct\n");

@@ -107,9 +107,15 @@ void ct_unbind(int ct, uint32_t slot)
 
 struct gmem_test_resolve ct_resolve(int ct, uint32_t slot, uint64_t index)
 {
+	return ct_resolve_flags(ct, slot, index, 0);
+}
+
+struct gmem_test_resolve ct_resolve_flags(int ct, uint32_t slot,
+					  uint64_t index, uint32_t flags)
+{
 	struct gmem_test_resolve args = {
 		.slot = slot, .index = index, .err = 1, .max_order = -2,
-		.node = -2, .folio_order = -2,
+		.node = -2, .folio_order = -2, .flags = flags,
 	};
 
 	if (ioctl(ct, GMEM_TEST_RESOLVE, &args))

@@ -43,6 +43,9 @@ void ct_unbind(int ct, uint32_t slot);
 
 /* GMEM_TEST_RESOLVE of @index; fails the test if the ioctl does. */
 struct gmem_test_resolve ct_resolve(int ct, uint32_t slot, uint64_t index);
+/* The same with gmem_get_pfn() flags @flags (GMEM_TEST_GET_*). */
+struct gmem_test_resolve ct_resolve_flags(int ct, uint32_t slot,
+					  uint64_t index, uint32_t flags);
 /* The same: gmem_get_pfn()'s 0 or -errno, and *@pfn (if not NULL) if 0. */
 int ct_resolve_pfn(int ct, uint32_t slot, uint64_t index, uint64_t *pfn);
 

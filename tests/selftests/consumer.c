@@ -1147,7 +1147,11 @@ static void state_and_conversion_flags(void)
 	EXPECT_EQ(resolve_flags(ct, slot, 8, 0, NULL), -EACCES);
 	EXPECT_EQ(resolve_flags(ct, slot, 12, GMEM_TEST_GET_SHARED, NULL), -EACCES);
 	EXPECT_EQ(resolve_flags(ct, slot, 12, 0, NULL), 0);
-	EXPECT_EQ(resolve_flags(ct, slot, 12, 1U << 1, NULL), -EINVAL);
+	EXPECT_EQ(resolve_flags(ct, slot, 12, 1U << 2, NULL), -EINVAL);
+	/* GMEM_TEST_GET_WRITE: any page, in either state */
+	EXPECT_EQ(resolve_flags(ct, slot, 12, GMEM_TEST_GET_WRITE, NULL), 0);
+	EXPECT_EQ(resolve_flags(ct, slot, 8, GMEM_TEST_GET_SHARED |
+				GMEM_TEST_GET_WRITE, NULL), 0);
 	EXPECT_EQ(resolve_flags(ct, slot, 30, GMEM_TEST_GET_SHARED, NULL), -ERANGE);
 	/* The page the consumer resolved shared is the one the VMM wrote. */
 	CONVERT(fd, 8 * pg, pg, GMEM_PRIVATE);

@@ -40,9 +40,10 @@ static void reports_this_module(void)
 			       1ULL << _IOC_NR(GMEM_INFO_V0) |
 			       1ULL << _IOC_NR(GMEM_MIGRATE) |
 			       1ULL << _IOC_NR(GMEM_INFO) |
-			       1ULL << _IOC_NR(GMEM_QUERY));
+			       1ULL << _IOC_NR(GMEM_QUERY) |
+			       1ULL << _IOC_NR(GMEM_DIRTY_LOG));
 	EXPECT_EQ(f.create_flags, GMEM_CREATE_MMAP | GMEM_CREATE_SHARED |
-				  GMEM_CREATE_HUGE);
+				  GMEM_CREATE_HUGE | GMEM_CREATE_DIRTY_LOG);
 	EXPECT_EQ(f.create_size, sizeof(struct gmem_create));
 	EXPECT_EQ(f.numa_modes, 1U << GMEM_NUMA_DEFAULT | 1U << GMEM_NUMA_BIND |
 				1U << GMEM_NUMA_PREFERRED |
@@ -153,7 +154,7 @@ static unsigned long command_of(int nr, bool on_dev)
 	static const unsigned long dev_cmds[] = { GMEM_CREATE, GMEM_FEATURES };
 	static const unsigned long fd_cmds[] = {
 		GMEM_CONVERT, GMEM_POPULATE, GMEM_INFO_V0, GMEM_MIGRATE,
-		GMEM_INFO, GMEM_QUERY,
+		GMEM_INFO, GMEM_QUERY, GMEM_DIRTY_LOG,
 	};
 	const unsigned long *cmds = on_dev ? dev_cmds : fd_cmds;
 	unsigned int n = on_dev ? ARRAY_SIZE(dev_cmds) : ARRAY_SIZE(fd_cmds);

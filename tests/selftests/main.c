@@ -23,6 +23,7 @@ int main(int argc, char **argv)
 		&info_suite,
 		&rw_suite,
 		&query_suite,
+		&dirty_suite,
 		&consumer_suite,
 		&huge_suite,
 		&numa_suite,

@@ -15,6 +15,7 @@ extern const struct suite populate_suite;	/* populate.c */
 extern const struct suite info_suite;		/* info.c */
 extern const struct suite rw_suite;		/* rw.c */
 extern const struct suite query_suite;		/* query.c */
+extern const struct suite dirty_suite;		/* dirty.c: gmem_test too */
 extern const struct suite consumer_suite;	/* consumer.c: loads gmem_test */
 extern const struct suite huge_suite;		/* huge.c */
 extern const struct suite numa_suite;		/* numa.c */

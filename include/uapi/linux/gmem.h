@@ -9,7 +9,8 @@
  * allocate, FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE to free), fstat(),
  * mmap(), read() and write() of shared pages, lseek() (SEEK_DATA and
  * SEEK_HOLE too), and the GMEM_CONVERT, GMEM_POPULATE, GMEM_INFO,
- * GMEM_MIGRATE and GMEM_QUERY ioctls below.  The full API and every errno: ioctl_gmem(2)
+ * GMEM_MIGRATE, GMEM_QUERY and GMEM_DIRTY_LOG ioctls below.  The full API
+ * and every errno: ioctl_gmem(2)
  * and gmem(4) (man/ in gmem's tree), Documentation/userspace-api.rst.
  * GMEM_FEATURES on /dev/gmem says what this module supports.
  *
@@ -31,8 +32,8 @@
  * how much to copy (as iommufd's and VFIO's commands do).  The module
  * matches the whole number, so the same command with direction or size
  * bits set is -ENOTTY.  The commands taking a fixed struct (GMEM_CONVERT,
- * GMEM_POPULATE, GMEM_MIGRATE, GMEM_QUERY) encode its direction and size
- * as usual.
+ * GMEM_POPULATE, GMEM_MIGRATE, GMEM_QUERY, GMEM_DIRTY_LOG) encode its
+ * direction and size as usual.
  *
  * No *_FLAGS_ALL masks here: a mask compiled into a program would state
  * what the header knew when it was built, not what the running module
@@ -94,6 +95,14 @@ struct gmem_create {
  * module parameter "huge" makes this the default for every fd.
  */
 #define GMEM_CREATE_HUGE	(1U << 2)
+/*
+ * Log which pages are written, for GMEM_DIRTY_LOG: writes through host
+ * mappings, write() and its kin, GMEM_POPULATE, consumers that resolve a
+ * page for writing, and whatever else changes what a page reads as (punch,
+ * GMEM_CONVERT_ZERO, memory failure).  The price is on the fd's mappings
+ * only: the first write to a page after each clear takes a fault.
+ */
+#define GMEM_CREATE_DIRTY_LOG	(1U << 3)
 
 /*
  * NUMA placement, struct gmem_create.numa_mode.  gmem applies the policy
@@ -375,6 +384,52 @@ struct gmem_query {
 	__u64 reserved[2];
 };
 
+/* GMEM_DIRTY_LOG flags */
+/*
+ * Clear the bits reported and write-protect their pages again, so that
+ * the next write to each is logged anew.  Without it, a peek: nothing
+ * changes.
+ */
+#define GMEM_DIRTY_LOG_CLEAR	(1U << 0)
+
+/* struct gmem_dirty_log.status */
+/*
+ * gmem could not allocate memory to record a write, and reports every
+ * page of the range as written instead, until a GMEM_DIRTY_LOG_CLEAR call
+ * over the whole fd has cleared the condition.
+ */
+#define GMEM_DIRTY_LOG_OVERFLOW	(1U << 0)
+
+/**
+ * struct gmem_dirty_log - argument of GMEM_DIRTY_LOG
+ * @offset:	start of the range in bytes, page aligned.
+ * @length:	length of the range in bytes, page aligned, non-zero.
+ * @bitmap:	user pointer to the bitmap, DIV_ROUND_UP(@length / 4096, 64)
+ *		__u64 words, every one of which is written: bit i % 64 of
+ *		word i / 64 is set if page @offset / 4096 + i was written
+ *		since it was last cleared (or the fd was created).
+ * @flags:	GMEM_DIRTY_LOG_* flags.
+ * @status:	out: GMEM_DIRTY_LOG_OVERFLOW or 0.
+ * @nr_dirty:	out: the number of bits set in the bitmap, also when the
+ *		call fails after writing some of it.
+ * @reserved:	must be zero.
+ *
+ * On a GMEM_CREATE_DIRTY_LOG fd only (else -EINVAL).  With
+ * GMEM_DIRTY_LOG_CLEAR, a page written at any time after the bit was
+ * taken is reported by a later call: to copy a changing guest, get and
+ * clear, then copy the pages reported, and repeat.  A 2 MiB block mapped
+ * by one PMD (a GMEM_CREATE_HUGE fd from Linux 6.15) is logged whole.
+ */
+struct gmem_dirty_log {
+	__u64 offset;
+	__u64 length;
+	__u64 bitmap;
+	__u32 flags;
+	__u32 status;
+	__u64 nr_dirty;
+	__u64 reserved[2];
+};
+
 /*
  * On /dev/gmem.  Extensible structs, so _IO() (see the top of this file).
  *
@@ -398,5 +453,6 @@ struct gmem_query {
 #define GMEM_MIGRATE		_IOWR(GMEM_IOCTL_TYPE, 0x04, struct gmem_migrate)
 #define GMEM_INFO		_IO(GMEM_IOCTL_TYPE, 0x05)
 #define GMEM_QUERY		_IOWR(GMEM_IOCTL_TYPE, 0x07, struct gmem_query)
+#define GMEM_DIRTY_LOG		_IOWR(GMEM_IOCTL_TYPE, 0x08, struct gmem_dirty_log)
 
 #endif /* _UAPI_LINUX_GMEM_H */
