@@ -25,6 +25,12 @@
  *                  mapping of a gmem fd (shared, private, past its end)
  *   GMEM_QUERY     ranges valid and not, room for one run or more, its
  *                  runs against the model's pages
+ *   GMEM_DIRTY_LOG on fds with and without GMEM_CREATE_DIRTY_LOG, ranges
+ *                  valid and not, peek and clear, unknown flags, reserved,
+ *                  bitmaps NULL, unmapped, read-only and cut short; every
+ *                  page whose contents the model saw change since its last
+ *                  clear must be reported (a page may be reported without
+ *                  a change: a write of the same bytes, a PMD's block)
  *   other ioctl commands on both fds; fallocate with every mode bit and
  *                  combination; mmap with every prot, MAP_* type and flag,
  *                  offsets and lengths, then touches of the mapping;
@@ -112,7 +118,9 @@
  * such masks; gmem-selftests' features suite checks GMEM_FEATURES says
  * the same).
  */
-#define CREATE_FLAGS	(GMEM_CREATE_MMAP | GMEM_CREATE_SHARED | GMEM_CREATE_HUGE)
+#define CREATE_FLAGS	(GMEM_CREATE_MMAP | GMEM_CREATE_SHARED | GMEM_CREATE_HUGE | \
+			 GMEM_CREATE_DIRTY_LOG)
+#define DIRTY_FLAGS	GMEM_DIRTY_LOG_CLEAR
 #define CONVERT_FLAGS	GMEM_CONVERT_ZERO
 #define MIGRATE_FLAGS	GMEM_MIGRATE_COLLAPSE
 /* The first GMEM_INFO (0.1.0), still served: _IOR() of 72 bytes. */
@@ -147,6 +155,7 @@ struct pstate {
 	uint8_t present;
 	uint8_t big;		/* first page of a block held as one 2 MiB folio */
 	uint64_t hash;		/* of the contents; HASH_UNKNOWN: unchecked */
+	uint64_t logged;	/* hash at the last GMEM_DIRTY_LOG clear */
 };
 
 struct gfd {
@@ -236,6 +245,7 @@ static const char *const call_names[] = {
 	"create", "convert", "populate", "info", "fallocate", "mmap",
 	"touch", "munmap", "ioctl-other", "file-ops", "bind", "unbind",
 	"resolve", "rw", "events", "kstress", "close", "migrate", "query",
+	"dirty",
 };
 
 /* ---- output ---- */
@@ -569,6 +579,7 @@ static void model_init(struct gfd *g, int fd, uint64_t size, uint32_t flags)
 		for (uint64_t i = 0; i < g->wn[k]; i++) {
 			g->w[k][i].shared = !!(flags & GMEM_CREATE_SHARED);
 			g->w[k][i].hash = hash_zero;
+			g->w[k][i].logged = hash_zero;
 		}
 	}
 }
@@ -1130,6 +1141,8 @@ static void pool_tend(void)
 		/* huge fds always mappable: the model can then resync them */
 		if (rng_pct(&R, 30))
 			flags |= GMEM_CREATE_HUGE | GMEM_CREATE_MMAP;
+		if (rng_pct(&R, 40))
+			flags |= GMEM_CREATE_DIRTY_LOG;
 		switch (rng_below(&R, 6)) {
 		case 0: size = max_size; break;
 		case 1: size = (1ULL << 32) + ps; break;
@@ -2261,7 +2274,8 @@ static void call_ioctl_other(int gi)
 		if (on_dev ? cmd == GMEM_CREATE || cmd == GMEM_FEATURES :
 		    cmd == GMEM_CONVERT || cmd == GMEM_POPULATE ||
 		    cmd == GMEM_INFO || cmd == GMEM_MIGRATE ||
-		    cmd == GMEM_INFO_V0 || cmd == GMEM_QUERY)
+		    cmd == GMEM_INFO_V0 || cmd == GMEM_QUERY ||
+		    cmd == GMEM_DIRTY_LOG)
 			continue;
 		/* Commands the VFS answers for every file are not ours. */
 		if ((cmd >> 8 & 0xff) != 'T' && (cmd >> 8 & 0xff) != 'f' &&
@@ -2718,6 +2732,93 @@ static void call_query(int gi)
 	}
 }
 
+/*
+ * GMEM_DIRTY_LOG over a range (valid and not), peek or clear, into a
+ * bitmap that is valid, NULL, unmapped, read-only or cut short by an
+ * unmapped page.  Checked: the words written and nothing past them,
+ * nr_dirty, and that every page whose contents changed since the model's
+ * last clear of it is reported.  Valid ranges lie in the windows, so one
+ * window of the kernel's (2^15 pages) covers them: an EFAULT takes nothing.
+ */
+static void call_dirty(int gi)
+{
+	static uint64_t bitmap[WIN_PAGES / 64 + 2];
+	struct gfd *g = &fds[gi];
+	struct gmem_dirty_log d;
+	struct expect e = { 0 };
+	uint64_t off, len, n, words, count = 0;
+	const char *where = "valid";
+	uint64_t *bm = bitmap;
+	long ret;
+
+	gen_range(g, &off, &len, WIN_PAGES, false);
+	n = len / ps;
+	words = (n + 63) / 64;
+	d = (struct gmem_dirty_log){
+		.offset = off, .length = len,
+		.flags = rng_pct(&R, 60) ? GMEM_DIRTY_LOG_CLEAR : 0,
+	};
+	if (rng_pct(&R, 3))
+		d.flags |= 1U << rng_below(&R, 32);
+	if (rng_pct(&R, 3))
+		d.reserved[rng_below(&R, 2)] = rng_next(&R) | 1;
+	switch (rng_pct(&R, 90) ? 0 : rng_below(&R, 4)) {
+	case 0:
+		break;
+	case 1:
+		bm = NULL, where = "NULL";
+		break;
+	case 2:
+		bm = (uint64_t *)guard, where = "unmapped";
+		break;
+	case 3:
+		/* the last word of argbuf, then the unmapped page */
+		bm = words > 1 ? (uint64_t *)guard - 1 : (uint64_t *)ro_page;
+		where = words > 1 ? "cut short" : "read-only";
+		break;
+	}
+	d.bitmap = (uintptr_t)bm;
+	describe("GMEM_DIRTY_LOG fd %d [%#llx, +%#llx) flags %#x reserved %#llx %#llx bitmap %s",
+		 gi, (unsigned long long)off, (unsigned long long)len, d.flags,
+		 (unsigned long long)d.reserved[0],
+		 (unsigned long long)d.reserved[1], where);
+	if (!(g->flags & GMEM_CREATE_DIRTY_LOG) || !range_valid(g, off, len) ||
+	    d.flags & ~DIRTY_FLAGS || d.reserved[0] || d.reserved[1])
+		allow(&e, EINVAL);
+	else if (bm != bitmap)
+		allow(&e, EFAULT);
+	else
+		e.ok = true;
+	for (uint64_t i = 0; i < sizeof(bitmap) / 8; i++)
+		bitmap[i] = 0xa5a5a5a5a5a5a5a5ULL;
+	ret = ioctl(g->fd, GMEM_DIRTY_LOG, &d);
+	if (!judge(ret, errno, &e))
+		return;
+
+	if (bitmap[words] != 0xa5a5a5a5a5a5a5a5ULL ||
+	    (n % 64 && bitmap[words - 1] >> (n % 64)))
+		bad("GMEM_DIRTY_LOG: wrote past its %llu pages' bits",
+		    (unsigned long long)n);
+	for (uint64_t i = 0; i < n; i++) {
+		struct pstate *p = pg(g, off / ps + i);
+		bool set = bitmap[i / 64] >> (i % 64) & 1;
+
+		count += set;
+		if (!p)
+			continue;
+		if (!set && p->hash != HASH_UNKNOWN &&
+		    p->logged != HASH_UNKNOWN && p->hash != p->logged)
+			bad("GMEM_DIRTY_LOG: page %llu changed since its last clear, not reported",
+			    (unsigned long long)(off / ps + i));
+		if (d.flags & GMEM_DIRTY_LOG_CLEAR)
+			p->logged = p->hash;
+	}
+	if (d.nr_dirty != count || d.status)
+		bad("GMEM_DIRTY_LOG: nr_dirty %llu for %llu bits, status %#x",
+		    (unsigned long long)d.nr_dirty, (unsigned long long)count,
+		    d.status);
+}
+
 /* ---- the test consumer ---- */
 
 static int pick_slot(bool used_mostly)
@@ -2926,8 +3027,11 @@ static void call_resolve(void)
 
 	r.slot = pick_slot(true);
 	r.index = gen_index(r.slot, &inside);
-	describe("GMEM_TEST_RESOLVE slot %u index %llu, %s pointer", r.slot,
-		 (unsigned long long)r.index, ptr_names[pk]);
+	/* for writing: the same answer, and a bit in a logged fd's log */
+	if (rng_pct(&R, 20))
+		r.flags = GMEM_TEST_GET_WRITE;
+	describe("GMEM_TEST_RESOLVE slot %u index %llu flags %#x, %s pointer",
+		 r.slot, (unsigned long long)r.index, r.flags, ptr_names[pk]);
 	p = place(pk, &r, sizeof(r), &readable);
 	if (readable < sizeof(r))
 		allow(&e, EFAULT);
@@ -3268,7 +3372,7 @@ static void check_contents(int gi)
 #define COLLAPSE_COVERAGE_CALLS	100000
 static const char *const must_succeed[] = {
 	"create", "convert", "populate", "info", "fallocate", "mmap",
-	"migrate", "bind", "resolve", "rw", "file-ops", "query",
+	"migrate", "bind", "resolve", "rw", "file-ops", "query", "dirty",
 };
 
 static void coverage(void)
@@ -3507,8 +3611,10 @@ int main(int argc, char **argv)
 			kind = 17, call_migrate(gi);
 		else if (r < 75)
 			kind = 9, call_file_ops(gi);
-		else if (r < 77)
+		else if (r < 76)
 			kind = 18, call_query(gi);
+		else if (r < 77)
+			kind = 19, call_dirty(gi);
 		else if (r < 78)
 			kind = 16, call_close();
 		else if (r < 83)
