@@ -119,6 +119,24 @@ extern const char *const copy_method[NR_COPY_METHODS];
 /* Each backend and method once, @size bytes each, checked. */
 void bench_copy(uint64_t size);
 
+/* The dirty part (dirty.c): dirty logging's cost, each fd with and without. */
+#define B_DIRTY_TOUCH		"dirty log: first write"
+#define B_DIRTY_REWRITE		"dirty log: rewrite after a clear"
+#define B_DIRTY_CLEAR_ALL	"dirty log: get and clear, all written"
+#define B_DIRTY_CLEAR_NONE	"dirty log: get and clear, none written"
+
+enum dirty_variant {
+	DIRTY_GMEM,
+	DIRTY_GMEM_LOGGED,
+	DIRTY_HUGE,
+	DIRTY_HUGE_LOGGED,
+	NR_DIRTY_VARIANTS
+};
+
+extern const char *const dirty_variant[NR_DIRTY_VARIANTS];
+/* Each variant once, an fd of @size bytes. */
+void bench_dirty(uint64_t size);
+
 /* The guest part (guest.c): a nested guest's passes over its memory. */
 #define B_GUEST_TOUCH		"guest: first touch"
 #define B_GUEST_READ		"guest: re-read"

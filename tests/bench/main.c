@@ -66,9 +66,9 @@ static double secs(uint64_t ns)
 /* The parts, in BENCH_ONLY's names; the fd parts first. */
 static const char *const parts[] = {
 	"ops", "threads", "stall", "floor", "convert", "resolve", "metadata",
-	"migrate", "copy", "guest",
+	"migrate", "copy", "dirty", "guest",
 };
-#define NR_FD_PARTS	9
+#define NR_FD_PARTS	10
 
 /* Whether BENCH_ONLY lists @part. */
 static bool named(const char *part)
@@ -831,6 +831,8 @@ int main(void)
 			bench_migrate(rep == 0);
 		if (wanted("copy"))
 			bench_copy(size);
+		if (wanted("dirty"))
+			bench_dirty(size);
 		for (be = 0; wanted("guest") && be < NR_GUEST_BACKENDS; be++) {
 			if (guest_unavailable(be))
 				continue;

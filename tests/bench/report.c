@@ -702,6 +702,43 @@ static void copy_table(uint64_t size)
 	}
 }
 
+/*
+ * The dirty part: each fd with and without the log, and what the log
+ * costs a write (logged over not, min over min).
+ */
+static void dirty_table(uint64_t size)
+{
+	static const char *const rows[] = {
+		B_DIRTY_TOUCH, B_DIRTY_REWRITE, B_DIRTY_CLEAR_ALL,
+		B_DIRTY_CLEAR_NONE,
+	};
+	char title[96];
+	struct table *t;
+	unsigned int i;
+	int dv, row;
+
+	snprintf(title, sizeof(title),
+		 "Dirty logging, a %llu MiB fd, seconds, min / median",
+		 (unsigned long long)(size / MiB));
+	t = table_new(title, NR_DIRTY_VARIANTS + 1);
+	table_row(t, "");
+	for (dv = 0; dv < NR_DIRTY_VARIANTS; dv++)
+		cell(t, 0, dv + 1, "%s", dirty_variant[dv]);
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		row = table_row(t, rows[i] + strlen("dirty log: "));
+		for (dv = 0; dv < NR_DIRTY_VARIANTS; dv++)
+			cell_pair(t, row, dv + 1, rows[i], dirty_variant[dv]);
+	}
+	for (i = 0; i < 2; i++) {
+		row = table_row(t, i ? "rewrite: logged / not" :
+				       "first write: logged / not");
+		for (dv = DIRTY_GMEM_LOGGED; dv < NR_DIRTY_VARIANTS; dv += 2)
+			cell_ratio(t, row, dv + 1,
+				   ratio(min_of(rows[i], dirty_variant[dv]),
+					 min_of(rows[i], dirty_variant[dv - 1])));
+	}
+}
+
 /* Per repetition, @ba of @va over @bb of @vb; the median of those. */
 static double ratio_rep_median(const char *ba, const char *va, const char *bb,
 			       const char *vb, int reps)
@@ -899,6 +936,7 @@ static void build_tables(uint64_t size, int reps)
 	threads_table(reps);
 	stall_table(size);
 	copy_table(size);
+	dirty_table(size);
 	count_info(B_RESTORE_LARGE, "gmem-huge, pwrite / pread", size / HUGE);
 	count_info(B_RESTORE_LARGE, "gmem-huge, GMEM_POPULATE", size / HUGE);
 
