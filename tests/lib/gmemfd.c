@@ -938,3 +938,17 @@ bool pfn_is_folio_head(uint64_t pfn)
 	close(fd);
 	return flags >> KPF_HEAD_BIT & 1;
 }
+
+bool gmem_pmd_mapping_expected(void)
+{
+	char mode[128] = "";
+	FILE *f;
+
+	f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "re");
+	if (!f)
+		return false;
+	if (!fgets(mode, sizeof(mode), f))
+		mode[0] = 0;
+	fclose(f);
+	return kernel_at_least(6, 15) && !strstr(mode, "[never]");
+}

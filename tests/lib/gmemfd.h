@@ -252,6 +252,13 @@ long long pattern_mismatch(const void *buf, size_t len, unsigned int seed);
  */
 uint64_t pagemap_pfn(const void *addr);
 /*
+ * Whether gmem maps a wholly shared 2 MiB block of an aligned mapping of
+ * a GMEM_CREATE_HUGE fd with one PMD on this kernel: Linux 6.15 or newer
+ * (vmf_insert_folio_pmd()), with THP not "never" (gmem marks its mappings
+ * VM_HUGEPAGE, so "madvise" is enough).
+ */
+bool gmem_pmd_mapping_expected(void);
+/*
  * Whether the page at @pfn heads a large folio (/proc/kpageflags): the
  * kernel's own count of large folios, to hold GMEM_INFO's against.
  */

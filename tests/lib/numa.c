@@ -142,3 +142,12 @@ int numa_set_policy(int mode, uint64_t mask)
 		return -errno;
 	return 0;
 }
+
+void numa_bind_task(int node)
+{
+	int ret = numa_set_policy(MPOL_BIND, 1ULL << node);
+
+	if (ret)
+		FAIL("set_mempolicy(MPOL_BIND, node%d): %s", node,
+		     errno_name(-ret));
+}

@@ -54,4 +54,11 @@ int numa_node_of(void *addr);
 /* set_mempolicy(@mode, @mask) for the calling thread; 0 or -errno. */
 int numa_set_policy(int mode, uint64_t mask);
 
+/*
+ * The calling thread's own policy MPOL_BIND to @node, so that a test sees
+ * gmem place pages by a policy of its own and not the task's; fails the
+ * test if the kernel refuses.
+ */
+void numa_bind_task(int node);
+
 #endif /* GMEM_TESTS_NUMA_H */

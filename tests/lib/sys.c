@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/klog.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -168,4 +169,14 @@ bool kernel_zeroes_allocations(void)
 	}
 	free(log);
 	return zeroes;
+}
+
+bool kernel_at_least(int major, int minor)
+{
+	struct utsname u;
+	int ma = 0, mi = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
+		return false;
+	return ma > major || (ma == major && mi >= minor);
 }

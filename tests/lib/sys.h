@@ -17,6 +17,9 @@ double now_s(void);
 
 long page_size(void);
 
+/* Whether the running kernel's release is at least @major.@minor. */
+bool kernel_at_least(int major, int minor);
+
 /* Writes @s to @path; returns 0 or -errno. */
 int write_str(const char *path, const char *s);
 

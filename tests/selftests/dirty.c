@@ -23,7 +23,6 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/uio.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -153,30 +152,6 @@ static void touch_write(volatile unsigned char *p, unsigned char v)
 static unsigned int touch_read(const volatile unsigned char *p)
 {
 	return *p;
-}
-
-/*
- * Whether a write fault maps a wholly shared 2 MiB block of an aligned
- * mapping with one PMD: Linux 6.15 or newer, THP not "never" (as huge.c).
- */
-static bool pmd_mapping_expected(void)
-{
-	char mode[128] = "";
-	int major = 0, minor = 0;
-	struct utsname u;
-	FILE *f;
-
-	ASSERT_SYS(uname(&u));
-	if (sscanf(u.release, "%d.%d", &major, &minor) != 2)
-		FAIL("kernel release %s", u.release);
-	f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "re");
-	if (f) {
-		if (!fgets(mode, sizeof(mode), f))
-			mode[0] = 0;
-		fclose(f);
-	}
-	return (major > 6 || (major == 6 && minor >= 15)) && f &&
-	       !strstr(mode, "[never]");
 }
 
 /* ---- tests ---- */
@@ -401,7 +376,7 @@ static void huge_block(void)
 {
 	long pg = page_size();
 	uint64_t *block = xmalloc(2 * HUGE / pg / 8), *page3;
-	bool pmd = pmd_mapping_expected();
+	bool pmd = gmem_pmd_mapping_expected();
 	unsigned char *a;
 	int fd;
 

@@ -18,7 +18,6 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -146,32 +145,6 @@ static long long smaps_kb(const void *addr, const char *field)
 	return val;
 }
 
-/*
- * Whether gmem maps a wholly shared 2 MiB block of an aligned mapping with
- * one PMD on this kernel: Linux 6.15 or newer (vmf_insert_folio_pmd()),
- * with THP not "never" (gmem marks its mappings VM_HUGEPAGE, so "madvise"
- * is enough).
- */
-static bool pmd_mapping_expected(void)
-{
-	char mode[128] = "";
-	int major = 0, minor = 0;
-	struct utsname u;
-	FILE *f;
-
-	ASSERT_SYS(uname(&u));
-	if (sscanf(u.release, "%d.%d", &major, &minor) != 2)
-		FAIL("kernel release %s", u.release);
-	f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "re");
-	if (f) {
-		if (!fgets(mode, sizeof(mode), f))
-			mode[0] = 0;
-		fclose(f);
-	}
-	return (major > 6 || (major == 6 && minor >= 15)) && f &&
-	       !strstr(mode, "[never]");
-}
-
 /* ---- tests ---- */
 
 static void fallocate_folios(void)
@@ -275,7 +248,7 @@ static void fault_maps_block(void)
 	EXPECT_LE(first + faults, FEW_FAULTS);
 	EXPECT_EQ(nonzero_at(a, HUGE), -1);
 	/* from 6.15, with one PMD: the block is wholly shared */
-	if (pmd_mapping_expected())
+	if (gmem_pmd_mapping_expected())
 		EXPECT_EQ(pmd, HUGE / 1024);
 	else
 		EXPECT_EQ(pmd, 0);
@@ -338,7 +311,7 @@ static void mixed_folio(void)
 	FOLIOS_ARE(fd, HUGE, 1);
 	pmd = smaps_kb(a, "FilePmdMapped");
 	test_diag("before the conversion: FilePmdMapped %lld kB", pmd);
-	if (pmd_mapping_expected())
+	if (gmem_pmd_mapping_expected())
 		EXPECT_EQ(pmd, HUGE / 1024);
 
 	/* one page inside the folio becomes private: unreachable at once */

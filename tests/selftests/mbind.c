@@ -23,7 +23,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -58,16 +57,6 @@
 #endif
 
 /* ---- helpers ---- */
-
-static bool kernel_at_least(int major, int minor)
-{
-	struct utsname u;
-	int ma = 0, mi = 0;
-
-	if (uname(&u) || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
-		return false;
-	return ma > major || (ma == major && mi >= minor);
-}
 
 /* mbind(2) of [@addr, @addr + @len): 0 or -1 with errno. */
 static int do_mbind(void *addr, size_t len, int mode, uint64_t mask,
@@ -176,16 +165,6 @@ static void mbind_counts_at(const char *file, int line, int fd,
 
 #define MBIND_COUNTS(fd, r, o)	mbind_counts_at(__FILE__, __LINE__, fd, r, o)
 
-/* The task's own policy: everything on @node, so the range's must win. */
-static void task_policy_node(int node)
-{
-	int ret = numa_set_policy(MPOL_BIND, NODE_BIT(node));
-
-	if (ret)
-		FAIL("set_mempolicy(MPOL_BIND, node%d): %s", node,
-		     errno_name(-ret));
-}
-
 /* ---- placement ---- */
 
 /*
@@ -200,7 +179,7 @@ static void bind_every_path(void)
 	int fd;
 
 	numa_need_two();
-	task_policy_node(0);
+	numa_bind_task(0);
 	fd = gmem_new_numa(len, MMAP_SHARED_FD, GMEM_NUMA_BIND, NODE_BIT(0));
 	a = gmem_map(fd, len);
 	MBIND(a, len, MPOL_BIND, NODE_BIT(1));
@@ -243,7 +222,7 @@ static void bind_private_paths(void)
 	int fd, ct;
 
 	numa_need_two();
-	task_policy_node(0);
+	numa_bind_task(0);
 	ct = ct_open();
 	for (int huge = 0; huge < 2; huge++) {
 		unsigned int flags = GMEM_CREATE_MMAP |
@@ -291,7 +270,7 @@ static void partial_range(void)
 	int fd;
 
 	numa_need_two();
-	task_policy_node(1);
+	numa_bind_task(1);
 	fd = gmem_new_numa(n * pg, MMAP_SHARED_FD, GMEM_NUMA_BIND, NODE_BIT(0));
 	b = mmap(NULL, 32 * pg, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 8 * pg);
 	ASSERT_TRUE(b != MAP_FAILED);
@@ -317,7 +296,7 @@ static void default_restores_create_policy(void)
 	int fd;
 
 	numa_need_two();
-	task_policy_node(1);
+	numa_bind_task(1);
 	fd = gmem_new_numa(n * pg, MMAP_SHARED_FD, GMEM_NUMA_BIND, NODE_BIT(0));
 	a = gmem_map(fd, n * pg);
 	MBIND(a, n * pg, MPOL_BIND, NODE_BIT(1));
@@ -349,7 +328,7 @@ static void interleave_pages(void)
 	int fd;
 
 	numa_need_two();
-	task_policy_node(1);
+	numa_bind_task(1);
 	fd = gmem_new_numa(n * pg, MMAP_SHARED_FD, GMEM_NUMA_BIND, NODE_BIT(1));
 	/* a mapping from page 3: odd pages of the mapping on node0 */
 	a = mmap(NULL, (n - 3) * pg, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
@@ -373,7 +352,7 @@ static void interleave_huge(void)
 	int fd;
 
 	numa_need_two();
-	task_policy_node(1);
+	numa_bind_task(1);
 	gmem_need_huge_blocks(8);
 	fd = gmem_new_numa(len, MMAP_SHARED_FD | GMEM_CREATE_HUGE,
 			   GMEM_NUMA_BIND, NODE_BIT(1));
@@ -399,7 +378,7 @@ static void preferred(void)
 	int fd;
 
 	numa_need_two();
-	task_policy_node(0);
+	numa_bind_task(0);
 	fd = gmem_new_numa(2 * len, MMAP_SHARED_FD, GMEM_NUMA_BIND,
 			   NODE_BIT(0));
 	a = gmem_map(fd, 2 * len);
@@ -473,7 +452,7 @@ static void outlives_mapping(void)
 	int fd, status;
 
 	numa_need_two();
-	task_policy_node(0);
+	numa_bind_task(0);
 	fd = gmem_new_numa(len, MMAP_SHARED_FD, GMEM_NUMA_BIND, NODE_BIT(0));
 	a = gmem_map(fd, len);
 	MBIND(a, len, MPOL_BIND, NODE_BIT(1));
@@ -615,7 +594,7 @@ static void refused_modes(void)
 	int fd;
 
 	numa_need_two();
-	task_policy_node(0);
+	numa_bind_task(0);
 	fd = gmem_new_numa(len, MMAP_SHARED_FD, GMEM_NUMA_BIND, NODE_BIT(0));
 	a = gmem_map(fd, len);
 	MBIND(a, len, MPOL_BIND, NODE_BIT(1));
@@ -648,7 +627,7 @@ static void many_overlapping(void)
 	int fd;
 
 	numa_need_two();
-	task_policy_node(1);
+	numa_bind_task(1);
 	fd = gmem_new_numa(n * pg, MMAP_SHARED_FD, GMEM_NUMA_BIND, NODE_BIT(0));
 	a = gmem_map(fd, n * pg);
 	for (size_t i = 0; i < n; i++)

@@ -103,16 +103,6 @@ static void mode_is_at(const char *file, int line, int fd, unsigned int mode)
 
 #define MODE_IS(fd, mode)	mode_is_at(__FILE__, __LINE__, fd, mode)
 
-/* The task's own policy: everything on @node, so gmem's must win. */
-static void task_policy_node(int node)
-{
-	int ret = numa_set_policy(MPOL_BIND, NODE_BIT(node));
-
-	if (ret)
-		FAIL("set_mempolicy(MPOL_BIND, node%d): %s", node,
-		     errno_name(-ret));
-}
-
 /* ---- placement ---- */
 
 static void bind_node1(void)
@@ -123,7 +113,7 @@ static void bind_node1(void)
 	int fd;
 
 	numa_need_two();
-	task_policy_node(0);
+	numa_bind_task(0);
 	fd = gmem_new_numa(len, MMAP_SHARED_FD, GMEM_NUMA_BIND, NODE_BIT(1));
 	MODE_IS(fd, GMEM_NUMA_BIND);
 	/* by fallocate */
@@ -152,7 +142,7 @@ static void preferred_node1(void)
 	int fd;
 
 	numa_need_two();
-	task_policy_node(0);
+	numa_bind_task(0);
 	fd = gmem_new_numa(len, MMAP_SHARED_FD, GMEM_NUMA_PREFERRED,
 			   NODE_BIT(1));
 	MODE_IS(fd, GMEM_NUMA_PREFERRED);
@@ -161,7 +151,7 @@ static void preferred_node1(void)
 	NODES_ARE(a, 0, len, 1);	/* the second half by fault */
 	NODE_BYTES(fd, 0, len);
 	/* and node0 preferred */
-	task_policy_node(1);
+	numa_bind_task(1);
 	fd = gmem_new_numa(len, MMAP_SHARED_FD, GMEM_NUMA_PREFERRED,
 			   NODE_BIT(0));
 	a = gmem_map(fd, len);
@@ -177,7 +167,7 @@ static void interleave_pages(void)
 	int fd;
 
 	numa_need_two();
-	task_policy_node(1);
+	numa_bind_task(1);
 	fd = gmem_new_numa(n * pg, MMAP_SHARED_FD, GMEM_NUMA_INTERLEAVE,
 			   NODE_BIT(0) | NODE_BIT(1));
 	MODE_IS(fd, GMEM_NUMA_INTERLEAVE);
@@ -203,7 +193,7 @@ static void interleave_huge(void)
 	int fd;
 
 	numa_need_two();
-	task_policy_node(1);
+	numa_bind_task(1);
 	fd = gmem_new_numa(len, MMAP_SHARED_FD | GMEM_CREATE_HUGE,
 			   GMEM_NUMA_INTERLEAVE, NODE_BIT(0) | NODE_BIT(1));
 	gmem_need_huge_blocks(8);
@@ -227,11 +217,11 @@ static void default_follows_task(void)
 	MODE_IS(fd, GMEM_NUMA_DEFAULT);
 	a = gmem_map(fd, len);
 	/* the first quarter under a policy of node1: fallocate, then faults */
-	task_policy_node(1);
+	numa_bind_task(1);
 	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, len / 8));
 	NODES_ARE(a, 0, len / 4, 1);
 	/* the next under node0 */
-	task_policy_node(0);
+	numa_bind_task(0);
 	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, len / 4, len / 8));
 	NODES_ARE(a, len / 4, len / 4, 0);
 	/* and the pages there already stay where they are */
@@ -263,7 +253,7 @@ static void consumer_nodes(void)
 
 	numa_need_two();
 	ct = ct_open();
-	task_policy_node(0);
+	numa_bind_task(0);
 	for (unsigned int c = 0; c < ARRAY_SIZE(cases); c++) {
 		int fd = gmem_new_numa(n * page_size(), cases[c].flags,
 				       cases[c].mode, cases[c].mask);
