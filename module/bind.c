@@ -431,8 +431,11 @@ int gmem_get_pfn(struct gmem_binding *binding, pgoff_t index,
 		*pfn = page_to_pfn(*page);
 	}
 
+	/* The event reads @binding: before gmem_unbind() may free it. */
+	trace_gmem_resolve(binding, index, flags, fast, pfn, max_order, err);
 	if (refcount_dec_and_test(&binding->users))
 		complete(&binding->idle);
+	return err;
 out:
 	trace_gmem_resolve(binding, index, flags, fast, pfn, max_order, err);
 	return err;
