@@ -866,7 +866,7 @@ static void compaction_refused(void)
 	long long scanned0 = vmstat_get("compact_migrate_scanned");
 	long long free_kb = meminfo_kb("MemFree");
 	uint64_t *anon_pfn, lo = UINT64_MAX, hi = 0;
-	unsigned int moved = 0, anon_moved = 0, anon_among = 0;
+	unsigned int moved = 0, anon_moved = 0, anon_among = 0, round;
 	int ct = ct_open(), fd, ret;
 	uint32_t slot;
 
@@ -917,49 +917,62 @@ static void compaction_refused(void)
 	for (size_t i = 0; i < frag / (2 * pg); i++)
 		anon_pfn[i] = pagemap_pfn(anon + (2 * i + 1) * pg);
 
-	ret = write_str("/proc/sys/vm/compact_memory", "1");
-	if (ret == -ENOENT)
-		test_skip("no /proc/sys/vm/compact_memory (no CONFIG_COMPACTION)");
-	if (ret)
-		FAIL("writing /proc/sys/vm/compact_memory: %s", errno_name(-ret));
-	test_diag("compaction: migrate_scanned +%lld, pgmigrate_fail +%lld",
-		  vmstat_get("compact_migrate_scanned") - scanned0,
-		  vmstat_get("pgmigrate_fail") - fail0);
-
-	for (uint64_t i = 0; i < nr; i++) {
-		ASSERT_EQ(ct_resolve_pfn(ct, slot, i, &now), 0);
-		if (now != pfn[i] && moved++ < 5)
-			test_fail_at(__FILE__, __LINE__,
-				     "page %llu moved from pfn %#llx to %#llx",
-				     (unsigned long long)i,
-				     (unsigned long long)pfn[i],
-				     (unsigned long long)now);
-	}
-	EXPECT_EQ(moved, 0);
-	for (uint64_t i = 0; i < nr; i += 256) {
-		ASSERT_EQ(ct_rw(ct, slot, i, buf, false), 0);
-		EXPECT_EQ(pattern_mismatch(buf, pg, i / 256), -1);
-	}
-
-	/*
-	 * The positive control: compaction did move pages, some of them
-	 * from among gmem's frames; without any, the pfns kept above would
-	 * show nothing.
-	 */
 	for (uint64_t i = 0; i < nr; i++) {
 		lo = pfn[i] < lo ? pfn[i] : lo;
 		hi = pfn[i] > hi ? pfn[i] : hi;
 	}
-	for (size_t i = 0; i < frag / (2 * pg); i++) {
-		if (pagemap_pfn(anon + (2 * i + 1) * pg) == anon_pfn[i])
-			continue;
-		anon_moved++;
-		anon_among += anon_pfn[i] > lo && anon_pfn[i] < hi;
+
+	/*
+	 * Compaction now and then moves nothing at all (on 6.1 it once
+	 * scanned 5669 pages and failed 176 migrations): then the check has
+	 * no control, so compact again, up to three rounds, checking gmem's
+	 * pages after each.
+	 */
+	for (round = 1; round <= 3 && !anon_among; round++) {
+		ret = write_str("/proc/sys/vm/compact_memory", "1");
+		if (ret == -ENOENT)
+			test_skip("no /proc/sys/vm/compact_memory (no CONFIG_COMPACTION)");
+		if (ret)
+			FAIL("writing /proc/sys/vm/compact_memory: %s",
+			     errno_name(-ret));
+		test_diag("compaction round %u: migrate_scanned +%lld, pgmigrate_fail +%lld",
+			  round,
+			  vmstat_get("compact_migrate_scanned") - scanned0,
+			  vmstat_get("pgmigrate_fail") - fail0);
+
+		for (uint64_t i = 0; i < nr; i++) {
+			ASSERT_EQ(ct_resolve_pfn(ct, slot, i, &now), 0);
+			if (now != pfn[i] && moved++ < 5)
+				test_fail_at(__FILE__, __LINE__,
+					     "page %llu moved from pfn %#llx to %#llx",
+					     (unsigned long long)i,
+					     (unsigned long long)pfn[i],
+					     (unsigned long long)now);
+		}
+		EXPECT_EQ(moved, 0);
+		for (uint64_t i = 0; i < nr; i += 256) {
+			ASSERT_EQ(ct_rw(ct, slot, i, buf, false), 0);
+			EXPECT_EQ(pattern_mismatch(buf, pg, i / 256), -1);
+		}
+
+		/*
+		 * The positive control: compaction did move pages, some of
+		 * them from among gmem's frames; without any, the pfns kept
+		 * above would show nothing.
+		 */
+		anon_moved = 0;
+		for (size_t i = 0; i < frag / (2 * pg); i++) {
+			if (pagemap_pfn(anon + (2 * i + 1) * pg) == anon_pfn[i])
+				continue;
+			anon_moved++;
+			anon_among += anon_pfn[i] > lo && anon_pfn[i] < hi;
+		}
+		test_diag("the control: compaction moved %u of %zu anonymous pages, %u of them from between gmem's frames %#llx and %#llx",
+			  anon_moved, frag / (2 * pg), anon_among,
+			  (unsigned long long)lo, (unsigned long long)hi);
 	}
-	test_diag("the control: compaction moved %u of %zu anonymous pages, %u of them from between gmem's frames %#llx and %#llx",
-		  anon_moved, frag / (2 * pg), anon_among,
-		  (unsigned long long)lo, (unsigned long long)hi);
-	EXPECT_GT(anon_among, 0);
+	if (!anon_among)
+		test_skip("compaction moved no anonymous page from among gmem's frames in 3 rounds: no control for the check");
 	ASSERT_SYS(munmap(anon, frag));
 	free(anon_pfn);
 	free(pfn);
