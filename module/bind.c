@@ -359,7 +359,8 @@ out:
  * @index: page index in the file, inside the binding's range
  * @flags: 0 to resolve a private page, GMEM_GET_SHARED a shared one; with
  *	GMEM_GET_WRITE, the caller is going to write the page, which a
- *	GMEM_CREATE_DIRTY_LOG fd then logs as written
+ *	GMEM_CREATE_DIRTY_LOG fd then logs as written, with the rest of
+ *	the 2^@max_order block around it
  * @pfn: out: the page frame number
  * @page: out: the page, with a reference the caller drops with put_page()
  * @max_order: out: the largest order the caller may map at @index (the
@@ -422,11 +423,18 @@ int gmem_get_pfn(struct gmem_binding *binding, pgoff_t index,
 	} else {
 		/*
 		 * Before the consumer can write: a GMEM_DIRTY_LOG that takes
-		 * the bit after this invalidates the mapping made of it.
+		 * the bits after this invalidates the mapping made of them.
+		 * The consumer may map the whole 2^max_order block writable
+		 * (KVM does, with one 2 MiB entry), and then writes to any
+		 * page of it reach no resolve: log the block, as a host PMD
+		 * write fault does.
 		 */
-		if (flags & GMEM_GET_WRITE)
+		if (flags & GMEM_GET_WRITE) {
+			pgoff_t first = ALIGN_DOWN(index, 1UL << *max_order);
+
 			gmem_dirty_mark(GMEM_I(file_inode(binding->file)),
-					index, index + 1);
+					first, first + (1UL << *max_order));
+		}
 		*page = folio_file_page(folio, index);
 		*pfn = page_to_pfn(*page);
 	}

@@ -126,9 +126,11 @@ void gmem_unbind(struct gmem_binding *binding);
 #define GMEM_GET_SHARED		BIT(0)
 /*
  * The consumer is going to write the page: on a GMEM_CREATE_DIRTY_LOG fd
- * the page is logged as written.  A consumer of such an fd maps a page
- * writable only if it resolved it with this flag since the last
- * invalidation of it: GMEM_DIRTY_LOG invalidates the pages it clears.
+ * the page is logged as written, and so is every page of the aligned
+ * block of 2^max_order pages around it, which the consumer may map
+ * writable with it.  A consumer of such an fd maps a page writable only
+ * if it resolved it (or a page of its block) with this flag since the
+ * last invalidation of it: GMEM_DIRTY_LOG invalidates the pages it clears.
  */
 #define GMEM_GET_WRITE		BIT(1)
 

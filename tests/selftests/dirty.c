@@ -422,6 +422,53 @@ static void huge_block(void)
 }
 
 /*
+ * A consumer may map the whole block a resolve's max_order allows: a
+ * resolve for writing logs that block, no more, no less.
+ */
+static void consumer_huge_block(void)
+{
+	long pg = page_size();
+	long per = HUGE / pg;
+	uint64_t *want = xmalloc(2 * per / 8);
+	struct gmem_test_resolve r;
+	int ct = ct_open(), fd;
+	uint64_t first, n;
+	uint32_t slot;
+
+	gmem_need_huge_blocks(4);
+	fd = gmem_new_flags(2 * HUGE, LOGGED | GMEM_CREATE_HUGE);
+	slot = CT_BIND(ct, fd, 0, 2 * per);
+	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 2 * HUGE));
+
+	/* a private 2 MiB folio: order 9, the whole block */
+	r = ct_resolve_flags(ct, slot, 5, GMEM_TEST_GET_WRITE);
+	ASSERT_EQ(r.err, 0);
+	EXPECT_EQ(r.max_order, 9);
+	memset(want, 0, 2 * per / 8);
+	memset(want, 0xff, per / 8);
+	DIRTY_BITS(fd, 0, 2 * per, CLEAR, want);
+
+	/* read: nothing; a page of the second block made shared cuts it */
+	EXPECT_EQ(ct_resolve_flags(ct, slot, per + 5, 0).err, 0);
+	DIRTY_IS(fd, 0, 2 * per, PEEK, END);
+	CONVERT(fd, HUGE + 7 * pg, pg, GMEM_SHARED);
+	r = ct_resolve_flags(ct, slot, per + 5, GMEM_TEST_GET_WRITE);
+	ASSERT_EQ(r.err, 0);
+	test_diag("max_order %d beside a shared page", r.max_order);
+	EXPECT_TRUE(r.max_order >= 0 && r.max_order < 3);
+	n = 1ULL << r.max_order;
+	first = (per + 5) & ~(n - 1);
+	memset(want, 0, 2 * per / 8);
+	for (uint64_t i = first; i < first + n; i++)
+		want[i / 64] |= 1ULL << (i % 64);
+	DIRTY_BITS(fd, 0, 2 * per, CLEAR, want);
+
+	ct_unbind(ct, slot);
+	ASSERT_SYS(close(fd));
+	free(want);
+}
+
+/*
  * The faults of reading page @i of a fresh mapping of @fd, then of
  * writing it.
  */
@@ -704,6 +751,8 @@ static const struct test dirty_tests[] = {
 	     populate_writes),
 	CT_TEST("a consumer's resolve with GMEM_GET_WRITE sets its page, without it none; a clear invalidates the consumer for exactly the pages cleared",
 		consumer_writes),
+	CT_TEST("a consumer's resolve with GMEM_GET_WRITE of a page in a 2 MiB folio sets the block its max_order allows, no more",
+		consumer_huge_block, .timeout = 120),
 	TEST("a punch and a zeroing conversion report the pages that held memory; a plain conversion nothing",
 	     contents_changed),
 	TEST("a huge fd: a write fault logs its 2 MiB block with a PMD (6.15+), its page with PTEs (before); write() to the page",

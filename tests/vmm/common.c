@@ -116,6 +116,21 @@ int gmem_punch(int fd, uint64_t off, uint64_t len)
 			 off, len) ? -errno : 0;
 }
 
+int gmem_dirty_log(int fd, uint64_t off, uint64_t len, uint64_t *bitmap,
+		   bool clear)
+{
+	struct gmem_dirty_log d = {
+		.offset = off,
+		.length = len,
+		.bitmap = (uintptr_t)bitmap,
+		.flags = clear ? GMEM_DIRTY_LOG_CLEAR : 0,
+	};
+
+	if (ioctl(fd, GMEM_DIRTY_LOG, &d))
+		return -errno;
+	return (int)d.nr_dirty;
+}
+
 void *gmem_map(int fd, uint64_t size)
 {
 	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);

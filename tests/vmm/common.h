@@ -49,6 +49,13 @@ int gmem_populate(int fd, uint64_t off, const void *src, uint64_t len);
 /* fallocate(PUNCH_HOLE | KEEP_SIZE); 0 or -errno. */
 int gmem_punch(int fd, uint64_t off, uint64_t len);
 /* mmap the whole fd, shared, read-write. */
+/*
+ * GMEM_DIRTY_LOG of [@off, @off + @len) into @bitmap (a bit per 4 KiB
+ * page), taking the bits with @clear: the number of pages written, or
+ * -errno.
+ */
+int gmem_dirty_log(int fd, uint64_t off, uint64_t len, uint64_t *bitmap,
+		   bool clear);
 void *gmem_map(int fd, uint64_t size);
 /* mmap [@off, @off + @len) of the fd, shared, read-write, at an address
  * that is a multiple of @align (a power of two); the test fails otherwise. */

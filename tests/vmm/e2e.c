@@ -446,6 +446,89 @@ static void kvm_guest_memfd(void)
 	munmap(mem, GUEST_MEM_SIZE);
 }
 
+/* The pages of the guest's memory GMEM_DIRTY_LOG reports, bit n page n. */
+static uint64_t guest_dirty(int fd, bool clear, const char *when)
+{
+	uint64_t bits = 0;
+	int n = gmem_dirty_log(fd, 0, GUEST_MEM_SIZE, &bits, clear);
+
+	if (n < 0)
+		FAIL("GMEM_DIRTY_LOG %s: %s", when, errno_name(-n));
+	test_diag("%s: pages written %#llx", when, (unsigned long long)bits);
+	ASSERT_EQ(n, __builtin_popcountll(bits));
+	return bits;
+}
+
+/* The 32-bit word of guest_image() at @gpa. */
+static uint32_t image_word(uint32_t gpa)
+{
+	uint32_t v;
+
+	memcpy(&v, guest_image() + gpa, 4);
+	return v;
+}
+
+#define PAGE_BIT(gpa)	(1ULL << ((gpa) / GUEST_PAGE))
+/* Every command may push onto page 0, the stacks. */
+#define NOT_STACK(bits)	((bits) & ~PAGE_BIT(0))
+
+/*
+ * A GMEM_CREATE_DIRTY_LOG fd: what the guest writes, private or shared,
+ * is logged, what it only reads is not.  KVM maps a page read-only on a
+ * read fault and resolves it again, with GMEM_GET_WRITE, on the write
+ * fault that follows; a clear makes it resolve again.
+ */
+static void dirty_log_guest(void)
+{
+	unsigned long long refs = gmem_refcnt();
+	struct pvm p;
+	uint32_t v;
+
+	p.fd = gmem_new(GUEST_MEM_SIZE,
+			GMEM_CREATE_MMAP | GMEM_CREATE_DIRTY_LOG);
+	ASSERT_OK(gmem_populate(p.fd, 0, guest_image(), GUEST_MEM_SIZE));
+	ASSERT_OK(gmem_convert(p.fd, GUEST_STUBS, GUEST_PAGE, GMEM_SHARED));
+	p.mem = gmem_map(p.fd, GUEST_MEM_SIZE);
+	pvm_kvm(&p);
+	/* GMEM_POPULATE wrote every page */
+	ASSERT_EQ(guest_dirty(p.fd, true, "after GMEM_POPULATE"),
+		  PAGE_BIT(GUEST_MEM_SIZE) - 1);
+
+	/* reads map read-only and log nothing */
+	ASSERT_EQ(GUEST(&p.vm, CMD_SUM, GUEST_DATA, GUEST_DATA_LEN),
+		  image_sum(GUEST_DATA, GUEST_DATA_LEN));
+	ASSERT_EQ(GUEST(&p.vm, CMD_READ, GUEST_PUNCH_PAGE + 4),
+		  image_word(GUEST_PUNCH_PAGE + 4));
+	ASSERT_EQ(NOT_STACK(guest_dirty(p.fd, false, "after guest reads")), 0);
+
+	/* a write to a page read before: its read-only entry faults */
+	ASSERT_EQ(GUEST(&p.vm, CMD_WRITE, GUEST_PUNCH_PAGE + 4, 0xd1e7f001), 0);
+	ASSERT_EQ(NOT_STACK(guest_dirty(p.fd, true, "after a write")),
+		  PAGE_BIT(GUEST_PUNCH_PAGE));
+	/* after the clear, the same page written again: again */
+	ASSERT_EQ(GUEST(&p.vm, CMD_WRITE, GUEST_PUNCH_PAGE + 8, 0xd1e7f002), 0);
+	ASSERT_EQ(NOT_STACK(guest_dirty(p.fd, true, "after a write after the clear")),
+		  PAGE_BIT(GUEST_PUNCH_PAGE));
+	/* nothing written since: nothing */
+	ASSERT_EQ(GUEST(&p.vm, CMD_READ, GUEST_PUNCH_PAGE + 8), 0xd1e7f002);
+	ASSERT_EQ(NOT_STACK(guest_dirty(p.fd, true, "after a read")), 0);
+
+	/* a shared page: the guest's write is logged, the host sees it */
+	ASSERT_OK(gmem_convert(p.fd, GUEST_SHARE_PAGE, GUEST_PAGE, GMEM_SHARED));
+	guest_dirty(p.fd, true, "after the conversion");
+	ASSERT_EQ(GUEST(&p.vm, CMD_READ, GUEST_SHARE_PAGE),
+		  image_word(GUEST_SHARE_PAGE));
+	ASSERT_EQ(NOT_STACK(guest_dirty(p.fd, false, "after a shared read")), 0);
+	ASSERT_EQ(GUEST(&p.vm, CMD_WRITE, GUEST_SHARE_PAGE + 16, 0xd1e7f003), 0);
+	ASSERT_EQ(NOT_STACK(guest_dirty(p.fd, true, "after a shared write")),
+		  PAGE_BIT(GUEST_SHARE_PAGE));
+	memcpy(&v, p.mem + GUEST_SHARE_PAGE + 16, 4);
+	ASSERT_EQ(v, 0xd1e7f003);
+
+	pvm_teardown(&p);
+	ASSERT_EQ(gmem_refcnt_wait(refs), refs);
+}
+
 static const struct test e2e_tests[] = {
 	TEST("private code and data from GMEM_POPULATE: the guest runs and checksums them",
 	     private_checksum),
@@ -464,5 +547,7 @@ static const struct test e2e_tests[] = {
 	TEST("KVM refuses an overlapping, out-of-range or unaligned binding, and a VM without private memory",
 	     bind_rules),
 	TEST("KVM's own guest_memfd still works beside gmem", kvm_guest_memfd),
+	TEST("a GMEM_CREATE_DIRTY_LOG fd: the guest's writes to private and shared pages are logged, its reads not, again after each clear",
+	     dirty_log_guest),
 };
 DEFINE_SUITE(e2e_suite, "e2e", e2e_tests);

@@ -139,7 +139,7 @@ static struct npt npt_get(struct hvm *h, const char *when)
  * then the image at @off and its stub page shared, and the VMM's mapping
  * at a 2 MiB-aligned address.
  */
-static void hvm_gmem(struct hvm *h, uint64_t off)
+static void hvm_gmem(struct hvm *h, uint64_t off, uint32_t flags)
 {
 	struct gmem_info info;
 	long long blocks = huge_blocks_free(16);
@@ -154,7 +154,7 @@ static void hvm_gmem(struct hvm *h, uint64_t off)
 	h->off = off;
 	h->size = off + HVM_MEM;
 	h->block = HFILE_BLOCK - off;
-	h->fd = gmem_new(h->size, GMEM_CREATE_MMAP | GMEM_CREATE_HUGE);
+	h->fd = gmem_new(h->size, GMEM_CREATE_MMAP | GMEM_CREATE_HUGE | flags);
 	ASSERT_OK(gmem_populate(h->fd, HFILE_BLOCK, block_image(), HUGE_BLOCK));
 	info = gmem_get_info(h->fd);
 	ASSERT_TRUE(info.create_flags & GMEM_CREATE_HUGE);
@@ -179,12 +179,17 @@ static void hvm_kvm(struct hvm *h)
 		  image_sum(GUEST_DATA, GUEST_DATA_LEN));
 }
 
-static void hvm_setup_at(struct hvm *h, uint64_t off)
+static void hvm_setup_flags(struct hvm *h, uint64_t off, uint32_t flags)
 {
 	/* Before anything is allocated: a stock KVM skips at once. */
 	need_protected_vm();
-	hvm_gmem(h, off);
+	hvm_gmem(h, off, flags);
 	hvm_kvm(h);
+}
+
+static void hvm_setup_at(struct hvm *h, uint64_t off)
+{
+	hvm_setup_flags(h, off, 0);
 }
 
 /* The layout of the comment at the top: everything 2 MiB aligned. */
@@ -583,7 +588,7 @@ static void huge_poison_page(void)
 
 	hwpoison_need();
 	need_protected_vm();
-	hvm_gmem(&h, HVM_FD_OFF);
+	hvm_gmem(&h, HVM_FD_OFF, 0);
 	pfn = private_pfn(h.fd, h.off + HPOISON_PAGE, &order);
 	ASSERT_EQ(order, 9);
 	hvm_kvm(&h);
@@ -662,6 +667,63 @@ static void huge_unaligned_offset(void)
 	ASSERT_EQ(gmem_refcnt_wait(refs), refs);
 }
 
+/* The pages of block 1 GMEM_DIRTY_LOG reports, taking them. */
+static unsigned int hvm_dirty_block(struct hvm *h, const char *when)
+{
+	uint64_t bits[HUGE_BLOCK / GUEST_PAGE / 64];
+	unsigned int n = 0;
+	int r;
+
+	r = gmem_dirty_log(h->fd, HFILE_BLOCK, HUGE_BLOCK, bits, true);
+	if (r < 0)
+		FAIL("GMEM_DIRTY_LOG %s: %s", when, errno_name(-r));
+	for (unsigned int i = 0; i < ARRAY_SIZE(bits); i++)
+		n += __builtin_popcountll(bits[i]);
+	ASSERT_EQ(n, (unsigned int)r);
+	test_diag("%s: %u page(s) of block 1 written", when, n);
+	return n;
+}
+
+/*
+ * A GMEM_CREATE_DIRTY_LOG huge fd: the guest's reads of block 1 map it
+ * with one read-only 2 MiB entry and log nothing; its write faults on
+ * that entry, resolves for writing and is logged as the whole block,
+ * which stays one 2 MiB entry.  After each clear the same again.
+ */
+static void huge_dirty_log(void)
+{
+	unsigned long long refs = gmem_refcnt();
+	struct npt n0, n1;
+	struct hvm h;
+
+	hvm_setup_flags(&h, HVM_FD_OFF, GMEM_CREATE_DIRTY_LOG);
+	/* GMEM_POPULATE wrote all of it */
+	ASSERT_EQ(hvm_dirty_block(&h, "after GMEM_POPULATE"),
+		  HUGE_BLOCK / GUEST_PAGE);
+
+	n0 = hvm_touch_block(&h, "after the guest read block 1");
+	ASSERT_EQ(hvm_dirty_block(&h, "after the guest read it"), 0);
+
+	for (unsigned int round = 0; round < 3; round++) {
+		hvm_write(&h, h.block + 0x1000 * (round * 100 + 3) + 8,
+			  0xd1e7b000 + round);
+		n1 = npt_get(&h, "after the write");
+		if (n0.ok && n1.ok) {
+			/* the same one 2 MiB entry, now writable */
+			EXPECT_EQ(n1.m2, n0.m2);
+			EXPECT_EQ(n1.k4, n0.k4);
+		}
+		ASSERT_EQ(hvm_dirty_block(&h, "after a write"),
+			  HUGE_BLOCK / GUEST_PAGE);
+		/* a read after the clear logs nothing */
+		hvm_check_block(&h);
+		ASSERT_EQ(hvm_dirty_block(&h, "after a read"), 0);
+	}
+
+	hvm_teardown(&h);
+	ASSERT_EQ(gmem_refcnt_wait(refs), refs);
+}
+
 static const struct test huge_tests[] = {
 	TEST("a GMEM_CREATE_HUGE fd, 2 MiB aligned: the guest checksums a private 2 MiB folio mapped by one 2 MiB entry",
 	     huge_checksum, .timeout = 120),
@@ -675,5 +737,7 @@ static const struct test huge_tests[] = {
 	     huge_poison_page, .timeout = 120, .kmsg_allow = "emory failure"),
 	TEST("a memslot whose fd offset is 4 KiB off 2 MiB alignment: the 2 MiB folio is mapped page by page, each the right one",
 	     huge_unaligned_offset, .timeout = 120),
+	TEST("a GMEM_CREATE_DIRTY_LOG huge fd: guest reads of a private 2 MiB block log nothing, a write logs the block, which stays one 2 MiB entry",
+	     huge_dirty_log, .timeout = 120),
 };
 DEFINE_SUITE(e2e_huge_suite, "e2e-huge", huge_tests);

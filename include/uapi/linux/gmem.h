@@ -418,7 +418,8 @@ struct gmem_query {
  * GMEM_DIRTY_LOG_CLEAR, a page written at any time after the bit was
  * taken is reported by a later call: to copy a changing guest, get and
  * clear, then copy the pages reported, and repeat.  A 2 MiB block mapped
- * by one PMD (a GMEM_CREATE_HUGE fd from Linux 6.15) is logged whole.
+ * by one PMD (a GMEM_CREATE_HUGE fd from Linux 6.15), or by a consumer
+ * with one 2 MiB entry (the patched KVM), is logged whole.
  */
 struct gmem_dirty_log {
 	__u64 offset;
