@@ -144,6 +144,9 @@ void bench_dirty(uint64_t size);
 #define B_GUEST_TOUCH_EXITS	"guest: exits, first touch"
 #define B_GUEST_READ_EXITS	"guest: exits, re-read"
 #define B_GUEST_WALK_EXITS	"guest: exits, page walk"
+#define B_GUEST_CLEAR		"guest: dirty log get and clear"
+#define B_GUEST_REWRITE		"guest: rewrite"
+#define B_GUEST_REWRITE_EXITS	"guest: exits, rewrite"
 #define B_GUEST_PAGES_4K	"guest: pages_4k after touch"
 #define B_GUEST_PAGES_2M	"guest: pages_2m after touch"
 
@@ -194,6 +197,8 @@ void gmem_test_unbind(int dev, unsigned int slot);
 enum guest_backend {
 	GB_GMEM,		/* a gmem fd, 4 KiB folios */
 	GB_GMEM_HUGE,		/* GMEM_CREATE_HUGE */
+	GB_GMEM_LOG,		/* GMEM_CREATE_DIRTY_LOG */
+	GB_GMEM_HUGE_LOG,	/* GMEM_CREATE_HUGE | GMEM_CREATE_DIRTY_LOG */
 	GB_GUEST_MEMFD,		/* KVM's own guest_memfd */
 	NR_GUEST_BACKENDS
 };
@@ -204,8 +209,9 @@ extern const char *const guest_backend_name[NR_GUEST_BACKENDS];
 void guest_probe(void);
 /* Why @gb cannot run here, or NULL if it can. */
 const char *guest_unavailable(enum guest_backend gb);
-/* A new VM on @gb: first touch, re-read and page walk of @size bytes
- * (a multiple of 2 MiB, at most 2 GiB); dies on failure. */
+/* A new VM on @gb: first touch, re-read, page walk and rewrite of @size
+ * bytes (a multiple of 2 MiB, at most 2 GiB), a get-and-clear of the
+ * dirty log before the rewrite on a logged fd; dies on failure. */
 void bench_guest(enum guest_backend gb, uint64_t size, bool first);
 
 /* report.c */

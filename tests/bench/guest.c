@@ -5,9 +5,11 @@
  * the patched KVM touches and then reads BENCH_GUEST_MB of private memory
  * from each of
  *
- *   gmem          a gmem fd, 4 KiB folios
- *   gmem-huge     a GMEM_CREATE_HUGE gmem fd, 2 MiB folios
- *   guest_memfd   KVM's own guest_memfd of the same VM type
+ *   gmem               a gmem fd, 4 KiB folios
+ *   gmem-huge          a GMEM_CREATE_HUGE gmem fd, 2 MiB folios
+ *   gmem, logged       the same with GMEM_CREATE_DIRTY_LOG: KVM maps a
+ *   gmem-huge, logged  page writable only on a write fault
+ *   guest_memfd        KVM's own guest_memfd of the same VM type
  *
  * in one boot, each repetition a new VM and a new fd of each, back to
  * back.  The VM is a KVM_X86_SW_PROTECTED_VM with one memslot:
@@ -30,13 +32,20 @@
  *   page walk     one word of each 4 KiB page summed: a TLB miss per
  *                 word, so the size of KVM's mappings (pages_4k and
  *                 pages_2m, read after the first touch) shows most here
+ *   rewrite       a word stored in each page again; on a logged fd after
+ *                 a GMEM_DIRTY_LOG get-and-clear of the memory (timed
+ *                 too), which has KVM drop its mappings, so every page
+ *                 (or 2 MiB block) faults once more: what a VMM's
+ *                 migration round costs the guest
  *
- * The sums are checked against what the first touch stored.  Needs the
+ * The sums are checked against what the first touch stored, and a
+ * logged fd's clears report every page the passes before them wrote.  Needs the
  * patched KVM (scripts/kvm): a stock KVM refuses a gmem fd in a memslot,
  * and the gmem backends are then reported unavailable with the reason.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -53,6 +62,8 @@
 const char *const guest_backend_name[NR_GUEST_BACKENDS] = {
 	[GB_GMEM]		= "gmem",
 	[GB_GMEM_HUGE]		= "gmem-huge",
+	[GB_GMEM_LOG]		= "gmem, logged",
+	[GB_GMEM_HUGE_LOG]	= "gmem-huge, logged",
 	[GB_GUEST_MEMFD]	= "guest_memfd",
 };
 
@@ -90,6 +101,14 @@ static int gmem_to_shared(int fd, uint64_t off, uint64_t len)
  * A VM of @gb with @size bytes of measured memory, its vCPU ready at the
  * interpreter.  0, or -errno with *@step the call that failed.
  */
+static unsigned int gb_flags(enum guest_backend gb)
+{
+	unsigned int huge = gb == GB_GMEM_HUGE || gb == GB_GMEM_HUGE_LOG;
+	unsigned int log = gb == GB_GMEM_LOG || gb == GB_GMEM_HUGE_LOG;
+
+	return (huge ? GMEM_CREATE_HUGE : 0) | (log ? GMEM_CREATE_DIRTY_LOG : 0);
+}
+
 static int gvm_create(struct gvm *g, enum guest_backend gb, uint64_t size,
 		      const char **step)
 {
@@ -121,8 +140,10 @@ static int gvm_create(struct gvm *g, enum guest_backend gb, uint64_t size,
 	switch (gb) {
 	case GB_GMEM:
 	case GB_GMEM_HUGE:
+	case GB_GMEM_LOG:
+	case GB_GMEM_HUGE_LOG:
 		/* backends.c's: dies on failure, as it does for every part. */
-		g->fd = gmem_create(len, gb == GB_GMEM_HUGE ? GMEM_CREATE_HUGE : 0);
+		g->fd = gmem_create(len, gb_flags(gb));
 		/* gmem's own state is KVM's: the first block shared. */
 		*step = "GMEM_CONVERT of the first 2 MiB to shared";
 		r = gmem_to_shared(g->fd, 0, GUEST_BASE);
@@ -232,6 +253,29 @@ static uint32_t pass(struct gvm *g, const char *name, const char *bench,
 	return res;
 }
 
+/*
+ * GMEM_DIRTY_LOG with GMEM_DIRTY_LOG_CLEAR over the measured memory: it
+ * must report @want pages.
+ */
+static void log_take(struct gvm *g, const char *name, uint64_t want)
+{
+	uint64_t *bitmap = malloc(g->size / PAGE / 8);
+	struct gmem_dirty_log log = {
+		.offset = GUEST_BASE, .length = g->size,
+		.bitmap = (uintptr_t)bitmap, .flags = GMEM_DIRTY_LOG_CLEAR,
+	};
+
+	if (!bitmap)
+		die("%s: no memory for the dirty bitmap", name);
+	if (ioctl(g->fd, GMEM_DIRTY_LOG, &log))
+		die("%s: GMEM_DIRTY_LOG: %s", name, strerror(errno));
+	free(bitmap);
+	if (log.nr_dirty != want)
+		die("%s: GMEM_DIRTY_LOG reports %llu pages written, not %llu",
+		    name, (unsigned long long)log.nr_dirty,
+		    (unsigned long long)want);
+}
+
 void bench_guest(enum guest_backend gb, uint64_t size, bool first)
 {
 	const char *name = guest_backend_name[gb], *step;
@@ -268,7 +312,19 @@ void bench_guest(enum guest_backend gb, uint64_t size, bool first)
 		die("%s: the guest's page walk summed to %#x, not %#x", name,
 		    sum, want);
 
-	if (first && gb == GB_GMEM_HUGE)
+	if (gb_flags(gb) & GMEM_CREATE_DIRTY_LOG) {
+		uint64_t t = now_ns();
+
+		/* the first touch wrote every page */
+		log_take(&g, name, pages);
+		record(B_GUEST_CLEAR, name, "s", (now_ns() - t) / 1e9);
+	}
+	pass(&g, name, B_GUEST_REWRITE, B_GUEST_REWRITE_EXITS, CMD_TOUCH,
+	     (const uint32_t[]){ base, len, PAGE, TOUCH_VALUE + 1 }, 4);
+	if (gb_flags(gb) & GMEM_CREATE_DIRTY_LOG)
+		log_take(&g, name, pages);
+
+	if (first && gb_flags(gb) & GMEM_CREATE_HUGE)
 		info("guest, gmem-huge: %llu of %llu 2 MiB blocks in large folios after the first touch",
 		     (unsigned long long)gmem_info(g.fd).large_folios,
 		     (unsigned long long)((GUEST_BASE + size) / HUGE));

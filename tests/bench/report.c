@@ -128,7 +128,7 @@ static double median_of(const char *bench, const char *variant)
 /* --- tables: one model, printed as text and as Markdown --- */
 
 #define MAX_ROWS	16
-#define MAX_COLS	7
+#define MAX_COLS	10
 #define CELL		40
 
 struct table {
@@ -147,6 +147,8 @@ static struct table *table_new(const char *title, int ncols)
 
 	if (ntables == (int)(sizeof(tables) / sizeof(tables[0])))
 		die("too many tables");
+	if (ncols > MAX_COLS)
+		die("table %s: %d columns, at most %d", title, ncols, MAX_COLS);
 	t = &tables[ntables++];
 
 	snprintf(t->title, sizeof(t->title), "%s", title);
@@ -778,13 +780,24 @@ static void guest_tables(uint64_t size, int reps)
 		  "guest_memfd", "gmem-huge", 0, false },
 		{ "page walk: gmem / guest_memfd", B_GUEST_WALK,
 		  "gmem", "guest_memfd", 0, false },
+		{ "touch: gmem logged / gmem", B_GUEST_TOUCH,
+		  "gmem, logged", "gmem", 0, false },
+		{ "rewrite: gmem logged / gmem", B_GUEST_REWRITE,
+		  "gmem, logged", "gmem", 0, false },
+		{ "touch: gmem-huge logged / gmem-huge", B_GUEST_TOUCH,
+		  "gmem-huge, logged", "gmem-huge", 0, false },
+		{ "rewrite: gmem-huge logged / gmem-huge", B_GUEST_REWRITE,
+		  "gmem-huge, logged", "gmem-huge", 0, false },
 	};
 	static const char *const cols[][2] = {
 		{ "first touch, s", B_GUEST_TOUCH },
 		{ "re-read, s", B_GUEST_READ },
 		{ "page walk, s", B_GUEST_WALK },
+		{ "get and clear, s", B_GUEST_CLEAR },
+		{ "rewrite, s", B_GUEST_REWRITE },
 		{ "exits, touch", B_GUEST_TOUCH_EXITS },
 		{ "exits, re-read", B_GUEST_READ_EXITS },
+		{ "exits, rewrite", B_GUEST_REWRITE_EXITS },
 	};
 	char title[120];
 	struct table *t;
