@@ -757,6 +757,15 @@ static double ratio_rep_median(const char *ba, const char *va, const char *bb,
 	return rmedian(&r);
 }
 
+/* The guest part's ratios, for results.json as well as the table. */
+#define NR_GUEST_CMP	10
+static struct guest_cmp {
+	const char *what;
+	double min, rep_median, limit;	/* limit 0: no target */
+	bool at_least;
+	const char *verdict;		/* NULL: not run */
+} guest_cmp[NR_GUEST_CMP];
+
 /*
  * The guest part (issue 17's target 5): each pass per backend, and the
  * ratios the targets set, with the comparisons that explain them.
@@ -789,6 +798,8 @@ static void guest_tables(uint64_t size, int reps)
 		{ "rewrite: gmem-huge logged / gmem-huge", B_GUEST_REWRITE,
 		  "gmem-huge, logged", "gmem-huge", 0, false },
 	};
+	_Static_assert(sizeof(cmp) / sizeof(cmp[0]) == NR_GUEST_CMP,
+		       "guest_cmp holds every comparison");
 	static const char *const cols[][2] = {
 		{ "first touch, s", B_GUEST_TOUCH },
 		{ "re-read, s", B_GUEST_READ },
@@ -802,8 +813,8 @@ static void guest_tables(uint64_t size, int reps)
 	char title[120];
 	struct table *t;
 	unsigned int i, j;
+	bool met, unsettled;
 	double x, m;
-	bool met;
 	int gb, row;
 
 	/* Not run in this boot (scripts/bench gives it one of its own). */
@@ -849,6 +860,11 @@ static void guest_tables(uint64_t size, int reps)
 				     cmp[i].b, reps);
 		cell_ratio(t, row, 1, x);
 		cell_ratio(t, row, 2, m);
+		guest_cmp[i] = (struct guest_cmp){
+			.what = cmp[i].what, .min = x, .rep_median = m,
+			.limit = cmp[i].limit, .at_least = cmp[i].at_least,
+			.verdict = "-",
+		};
 		if (!cmp[i].limit) {
 			cell(t, row, 3, "-");
 			cell(t, row, 4, "-");
@@ -858,12 +874,16 @@ static void guest_tables(uint64_t size, int reps)
 		     cmp[i].limit);
 		if (isnan(x)) {
 			cell(t, row, 4, "n/a");
+			guest_cmp[i].verdict = "n/a";
 			continue;
 		}
 		met = cmp[i].at_least ? x >= cmp[i].limit : x <= cmp[i].limit;
+		unsettled = met != (cmp[i].at_least ? m >= cmp[i].limit :
+				    m <= cmp[i].limit);
 		cell(t, row, 4, "%s%s", met ? "met" : "not met",
-		     met != (cmp[i].at_least ? m >= cmp[i].limit :
-			     m <= cmp[i].limit) ? ", unsettled" : "");
+		     unsettled ? ", unsettled" : "");
+		guest_cmp[i].verdict = met ? (unsettled ? "met, unsettled" : "met") :
+			(unsettled ? "not met, unsettled" : "not met");
 	}
 }
 
@@ -1063,6 +1083,21 @@ static void print_json(FILE *f, uint64_t size, int reps)
 		fprintf(f, ", \"limit\": %.6g, \"at_least\": %s, \"unit\": \"%s\", \"verdict\": \"%s\"}",
 			t->limit, t->at_least ? "true" : "false", t->unit,
 			verdict(t));
+	}
+	/* The guest part's, when it ran in this boot (a limit of 0: none). */
+	fprintf(f, "\n  ],\n  \"guest_targets\": [");
+	for (i = j = 0; i < NR_GUEST_CMP; i++) {
+		const struct guest_cmp *g = &guest_cmp[i];
+
+		if (!g->verdict)
+			continue;
+		fprintf(f, "%s\n    {\"target\": \"%s\", \"value\": ",
+			j++ ? "," : "", g->what);
+		json_num(f, g->min);
+		fprintf(f, ", \"rep_median\": ");
+		json_num(f, g->rep_median);
+		fprintf(f, ", \"limit\": %.6g, \"at_least\": %s, \"verdict\": \"%s\"}",
+			g->limit, g->at_least ? "true" : "false", g->verdict);
 	}
 	fprintf(f, "\n  ]\n}\n");
 }
