@@ -313,6 +313,18 @@ static struct folio *gmem_get_folio_fast(struct gmem_binding *binding,
 	/* NULL before 6.3, ERR_PTR(-ENOENT) after, when absent. */
 	if (IS_ERR_OR_NULL(folio))
 		return NULL;
+	/*
+	 * On an fd with armed ranges, a locked folio may be a missing page
+	 * being filled, and a page of a huge fd's block being filled is there
+	 * before the rest of the block is written (missing.c): the locked
+	 * path waits for the folio lock or says -ENODATA.  Tested before
+	 * uptodate, whose barrier orders the contents after.
+	 */
+	if (gmem_missing_armed(gi) &&
+	    (folio_test_locked(folio) || gmem_missing_page(inode, index))) {
+		folio_put(folio);
+		return NULL;
+	}
 	/* Uptodate: claimed, its zeroes visible (folio_test_uptodate's rmb). */
 	if (!folio_test_uptodate(folio) || gmem_folio_has_poison(folio)) {
 		folio_put(folio);
@@ -339,6 +351,12 @@ static struct folio *gmem_get_folio_locked(struct gmem_binding *binding,
 
 	filemap_invalidate_lock_shared(inode->i_mapping);
 	err = gmem_resolve_state(gi, index, shared, &first, &last);
+	if (!err && gmem_missing_armed(gi)) {
+		/* Reported, or nobody to report to: the VMM fills it. */
+		err = gmem_missing_touch(inode, index, GMEM_MISSING_CONSUMER);
+		if (err == GMEM_MISSING_WAIT)
+			err = -ENODATA;
+	}
 	if (err) {
 		folio = ERR_PTR(err);
 		goto out;
@@ -379,12 +397,18 @@ out:
  * Must not be called from a consumer op (it may take the invalidate_lock),
  * nor once gmem_unbind() of @binding has been called.
  *
+ * A page that is missing (in a range the VMM armed with
+ * GMEM_MISSING_ARM and not filled yet) is not allocated: the call reports
+ * it to the VMM and returns -ENODATA at once, without waiting; the
+ * consumer hands the fault to userspace (KVM: an exit), and resolves again
+ * once the VMM has filled the page.
+ *
  * Return: 0, or -EINVAL for unknown @flags, -ERANGE if @index is outside
  * the binding, -EHWPOISON if the page is poisoned, -EACCES if it is not
  * in the state asked for (shared, or private with GMEM_GET_SHARED),
- * -ENOMEM, -ENOSPC over max_total, or -ENODEV if gmem_unbind() of
- * @binding is already waiting (a caller bug, which gmem_unbind() warns
- * about).
+ * -ENODATA if it is missing, -ENOMEM, -ENOSPC over max_total, or -ENODEV
+ * if gmem_unbind() of @binding is already waiting (a caller bug, which
+ * gmem_unbind() warns about).
  */
 int gmem_get_pfn(struct gmem_binding *binding, pgoff_t index,
 		 unsigned int flags, unsigned long *pfn, struct page **page,

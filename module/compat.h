@@ -146,6 +146,22 @@ static inline int gmem_generic_error_remove(struct address_space *mapping,
 #endif
 
 /*
+ * A fault handler that returns VM_FAULT_RETRY with FAULT_FLAG_ALLOW_RETRY
+ * (and not FAULT_FLAG_RETRY_NOWAIT) lets go of the lock the fault was
+ * taken under first.  6.4 added faults under the VMA's own lock
+ * (FAULT_FLAG_VMA_LOCK), and release_fault_lock() to drop whichever is
+ * held; before, it is always the mmap_lock.
+ */
+#ifdef GMEM_HAVE_RELEASE_FAULT_LOCK
+#define gmem_release_fault_lock	release_fault_lock
+#else
+static inline void gmem_release_fault_lock(struct vm_fault *vmf)
+{
+	mmap_read_unlock(vmf->vma->vm_mm);
+}
+#endif
+
+/*
  * --- The consumer API's symbol namespace (KVM series, issue 14 item 3) ---
  *
  * gmem exports its consumer API in the symbol namespace GMEM_NS; a

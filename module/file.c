@@ -61,7 +61,13 @@ static long gmem_fallocate(struct file *file, int mode, loff_t offset,
 		gmem_punch(inode, start, end);
 		return 0;
 	}
-	return gmem_allocate(inode, start, end);
+	err = gmem_allocate(inode, start, end);
+	/*
+	 * Zeroes are a fill too (missing.c), and after a failure the waiters
+	 * look again: a page the call took back is reported anew.
+	 */
+	gmem_missing_filled(inode, start, end);
+	return err;
 }
 
 static long gmem_ioctl_convert(struct inode *inode,
@@ -206,6 +212,24 @@ static long gmem_ioctl_dirty_log(struct inode *inode,
 	return err;
 }
 
+static long gmem_ioctl_missing_arm(struct inode *inode,
+				   struct gmem_missing_range __user *uarg)
+{
+	struct gmem_missing_range args;
+	pgoff_t start, end;
+	int err;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	if (args.flags & ~GMEM_MISSING_FLAGS_ALL || args.reserved)
+		return -EINVAL;
+	err = gmem_range(inode, args.offset, args.length, &start, &end);
+	if (err)
+		return err;
+	return gmem_missing_arm(inode, start, end,
+				args.flags & GMEM_MISSING_DISARM);
+}
+
 static void gmem_get_info(struct inode *inode, struct gmem_info *info,
 			  struct gmem_stats *st)
 {
@@ -317,6 +341,10 @@ static long gmem_file_ioctl(struct file *file, unsigned int cmd,
 		return gmem_ioctl_query(inode, argp);
 	case GMEM_DIRTY_LOG:
 		return gmem_ioctl_dirty_log(inode, argp);
+	case GMEM_MISSING_ARM:
+		return gmem_ioctl_missing_arm(inode, argp);
+	case GMEM_MISSING_EVENTS:
+		return gmem_missing_events(file, arg);
 	default:
 		return -ENOTTY;
 	}
@@ -324,7 +352,8 @@ static long gmem_file_ioctl(struct file *file, unsigned int cmd,
 
 static void gmem_show_fdinfo(struct seq_file *m, struct file *file)
 {
-	unsigned long ranges, objects;
+	unsigned long ranges, objects, outstanding, queued;
+	u64 armed;
 	struct gmem_stats st = {};
 	struct gmem_info info;
 	int node;
@@ -346,6 +375,11 @@ static void gmem_show_fdinfo(struct seq_file *m, struct file *file)
 	gmem_mpol_counts(GMEM_I(file_inode(file)), &ranges, &objects);
 	seq_printf(m, "gmem-mbind-ranges:\t%lu\n", ranges);
 	seq_printf(m, "gmem-mbind-policies:\t%lu\n", objects);
+	gmem_missing_counts(GMEM_I(file_inode(file)), &armed, &outstanding,
+			    &queued);
+	seq_printf(m, "gmem-missing-armed:\t%llu\n", armed);
+	seq_printf(m, "gmem-missing-outstanding:\t%lu\n", outstanding);
+	seq_printf(m, "gmem-missing-queued:\t%lu\n", queued);
 	if (!st.node_pages)
 		return;
 	for_each_node_state(node, N_MEMORY)

@@ -48,6 +48,7 @@ static void gmem_evict_inode(struct inode *inode)
 	gmem_mpol_destroy(gi);
 	xa_destroy(&gi->poison);
 	mutex_destroy(&gi->bind_lock);
+	gmem_missing_destroy(gi);
 	/* Last: a marker may hold a chunk until nothing else is left. */
 	gmem_dirty_destroy(gi);
 	kfree(gi);
@@ -108,6 +109,7 @@ static struct inode *gmem_inode_create(struct super_block *sb, u64 length,
 	gmem_dirty_init(gi);
 	INIT_LIST_HEAD(&gi->bindings);
 	gmem_mpol_init(gi);
+	gmem_missing_init(gi);
 	err = gmem_attr_init(gi, length >> PAGE_SHIFT,
 			     flags & GMEM_CREATE_SHARED);
 	if (err)
@@ -147,6 +149,7 @@ static struct inode *gmem_inode_create(struct super_block *sb, u64 length,
 err_destroy_attr:
 	gmem_attr_destroy(gi);
 err_free:
+	gmem_missing_destroy(gi);
 	gmem_mpol_destroy(gi);
 	gmem_dirty_destroy(gi);
 	kfree(gi);

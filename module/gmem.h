@@ -77,6 +77,26 @@ struct gmem_policy {
  * the exclusive lock never see an unclaimed folio.
  */
 
+/*
+ * Demand paging of an fd (missing.c): which ranges are armed, which
+ * missing pages have been reported and are waited for, and the event fd
+ * the reports go to.
+ */
+struct gmem_missing {
+	/* Pages armed; 0 is the check every fault and resolve makes first. */
+	unsigned long armed_pages;
+	struct maple_tree armed;	/* armed ranges, RCU lookups */
+	/* Serializes arm/disarm, reports, fills' wakeups, the event fd. */
+	struct mutex lock;
+	/* Reports outstanding: struct gmem_missing_entry by unit */
+	struct xarray outstanding;
+	struct list_head queue;		/* reported, not yet read */
+	unsigned long nr_queued;	/* entries on queue */
+	struct file *events;		/* the open event fd, or NULL */
+	wait_queue_head_t fill_wait;	/* touches waiting for a fill */
+	wait_queue_head_t read_wait;	/* readers and pollers of events */
+};
+
 /* Per-fd state, hung off the fd's own inode (inode->i_private). */
 struct gmem_inode {
 	u32 flags;			/* GMEM_CREATE_* in effect */
@@ -103,6 +123,7 @@ struct gmem_inode {
 	struct xarray dirty;		/* struct gmem_dirty_chunk by 2 MiB */
 	unsigned long dirty_flags;	/* GMEM_DIRTY_* bits */
 	struct mutex dirty_lock;	/* one GMEM_DIRTY_LOG at a time */
+	struct gmem_missing missing;	/* GMEM_MISSING_ARM (missing.c) */
 };
 
 /* A consumer's binding of a page range (see bind.c). */
@@ -168,10 +189,13 @@ void gmem_file_released(void);
 				 BIT_ULL(_IOC_NR(GMEM_MIGRATE)) | \
 				 BIT_ULL(_IOC_NR(GMEM_INFO)) | \
 				 BIT_ULL(_IOC_NR(GMEM_QUERY)) | \
-				 BIT_ULL(_IOC_NR(GMEM_DIRTY_LOG)))
+				 BIT_ULL(_IOC_NR(GMEM_DIRTY_LOG)) | \
+				 BIT_ULL(_IOC_NR(GMEM_MISSING_ARM)) | \
+				 BIT_ULL(_IOC_NR(GMEM_MISSING_EVENTS)))
 #define GMEM_FD_OPS_ALL		(GMEM_FD_READ_WRITE | GMEM_FD_SEEK_HOLE)
 #define GMEM_PAGE_STATES_ALL	(GMEM_PAGE_SHARED | GMEM_PAGE_ALLOCATED | \
-				 GMEM_PAGE_HUGE | GMEM_PAGE_POISONED)
+				 GMEM_PAGE_HUGE | GMEM_PAGE_POISONED | \
+				 GMEM_PAGE_MISSING)
 extern const struct file_operations gmem_file_fops;
 
 /* attr.c */
@@ -311,6 +335,63 @@ static inline void gmem_dirty_mark(struct gmem_inode *gi, pgoff_t start,
 {
 	if (gmem_dirty_logged(gi))
 		__gmem_dirty_mark(gi, start, end);
+}
+
+/* missing.c */
+#define GMEM_MISSING_FLAGS_ALL	GMEM_MISSING_DISARM
+/* gmem_missing_touch(): reported (now or before), wait for the fill. */
+#define GMEM_MISSING_WAIT	1
+void gmem_missing_init(struct gmem_inode *gi);
+void gmem_missing_destroy(struct gmem_inode *gi);
+int gmem_missing_arm(struct inode *inode, pgoff_t start, pgoff_t end,
+		     bool disarm);
+int gmem_missing_events(struct file *file, unsigned long flags);
+int gmem_missing_touch(struct inode *inode, pgoff_t index, u32 source);
+int gmem_missing_wait(struct inode *inode, pgoff_t index, unsigned int state);
+void __gmem_missing_filled(struct inode *inode, pgoff_t start, pgoff_t end);
+/* A write() or GMEM_POPULATE in progress (gmem_missing_fill_page()). */
+struct gmem_missing_fill {
+	pgoff_t unit;			/* the unit being written */
+	bool active;			/* its entry holds touches back */
+};
+
+int gmem_missing_fill_page(struct inode *inode, struct gmem_missing_fill *fill,
+			   pgoff_t index);
+void gmem_missing_fill_done(struct inode *inode,
+			    struct gmem_missing_fill *fill);
+bool gmem_missing_is_armed(struct gmem_inode *gi, pgoff_t index,
+			   pgoff_t *first, pgoff_t *last);
+bool gmem_missing_page(struct inode *inode, pgoff_t index);
+void gmem_missing_counts(struct gmem_inode *gi, u64 *armed,
+			 unsigned long *outstanding, unsigned long *queued);
+
+/*
+ * Whether any page of @gi is armed: false for every fd that never used
+ * GMEM_MISSING_ARM, which then pays one load on its faults and resolves.
+ */
+static inline bool gmem_missing_armed(struct gmem_inode *gi)
+{
+	return READ_ONCE(gi->missing.armed_pages);
+}
+
+/*
+ * Pages [@start, @end) of @inode were filled (written, populated,
+ * allocated): whatever waits on one of them may go on.  Called once the
+ * contents are in and the folio lock is dropped; may sleep.
+ */
+static inline void gmem_missing_filled(struct inode *inode, pgoff_t start,
+				       pgoff_t end)
+{
+	struct gmem_inode *gi = GMEM_I(inode);
+
+	/*
+	 * Orders the folios just inserted before the look at the reports:
+	 * a touch registers its report, then looks for the folio
+	 * (gmem_missing_touch()), so one of the two sees the other.
+	 */
+	smp_mb();
+	if (!xa_empty(&gi->missing.outstanding))
+		__gmem_missing_filled(inode, start, end);
 }
 
 /* mmap.c */

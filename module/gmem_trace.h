@@ -364,6 +364,76 @@ TRACE_EVENT(gmem_migrate,
 		      __entry->collapsed, __entry->ret)
 );
 
+/*
+ * GMEM_MISSING_ARM (disarm: 1 for GMEM_MISSING_DISARM); armed is the fd's
+ * armed pages after the call.
+ */
+TRACE_EVENT(gmem_missing_arm,
+	    TP_PROTO(struct inode *inode, pgoff_t start, pgoff_t end,
+		     bool disarm, unsigned long armed, int ret),
+	    TP_ARGS(inode, start, end, disarm, armed, ret),
+	    TP_STRUCT__entry(__field(u64, ino)
+			     __field(pgoff_t, start)
+			     __field(pgoff_t, end)
+			     __field(unsigned long, armed)
+			     __field(u8, disarm)
+			     __field(int, ret)),
+	    TP_fast_assign(__entry->ino = inode->i_ino;
+			   __entry->start = start;
+			   __entry->end = end;
+			   __entry->armed = armed;
+			   __entry->disarm = disarm;
+			   __entry->ret = ret;),
+	    TP_printk("ino=%llu start=%lu end=%lu disarm=%u armed=%lu ret=%d",
+		      __entry->ino, __entry->start, __entry->end,
+		      __entry->disarm, __entry->armed, __entry->ret)
+);
+
+/*
+ * A touch of a missing page: source is GMEM_MISSING_*, reported says this
+ * touch queued the event (0: one was outstanding already, or none could
+ * be), ret is gmem_missing_touch()'s (1: wait for the fill).
+ */
+TRACE_EVENT(gmem_missing_touch,
+	    TP_PROTO(struct inode *inode, pgoff_t index, u32 source,
+		     bool reported, int ret),
+	    TP_ARGS(inode, index, source, reported, ret),
+	    TP_STRUCT__entry(__field(u64, ino)
+			     __field(pgoff_t, index)
+			     __field(u32, source)
+			     __field(u8, reported)
+			     __field(int, ret)),
+	    TP_fast_assign(__entry->ino = inode->i_ino;
+			   __entry->index = index;
+			   __entry->source = source;
+			   __entry->reported = reported;
+			   __entry->ret = ret;),
+	    TP_printk("ino=%llu index=%lu source=%s reported=%u ret=%d",
+		      __entry->ino, __entry->index,
+		      __print_symbolic(__entry->source,
+				       { GMEM_MISSING_FAULT, "fault" },
+				       { GMEM_MISSING_READ, "read" },
+				       { GMEM_MISSING_CONSUMER, "consumer" }),
+		      __entry->reported, __entry->ret)
+);
+
+/* A fill of pages [start, end) ended nr outstanding reports. */
+TRACE_EVENT(gmem_missing_fill,
+	    TP_PROTO(struct inode *inode, pgoff_t start, pgoff_t end,
+		     unsigned long nr),
+	    TP_ARGS(inode, start, end, nr),
+	    TP_STRUCT__entry(__field(u64, ino)
+			     __field(pgoff_t, start)
+			     __field(pgoff_t, end)
+			     __field(unsigned long, nr)),
+	    TP_fast_assign(__entry->ino = inode->i_ino;
+			   __entry->start = start;
+			   __entry->end = end;
+			   __entry->nr = nr;),
+	    TP_printk("ino=%llu start=%lu end=%lu nr=%lu", __entry->ino,
+		      __entry->start, __entry->end, __entry->nr)
+);
+
 #endif /* _GMEM_TRACE_H */
 
 /* This part must be outside the include guard. */

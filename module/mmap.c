@@ -34,10 +34,16 @@
  * 6.15, vm_insert_pages() maps with the VMA's read-only protection, so a
  * write fault there maps the folio, then faults once more on the page
  * into ->page_mkwrite.
+ *
+ * A fault on a missing page (an armed range, missing.c) reports it and
+ * sleeps with every lock let go, then has core MM retry the fault
+ * (gmem_fault_missing()); ->huge_fault leaves such a block to ->fault.
  */
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
+#include <linux/sched.h>
 #include <uapi/linux/gmem.h>
 
 #include "compat.h"
@@ -92,10 +98,12 @@ static vm_fault_t gmem_huge_fault(struct vm_fault *vmf, unsigned int order)
 		return VM_FAULT_FALLBACK;
 
 	filemap_invalidate_lock_shared(mapping);
+	/* A missing page is ->fault's to report and wait for. */
 	if (block + GMEM_HUGE_NR > gmem_nr_pages(inode) ||
 	    !gmem_attr_lookup(gi, block, &first, &last) ||
 	    last < block + GMEM_HUGE_NR - 1 ||
-	    gmem_range_poisoned(gi, block, GMEM_HUGE_NR))
+	    gmem_range_poisoned(gi, block, GMEM_HUGE_NR) ||
+	    gmem_missing_page(inode, vmf->pgoff))
 		goto out;
 	/*
 	 * What ->fault would allocate, the whole block if it is empty, else
@@ -185,6 +193,48 @@ static vm_fault_t gmem_map_huge_page(struct vm_fault *vmf, struct folio *folio,
 
 #endif /* GMEM_PMD_MAP */
 
+/*
+ * The fault of a missing page that gmem_missing_touch() answered with @err.
+ * It waits for the fill where the fault may drop its lock and be retried,
+ * as core MM lets a handler do with FAULT_FLAG_ALLOW_RETRY: the lock is
+ * let go, the wait ends when the page is filled, the range disarmed, the
+ * event fd closed or a signal comes, and VM_FAULT_RETRY has the fault
+ * taken again, which then maps the page, waits again or fails.  A user
+ * fault sleeps interruptibly (a signal handler runs and the access is
+ * retried); a kernel one (a copy to or from user memory, GUP) only until
+ * a fatal signal, since it would otherwise retry at once without ever
+ * sleeping.  With FAULT_FLAG_RETRY_NOWAIT the caller keeps the lock and
+ * must not wait.  A fault that cannot be retried at all gets SIGBUS
+ * rather than sleep with the mmap_lock held, which the VMM's own handler
+ * may need; the page is reported all the same.
+ */
+static vm_fault_t gmem_fault_missing(struct vm_fault *vmf, pgoff_t index,
+				     int err)
+{
+	struct inode *inode = file_inode(vmf->vma->vm_file);
+	unsigned int state = TASK_KILLABLE;
+	vm_fault_t ret = VM_FAULT_RETRY;
+	struct file *file;
+
+	/* No event fd; or the report failed, for which gmem sends no OOM. */
+	if (err != GMEM_MISSING_WAIT ||
+	    !(vmf->flags & FAULT_FLAG_ALLOW_RETRY))
+		ret = VM_FAULT_SIGBUS;
+	trace_gmem_fault(inode, index, 0, ret);
+	if (ret != VM_FAULT_RETRY || vmf->flags & FAULT_FLAG_RETRY_NOWAIT)
+		return ret;
+
+	if ((vmf->flags & (FAULT_FLAG_USER | FAULT_FLAG_INTERRUPTIBLE)) ==
+	    (FAULT_FLAG_USER | FAULT_FLAG_INTERRUPTIBLE))
+		state = TASK_INTERRUPTIBLE;
+	/* The VMA may go once the lock is let go; the file must not. */
+	file = get_file(vmf->vma->vm_file);
+	gmem_release_fault_lock(vmf);
+	gmem_missing_wait(inode, index, state);
+	fput(file);
+	return ret;
+}
+
 static vm_fault_t gmem_fault(struct vm_fault *vmf)
 {
 	struct inode *inode = file_inode(vmf->vma->vm_file);
@@ -205,6 +255,15 @@ static vm_fault_t gmem_fault(struct vm_fault *vmf)
 	if (gmem_is_poisoned(GMEM_I(inode), index)) {
 		ret = VM_FAULT_HWPOISON;
 		goto out;
+	}
+
+	if (gmem_missing_armed(GMEM_I(inode))) {
+		int err = gmem_missing_touch(inode, index, GMEM_MISSING_FAULT);
+
+		if (err) {
+			filemap_invalidate_unlock_shared(mapping);
+			return gmem_fault_missing(vmf, index, err);
+		}
 	}
 
 	folio = gmem_get_folio(inode, index);

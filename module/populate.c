@@ -63,6 +63,7 @@ int gmem_populate(struct inode *inode, pgoff_t start, pgoff_t end,
 		  const void __user *src, u64 *copied)
 {
 	struct address_space *mapping = inode->i_mapping;
+	struct gmem_missing_fill fill = {};
 	pgoff_t index = start, nr_shared;
 	void *buf;
 	int err = 0;
@@ -96,6 +97,10 @@ int gmem_populate(struct inode *inode, pgoff_t start, pgoff_t end,
 			err = -EFAULT;
 			break;
 		}
+		/* Touches of the page wait until it is written (missing.c). */
+		err = gmem_missing_fill_page(inode, &fill, index);
+		if (err)
+			break;
 		err = gmem_populate_page(inode, index, buf);
 		if (err)
 			break;
@@ -104,6 +109,8 @@ int gmem_populate(struct inode *inode, pgoff_t start, pgoff_t end,
 		cond_resched();
 	}
 
+	/* Whatever waits for the pages populated may have them now. */
+	gmem_missing_fill_done(inode, &fill);
 	free_page((unsigned long)buf);
 out:
 	trace_gmem_populate(inode, start, end, index, err);

@@ -124,6 +124,13 @@ static u32 gmem_page_state(struct inode *inode, pgoff_t index, pgoff_t end,
 		if (xa_find(&inode->i_mapping->i_pages, &page, bound - 1,
 			    XA_PRESENT))
 			bound = page;
+		/* Armed, no memory and not lost: missing (missing.c). */
+		if (!(state & GMEM_PAGE_POISONED) && gmem_missing_armed(gi)) {
+			if (gmem_missing_is_armed(gi, index, &first, &last))
+				state |= GMEM_PAGE_MISSING;
+			if (last < bound - 1)
+				bound = last + 1;
+		}
 		*next = bound;
 		return state;
 	}

@@ -13,6 +13,11 @@
  * writer), so the copy runs with page faults disabled; when it falls
  * short the lock is dropped, the buffer faulted in, and the page copied
  * again from its start.
+ *
+ * On an fd with armed ranges (demand paging, missing.c) a read of a
+ * missing page is reported and waits for the fill, as a pipe waits for a
+ * writer, and a write is a fill: it copies through a kernel page, so the
+ * page it fills is never seen half written.
  */
 #include <linux/fs.h>
 #include <linux/highmem.h>
@@ -27,16 +32,25 @@
 #include "gmem_trace.h"
 
 /*
+ * gmem_read_page(): the page is missing and reported (missing.c); wait for
+ * it to be filled and read it again.  Never leaves this file.
+ */
+#define GMEM_READ_WAIT		(-EINPROGRESS)
+
+/*
  * Copies @bytes from byte @offset of page @index to @to.  A page never
- * allocated reads as zeroes, and stays unallocated.  Return: the bytes
- * copied (short if the user buffer faulted), or -EACCES (private),
- * -EHWPOISON (lost to memory failure).
+ * allocated reads as zeroes, and stays unallocated, unless it is missing
+ * (an armed range): then it is reported and waited for.  Return: the
+ * bytes copied (short if the user buffer faulted), or -EACCES (private),
+ * -EHWPOISON (lost to memory failure), GMEM_READ_WAIT, -EIO (missing, and
+ * no event fd to report it on), -ENOMEM (the report failed).
  */
 static ssize_t gmem_read_page(struct inode *inode, pgoff_t index,
 			      size_t offset, size_t bytes, struct iov_iter *to)
 {
 	struct address_space *mapping = inode->i_mapping;
 	struct gmem_inode *gi = GMEM_I(inode);
+	bool armed = gmem_missing_armed(gi);
 	struct folio *folio;
 	ssize_t ret;
 
@@ -49,8 +63,23 @@ static ssize_t gmem_read_page(struct inode *inode, pgoff_t index,
 		ret = -EHWPOISON;
 		goto out;
 	}
-	/* NULL before 6.3, ERR_PTR(-ENOENT) after, when absent. */
-	folio = filemap_get_folio(mapping, index);
+	if (armed) {
+		ret = gmem_missing_touch(inode, index, GMEM_MISSING_READ);
+		if (ret == GMEM_MISSING_WAIT)
+			ret = GMEM_READ_WAIT;
+		else if (ret == -ENODATA)
+			ret = -EIO;
+		if (ret)
+			goto out;
+		/*
+		 * Locked, so that a page being filled is read once its
+		 * contents are in: the filler holds the lock until then.
+		 */
+		folio = filemap_lock_folio(mapping, index);
+	} else {
+		/* NULL before 6.3, ERR_PTR(-ENOENT) after, when absent. */
+		folio = filemap_get_folio(mapping, index);
+	}
 	if (IS_ERR_OR_NULL(folio)) {
 		pagefault_disable();
 		ret = iov_iter_zero(bytes, to);
@@ -69,6 +98,8 @@ static ssize_t gmem_read_page(struct inode *inode, pgoff_t index,
 					bytes, to);
 		pagefault_enable();
 	}
+	if (armed)
+		folio_unlock(folio);
 	folio_put(folio);
 out:
 	filemap_invalidate_unlock_shared(mapping);
@@ -77,12 +108,13 @@ out:
 
 /*
  * Copies @bytes from @from to page @index at byte @offset, allocating a
- * zeroed page first if there is none.  Return as gmem_read_page(), or
- * -ENOMEM, -ENOSPC (max_total) from the allocation.
+ * zeroed page first if there is none; from the kernel buffer @bounce
+ * instead, if not NULL.  Return as gmem_read_page(), or -ENOMEM, -ENOSPC
+ * (max_total) from the allocation.
  */
 static ssize_t gmem_write_page(struct inode *inode, pgoff_t index,
 			       size_t offset, size_t bytes,
-			       struct iov_iter *from)
+			       struct iov_iter *from, const void *bounce)
 {
 	struct address_space *mapping = inode->i_mapping;
 	struct gmem_inode *gi = GMEM_I(inode);
@@ -99,11 +131,18 @@ static ssize_t gmem_write_page(struct inode *inode, pgoff_t index,
 		ret = PTR_ERR(folio);
 		goto out;
 	}
-	pagefault_disable();
-	ret = gmem_copy_from_iter_atomic(folio,
-					 ((index - folio->index) << PAGE_SHIFT) +
-					 offset, bytes, from);
-	pagefault_enable();
+	if (bounce) {
+		memcpy_to_page(folio_file_page(folio, index), offset, bounce,
+			       bytes);
+		ret = bytes;
+	} else {
+		pagefault_disable();
+		ret = gmem_copy_from_iter_atomic(folio,
+						 ((index - folio->index) <<
+						  PAGE_SHIFT) + offset,
+						 bytes, from);
+		pagefault_enable();
+	}
 	/* The page may be mapped: make the write visible there. */
 	flush_dcache_page(folio_file_page(folio, index));
 	/* Once the bytes are in, so that whoever sees the bit sees them. */
@@ -124,7 +163,7 @@ out:
  * brought in, -EFAULT if none of it.
  */
 static ssize_t gmem_rw_page(struct inode *inode, loff_t pos, size_t bytes,
-			    struct iov_iter *iter, bool write)
+			    struct iov_iter *iter, bool write, bool nowait)
 {
 	pgoff_t index = pos >> PAGE_SHIFT;
 	size_t offset = offset_in_page(pos), left;
@@ -132,9 +171,20 @@ static ssize_t gmem_rw_page(struct inode *inode, loff_t pos, size_t bytes,
 
 	for (;;) {
 		if (write)
-			ret = gmem_write_page(inode, index, offset, bytes, iter);
+			ret = gmem_write_page(inode, index, offset, bytes, iter,
+					      NULL);
 		else
 			ret = gmem_read_page(inode, index, offset, bytes, iter);
+		if (ret == GMEM_READ_WAIT) {
+			/* As a pipe: EAGAIN, EINTR, or the call restarted. */
+			if (nowait)
+				return -EAGAIN;
+			ret = gmem_missing_wait(inode, index,
+						TASK_INTERRUPTIBLE);
+			if (ret)
+				return ret;
+			continue;
+		}
 		if (ret < 0 || ret == bytes)
 			return ret;
 		iov_iter_revert(iter, ret);
@@ -149,15 +199,53 @@ static ssize_t gmem_rw_page(struct inode *inode, loff_t pos, size_t bytes,
 }
 
 /*
+ * A write to an fd with armed ranges (missing.c): the bytes come into
+ * @bounce first, with the user's pages faulted in as needed and no lock
+ * held, and go into the page from there.  So a page being filled never
+ * shows part of what is written to it: the copy into it cannot fall short
+ * with the page already in place, where a touch would find it.
+ */
+static ssize_t gmem_write_page_bounce(struct inode *inode, loff_t pos,
+				      size_t bytes, struct iov_iter *from,
+				      void *bounce,
+				      struct gmem_missing_fill *fill)
+{
+	size_t copied = copy_from_iter(bounce, bytes, from);
+	ssize_t ret;
+
+	if (!copied)
+		return -EFAULT;
+	ret = gmem_missing_fill_page(inode, fill, pos >> PAGE_SHIFT);
+	if (!ret)
+		ret = gmem_write_page(inode, pos >> PAGE_SHIFT,
+				      offset_in_page(pos), copied, from, bounce);
+	if (ret < 0)
+		iov_iter_revert(from, copied);
+	return ret;
+}
+
+/*
  * The loop read and write share: a page at a time from iocb->ki_pos, at
- * most up to the end of the fd.  Return: the bytes copied, or the first
- * page's error when nothing was.
+ * most up to the end of the fd.  A write to an fd with armed ranges holds
+ * back touches of each unit it writes until it is done with it, then
+ * wakes them (missing.c).  Return: the bytes copied, or the first page's
+ * error when nothing was.
  */
 static ssize_t gmem_rw(struct kiocb *iocb, struct iov_iter *iter, bool write)
 {
 	struct inode *inode = file_inode(iocb->ki_filp);
 	loff_t pos = iocb->ki_pos, size = i_size_read(inode);
+	bool nowait = iocb->ki_flags & IOCB_NOWAIT ||
+		      iocb->ki_filp->f_flags & O_NONBLOCK;
+	struct gmem_missing_fill fill = {};
 	ssize_t done = 0, ret = 0;
+	void *bounce = NULL;
+
+	if (write && gmem_missing_armed(GMEM_I(inode))) {
+		bounce = (void *)__get_free_page(GFP_KERNEL);
+		if (!bounce)
+			return -ENOMEM;
+	}
 
 	while (iov_iter_count(iter) && pos < size) {
 		size_t bytes = min3(PAGE_SIZE - offset_in_page(pos),
@@ -167,7 +255,12 @@ static ssize_t gmem_rw(struct kiocb *iocb, struct iov_iter *iter, bool write)
 			ret = -EINTR;
 			break;
 		}
-		ret = gmem_rw_page(inode, pos, bytes, iter, write);
+		if (bounce)
+			ret = gmem_write_page_bounce(inode, pos, bytes, iter,
+						     bounce, &fill);
+		else
+			ret = gmem_rw_page(inode, pos, bytes, iter, write,
+					   nowait);
 		if (ret < 0)
 			break;
 		pos += ret;
@@ -178,6 +271,11 @@ static ssize_t gmem_rw(struct kiocb *iocb, struct iov_iter *iter, bool write)
 		cond_resched();
 	}
 	iocb->ki_pos = pos;
+	if (bounce) {
+		/* Whatever waits for the pages written may go on. */
+		gmem_missing_fill_done(inode, &fill);
+		free_page((unsigned long)bounce);
+	}
 	return done ? done : ret;
 }
 

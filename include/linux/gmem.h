@@ -135,6 +135,14 @@ void gmem_unbind(struct gmem_binding *binding);
 #define GMEM_GET_WRITE		BIT(1)
 
 /*
+ * gmem_get_pfn() of a missing page (in a range the VMM armed for demand
+ * paging with GMEM_MISSING_ARM, not filled yet) returns -ENODATA at once,
+ * having reported the page to the VMM (or found nobody to report to); no
+ * other outcome of a resolve uses that errno.  The consumer must not wait
+ * for the page in the kernel: it hands the fault to userspace (KVM: an
+ * exit to the VMM, KVM_EXIT_MEMORY_FAULT), which fills the page and
+ * retries.
+ *
  * gmem_get_pfn() and gmem_unbind() of the same binding are kept apart by
  * the consumer: no resolve may be running or start once gmem_unbind() is
  * called, which frees the binding (KVM: resolves run under the memslots'

@@ -2275,7 +2275,8 @@ static void call_ioctl_other(int gi)
 		    cmd == GMEM_CONVERT || cmd == GMEM_POPULATE ||
 		    cmd == GMEM_INFO || cmd == GMEM_MIGRATE ||
 		    cmd == GMEM_INFO_V0 || cmd == GMEM_QUERY ||
-		    cmd == GMEM_DIRTY_LOG)
+		    cmd == GMEM_DIRTY_LOG || cmd == GMEM_MISSING_ARM ||
+		    cmd == GMEM_MISSING_EVENTS)
 			continue;
 		/* Commands the VFS answers for every file are not ours. */
 		if ((cmd >> 8 & 0xff) != 'T' && (cmd >> 8 & 0xff) != 'f' &&

@@ -41,7 +41,9 @@ static void reports_this_module(void)
 			       1ULL << _IOC_NR(GMEM_MIGRATE) |
 			       1ULL << _IOC_NR(GMEM_INFO) |
 			       1ULL << _IOC_NR(GMEM_QUERY) |
-			       1ULL << _IOC_NR(GMEM_DIRTY_LOG));
+			       1ULL << _IOC_NR(GMEM_DIRTY_LOG) |
+			       1ULL << _IOC_NR(GMEM_MISSING_ARM) |
+			       1ULL << _IOC_NR(GMEM_MISSING_EVENTS));
 	EXPECT_EQ(f.create_flags, GMEM_CREATE_MMAP | GMEM_CREATE_SHARED |
 				  GMEM_CREATE_HUGE | GMEM_CREATE_DIRTY_LOG);
 	EXPECT_EQ(f.create_size, sizeof(struct gmem_create));
@@ -53,7 +55,8 @@ static void reports_this_module(void)
 	EXPECT_EQ(f.migrate_flags, GMEM_MIGRATE_COLLAPSE);
 	EXPECT_EQ(f.fd_ops, GMEM_FD_READ_WRITE | GMEM_FD_SEEK_HOLE);
 	EXPECT_EQ(f.query_states, GMEM_PAGE_SHARED | GMEM_PAGE_ALLOCATED |
-				  GMEM_PAGE_HUGE | GMEM_PAGE_POISONED);
+				  GMEM_PAGE_HUGE | GMEM_PAGE_POISONED |
+				  GMEM_PAGE_MISSING);
 }
 
 static void create_flags_as_reported(void)
@@ -154,7 +157,8 @@ static unsigned long command_of(int nr, bool on_dev)
 	static const unsigned long dev_cmds[] = { GMEM_CREATE, GMEM_FEATURES };
 	static const unsigned long fd_cmds[] = {
 		GMEM_CONVERT, GMEM_POPULATE, GMEM_INFO_V0, GMEM_MIGRATE,
-		GMEM_INFO, GMEM_QUERY, GMEM_DIRTY_LOG,
+		GMEM_INFO, GMEM_QUERY, GMEM_DIRTY_LOG, GMEM_MISSING_ARM,
+		GMEM_MISSING_EVENTS,
 	};
 	const unsigned long *cmds = on_dev ? dev_cmds : fd_cmds;
 	unsigned int n = on_dev ? ARRAY_SIZE(dev_cmds) : ARRAY_SIZE(fd_cmds);

@@ -25,6 +25,7 @@ int main(int argc, char **argv)
 		&query_suite,
 		&dirty_suite,
 		&consumer_suite,
+		&missing_suite,
 		&huge_suite,
 		&numa_suite,
 		&mbind_suite,

@@ -17,6 +17,7 @@ extern const struct suite rw_suite;		/* rw.c */
 extern const struct suite query_suite;		/* query.c */
 extern const struct suite dirty_suite;		/* dirty.c: gmem_test too */
 extern const struct suite consumer_suite;	/* consumer.c: loads gmem_test */
+extern const struct suite missing_suite;	/* missing.c: gmem_test too */
 extern const struct suite huge_suite;		/* huge.c */
 extern const struct suite numa_suite;		/* numa.c */
 extern const struct suite mbind_suite;		/* mbind.c */

@@ -73,6 +73,11 @@ static const struct {
 	{ "gmem_memory_failure", { "ino", "start", "end", "pfn", "ret" } },
 	{ "gmem_migrate", { "ino", "start", "end", "moved", "collapsed",
 			    "node", "collapse", "ret" } },
+	{ "gmem_missing_arm", { "ino", "start", "end", "armed", "disarm",
+				"ret" } },
+	{ "gmem_missing_touch", { "ino", "index", "source", "reported",
+				  "ret" } },
+	{ "gmem_missing_fill", { "ino", "start", "end", "nr" } },
 };
 
 /* ---- tracefs ---- */

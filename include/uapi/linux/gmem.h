@@ -9,7 +9,8 @@
  * allocate, FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE to free), fstat(),
  * mmap(), read() and write() of shared pages, lseek() (SEEK_DATA and
  * SEEK_HOLE too), and the GMEM_CONVERT, GMEM_POPULATE, GMEM_INFO,
- * GMEM_MIGRATE, GMEM_QUERY and GMEM_DIRTY_LOG ioctls below.  The full API
+ * GMEM_MIGRATE, GMEM_QUERY, GMEM_DIRTY_LOG, GMEM_MISSING_ARM and
+ * GMEM_MISSING_EVENTS ioctls below.  The full API
  * and every errno: ioctl_gmem(2)
  * and gmem(4) (man/ in gmem's tree), Documentation/userspace-api.rst.
  * GMEM_FEATURES on /dev/gmem says what this module supports.
@@ -32,8 +33,8 @@
  * how much to copy (as iommufd's and VFIO's commands do).  The module
  * matches the whole number, so the same command with direction or size
  * bits set is -ENOTTY.  The commands taking a fixed struct (GMEM_CONVERT,
- * GMEM_POPULATE, GMEM_MIGRATE, GMEM_QUERY, GMEM_DIRTY_LOG) encode its
- * direction and size as usual.
+ * GMEM_POPULATE, GMEM_MIGRATE, GMEM_QUERY, GMEM_DIRTY_LOG,
+ * GMEM_MISSING_ARM) encode its direction and size as usual.
  *
  * No *_FLAGS_ALL masks here: a mask compiled into a program would state
  * what the header knew when it was built, not what the running module
@@ -340,6 +341,8 @@ struct gmem_migrate {
 #define GMEM_PAGE_ALLOCATED	(1U << 1)	/* memory is there */
 #define GMEM_PAGE_HUGE		(1U << 2)	/* in a 2 MiB folio */
 #define GMEM_PAGE_POISONED	(1U << 3)	/* lost to memory failure */
+/* In a range GMEM_MISSING_ARM armed, no memory there yet: see below. */
+#define GMEM_PAGE_MISSING	(1U << 4)
 
 /**
  * struct gmem_query_run - one run of pages in the same state
@@ -432,6 +435,81 @@ struct gmem_dirty_log {
 };
 
 /*
+ * Demand paging: a VMM that restores a snapshot or receives a guest by
+ * post-copy migration starts the guest before its memory is there, and
+ * fills each page when something first touches it.
+ *
+ * GMEM_MISSING_ARM arms a range of a memory fd: from then on a page of
+ * the range that holds no memory (never filled, or punched) is missing.
+ * A touch of a missing page does not allocate a zeroed page; it is
+ * reported on the fd's event fd (GMEM_MISSING_EVENTS) and waits:
+ *
+ * - a fault of a host mapping sleeps until the page is filled (a fatal
+ *   signal ends the wait, the fault is then retried or dropped);
+ * - read() and its kin sleep interruptibly (EINTR or a restart, as a
+ *   pipe; EAGAIN on an O_NONBLOCK file);
+ * - a consumer's resolve (KVM's fault) does not sleep: it fails with a
+ *   distinct error, for the consumer to hand to userspace (for KVM, an
+ *   exit to the VMM).
+ *
+ * The VMM reads struct gmem_missing_event records from the event fd and
+ * fills the pages: GMEM_POPULATE for private pages, pwrite() or pwritev()
+ * for shared ones, fallocate() to fill with zeroes.  Each of those wakes
+ * whatever waits on the page once its contents are in; there is no
+ * separate wake call.  Touches of one page (one 2 MiB block of a
+ * GMEM_CREATE_HUGE fd) are reported once while the report is
+ * outstanding, that is until the page is filled or the range disarmed.
+ * Disarming lets the waiters go on, and they allocate zeroed pages as
+ * without demand paging.  Without an open event fd a touch of a missing
+ * page fails at once: SIGBUS, EIO, the consumer's error.
+ */
+/* GMEM_MISSING_ARM: disarm the range instead. */
+#define GMEM_MISSING_DISARM	(1U << 0)
+
+/**
+ * struct gmem_missing_range - argument of GMEM_MISSING_ARM
+ * @offset:	start of the range in bytes, page aligned (2 MiB aligned on
+ *		a GMEM_CREATE_HUGE fd).
+ * @length:	length of the range in bytes, page aligned (2 MiB aligned on
+ *		a GMEM_CREATE_HUGE fd, unless the range ends at the end of
+ *		the fd), non-zero.
+ * @flags:	GMEM_MISSING_* flags: 0 arms, GMEM_MISSING_DISARM disarms.
+ * @reserved:	must be zero.
+ *
+ * Arming an armed page or disarming one that is not armed is no error.
+ * Pages that hold memory are left as they are.
+ */
+struct gmem_missing_range {
+	__u64 offset;
+	__u64 length;
+	__u32 flags;
+	__u32 reserved;
+};
+
+/* What touched a missing page, struct gmem_missing_event.source. */
+#define GMEM_MISSING_FAULT	1	/* a fault of a host mapping */
+#define GMEM_MISSING_READ	2	/* read(), pread() and their kin */
+#define GMEM_MISSING_CONSUMER	3	/* a consumer's resolve (KVM) */
+
+/**
+ * struct gmem_missing_event - what read() of the event fd returns
+ * @offset:	start of the missing page, or 2 MiB block of a
+ *		GMEM_CREATE_HUGE fd, in bytes.
+ * @length:	its length: the page size, or 2 MiB (less for the last block
+ *		of a huge fd whose size is not a multiple of 2 MiB).
+ * @source:	GMEM_MISSING_FAULT, _READ or _CONSUMER: the first touch.
+ * @flags:	written as zero.
+ * @reserved:	written as zero.
+ */
+struct gmem_missing_event {
+	__u64 offset;
+	__u64 length;
+	__u32 source;
+	__u32 flags;
+	__u64 reserved;
+};
+
+/*
  * On /dev/gmem.  Extensible structs, so _IO() (see the top of this file).
  *
  * GMEM_CREATE keeps the number it had in version 0.1.0 on purpose: _IO()
@@ -455,5 +533,11 @@ struct gmem_dirty_log {
 #define GMEM_INFO		_IO(GMEM_IOCTL_TYPE, 0x05)
 #define GMEM_QUERY		_IOWR(GMEM_IOCTL_TYPE, 0x07, struct gmem_query)
 #define GMEM_DIRTY_LOG		_IOWR(GMEM_IOCTL_TYPE, 0x08, struct gmem_dirty_log)
+#define GMEM_MISSING_ARM	_IOW(GMEM_IOCTL_TYPE, 0x09, struct gmem_missing_range)
+/*
+ * The argument is not a pointer but flags, O_CLOEXEC and O_NONBLOCK, for
+ * the new event fd, which the call returns.  One per memory fd at a time.
+ */
+#define GMEM_MISSING_EVENTS	_IO(GMEM_IOCTL_TYPE, 0x0a)
 
 #endif /* _UAPI_LINUX_GMEM_H */
