@@ -6,14 +6,19 @@
  * image" into its private memory with GMEM_POPULATE, shares the first
  * pages of it (GMEM_CONVERT), maps the fd and prints what the VMM sees
  * there (and what pread() sees), takes the pages back, then allocates all
- * of it, punches half and closes it.  It asks GMEM_FEATURES first and uses
- * GMEM_QUERY and read() only where the module has them.  After each step it
+ * of it, punches half and closes it.  Then it restores a "snapshot" on
+ * demand into a second fd (GMEM_MISSING_ARM, GMEM_MISSING_EVENTS): a
+ * handler thread fills each page when the "guest" first touches it.  It
+ * asks GMEM_FEATURES first and uses GMEM_QUERY, read() and demand paging
+ * only where the module has them.  After each step it
  * shows what the kernel says: GMEM_INFO, GMEM_QUERY's layout, st_blocks
  * and the machine's free memory.  Exits 1 at the first error,
  * naming the errno.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -153,13 +158,14 @@ static void show_layout(int fd, uint64_t length)
 			die("GMEM_QUERY");
 		calls++;
 		for (unsigned int i = 0; i < q.nr_runs; i++)
-			printf("    %9llu KiB + %9llu KiB: %s%s%s%s\n",
+			printf("    %9llu KiB + %9llu KiB: %s%s%s%s%s\n",
 			       (unsigned long long)runs[i].offset / KiB,
 			       (unsigned long long)runs[i].length / KiB,
 			       runs[i].state & GMEM_PAGE_SHARED ? "shared" : "private",
 			       runs[i].state & GMEM_PAGE_ALLOCATED ? ", allocated" : ", hole",
 			       runs[i].state & GMEM_PAGE_HUGE ? ", 2 MiB folios" : "",
-			       runs[i].state & GMEM_PAGE_POISONED ? ", POISONED" : "");
+			       runs[i].state & GMEM_PAGE_POISONED ? ", POISONED" : "",
+			       runs[i].state & GMEM_PAGE_MISSING ? ", missing" : "");
 		q.length -= q.next_offset - q.offset;
 		q.offset = q.next_offset;
 	} while (q.length);
@@ -219,6 +225,127 @@ static int touch_sigbus(const volatile unsigned char *p)
 		bus = 1;
 	sigaction(SIGBUS, &old, NULL);
 	return bus;
+}
+
+/* ---- demand paging: restoring a snapshot as the guest touches it ---- */
+
+#define SNAP	(1 * MiB)	/* the snapshot's size */
+
+struct restore {
+	int fd;			/* the memory fd being restored */
+	int efd;		/* its event fd */
+	const unsigned char *snapshot;
+	int stop;		/* a pipe's read end: the guest is done */
+	unsigned int filled[4];	/* pages filled, by source */
+};
+
+/*
+ * The VMM's handler thread: read what is missing, fill it from the
+ * snapshot with pwrite() (a private page would take GMEM_POPULATE), and
+ * the toucher goes on.  There is no wake call: the fill is the wake.
+ */
+static void *restore_handler(void *arg)
+{
+	struct restore *r = arg;
+	struct pollfd p[2] = {
+		{ .fd = r->efd, .events = POLLIN },
+		{ .fd = r->stop, .events = POLLIN },
+	};
+
+	for (;;) {
+		struct gmem_missing_event ev[16];
+		ssize_t n;
+
+		if (poll(p, 2, -1) < 0)
+			die("poll");
+		if (p[1].revents)
+			return NULL;
+		n = read(r->efd, ev, sizeof(ev));
+		if (n < 0)
+			die("read of the event fd");
+		for (unsigned int i = 0; i < n / sizeof(ev[0]); i++) {
+			if (pwrite(r->fd, r->snapshot + ev[i].offset,
+				   ev[i].length, ev[i].offset) !=
+			    (ssize_t)ev[i].length)
+				die("pwrite");
+			if (ev[i].source < 4)
+				r->filled[ev[i].source]++;
+		}
+	}
+}
+
+static void demand_paging(void)
+{
+	struct gmem_create args = {
+		.size = sizeof(args),
+		.flags = GMEM_CREATE_MMAP | GMEM_CREATE_SHARED,
+		.length = SNAP,
+	};
+	struct restore r = { 0 };
+	struct gmem_missing_range arm = { .offset = 0, .length = SNAP };
+	unsigned char *snapshot, *map, byte;
+	unsigned long sum = 0, want = 0;
+	pthread_t handler;
+	int dev, stop[2];
+
+	step("demand paging: a 1 MiB snapshot restored as the guest touches it");
+	snapshot = malloc(SNAP);
+	if (!snapshot)
+		die("malloc");
+	for (size_t i = 0; i < SNAP; i++) {
+		snapshot[i] = (unsigned char)(i / 4096 * 7 + i % 251);
+		want += snapshot[i];
+	}
+	dev = open("/dev/gmem", O_RDWR | O_CLOEXEC);
+	if (dev < 0)
+		die("open /dev/gmem");
+	r.fd = ioctl(dev, GMEM_CREATE, &args);
+	if (r.fd < 0)
+		die("GMEM_CREATE");
+	close(dev);
+	r.snapshot = snapshot;
+
+	printf("    ioctl(fd, GMEM_MISSING_EVENTS, O_CLOEXEC): the event fd\n");
+	r.efd = ioctl(r.fd, GMEM_MISSING_EVENTS, O_CLOEXEC);
+	if (r.efd < 0)
+		die("GMEM_MISSING_EVENTS");
+	printf("    ioctl(fd, GMEM_MISSING_ARM, { 0, 1 MiB }): every page missing\n");
+	if (ioctl(r.fd, GMEM_MISSING_ARM, &arm))
+		die("GMEM_MISSING_ARM");
+	show_layout(r.fd, SNAP);
+	if (pipe2(stop, O_CLOEXEC))
+		die("pipe2");
+	r.stop = stop[0];
+	if (pthread_create(&handler, NULL, restore_handler, &r))
+		die_msg("pthread_create failed");
+
+	printf("    the \"guest\" reads every byte through a mapping, and one with pread()\n");
+	map = mmap(NULL, SNAP, PROT_READ | PROT_WRITE, MAP_SHARED, r.fd, 0);
+	if (map == MAP_FAILED)
+		die("mmap");
+	if (pread(r.fd, &byte, 1, SNAP - 1) != 1)
+		die("pread");
+	for (size_t i = 0; i < SNAP; i++)
+		sum += map[i];
+	if (close(stop[1]))
+		die("close");
+	pthread_join(handler, NULL);
+	if (sum != want || byte != snapshot[SNAP - 1])
+		die_msg("the guest did not see the snapshot");
+	printf("    the guest saw the snapshot, byte for byte\n");
+	printf("    the handler filled %u pages for faults, %u for read()\n",
+	       r.filled[GMEM_MISSING_FAULT], r.filled[GMEM_MISSING_READ]);
+	show_info(r.fd);
+
+	printf("    ioctl(fd, GMEM_MISSING_ARM, { .flags = GMEM_MISSING_DISARM }), close both\n");
+	arm.flags = GMEM_MISSING_DISARM;
+	if (ioctl(r.fd, GMEM_MISSING_ARM, &arm))
+		die("GMEM_MISSING_DISARM");
+	munmap(map, SNAP);
+	close(r.efd);
+	close(r.fd);
+	close(stop[0]);
+	free(snapshot);
 }
 
 int main(void)
@@ -396,6 +523,9 @@ int main(void)
 	/* freed pages may take a moment to reach the free lists */
 	wait_kb(free_kb, before.free, 1000);
 	show_mem(mem_now(), before);
+
+	if (fd_ioctl_served(&feat, GMEM_MISSING_ARM))
+		demand_paging();
 
 	printf("\ndone: all steps succeeded\n");
 	return 0;
