@@ -25,6 +25,12 @@
  *                  mapping of a gmem fd (shared, private, past its end)
  *   GMEM_QUERY     ranges valid and not, room for one run or more, its
  *                  runs against the model's pages
+ *   GMEM_MISSING_ARM, GMEM_MISSING_EVENTS
+ *                  every field, flags and reserved, ranges valid and not
+ *                  (huge fds: whole 2 MiB blocks), argument pointers of
+ *                  every kind; what is armed is read (EIO without memory,
+ *                  the bytes with) and disarmed within the call; event
+ *                  fds with any flags, read (EINVAL, EAGAIN), one at a time
  *   GMEM_DIRTY_LOG on fds with and without GMEM_CREATE_DIRTY_LOG, ranges
  *                  valid and not, peek and clear, unknown flags, reserved,
  *                  bitmaps NULL, unmapped, read-only and cut short; every
@@ -245,7 +251,7 @@ static const char *const call_names[] = {
 	"create", "convert", "populate", "info", "fallocate", "mmap",
 	"touch", "munmap", "ioctl-other", "file-ops", "bind", "unbind",
 	"resolve", "rw", "events", "kstress", "close", "migrate", "query",
-	"dirty",
+	"dirty", "missing",
 };
 
 /* ---- output ---- */
@@ -2822,6 +2828,108 @@ static void call_dirty(int gi)
 
 /* ---- the test consumer ---- */
 
+/*
+ * GMEM_MISSING_ARM with every field drawn (flags, reserved, ranges valid
+ * and not, huge fds' 2 MiB rule) through pointers of every kind, and
+ * GMEM_MISSING_EVENTS with any flags.  An arm that works is disarmed
+ * again before the call ends, so no touch of the rest of the run waits;
+ * in between, with no event fd open, a pread() of a shared page of the
+ * range fails with EIO if the model has no memory there and reads it if
+ * it has.  An event fd that opens is read (EINVAL below a record, EAGAIN
+ * or a block) and closed.
+ */
+static void call_missing(int gi)
+{
+	struct gfd *g = &fds[gi];
+	struct gmem_missing_range r;
+	struct expect e = { 0 };
+	enum ptr_kind pk;
+	uint64_t off, len, hp = HUGE_PAGES * ps;
+	size_t readable;
+	void *arg;
+	long ret;
+
+	if (rng_pct(&R, 25)) {
+		unsigned long flags = rng_pct(&R, 70) ?
+			(rng_pct(&R, 50) ? O_CLOEXEC : 0) |
+			(rng_pct(&R, 50) ? O_NONBLOCK : 0) :
+			rng_pct(&R, 50) ? 1UL << rng_below(&R, 64) : rng_next(&R);
+		unsigned char buf[64];
+		int efd;
+
+		describe("GMEM_MISSING_EVENTS fd %d flags %#lx", gi, flags);
+		if (flags & ~(unsigned long)(O_CLOEXEC | O_NONBLOCK))
+			allow(&e, EINVAL);
+		else
+			e.ok = true;
+		allow(&e, EMFILE);
+		ret = ioctl(g->fd, GMEM_MISSING_EVENTS, flags);
+		if (!judge(ret, errno, &e))
+			return;
+		efd = ret;
+		if (fcntl(efd, F_SETFL, O_NONBLOCK) ||
+		    read(efd, buf, rng_range(&R, 0, 31)) != -1 || errno != EINVAL ||
+		    read(efd, buf, sizeof(buf)) != -1 || errno != EAGAIN)
+			bad("the new event fd: no EINVAL below a record, or an event nobody caused");
+		if (ioctl(g->fd, GMEM_MISSING_EVENTS, 0) != -1 || errno != EBUSY)
+			bad("a second event fd: %s, not EBUSY", errno_name(errno));
+		close(efd);
+		return;
+	}
+
+	gen_range(g, &off, &len, WIN_PAGES, true);
+	if (is_huge(g) && rng_pct(&R, 60)) {
+		/* whole blocks, the common case on a huge fd */
+		off -= off % hp;
+		len = len < hp ? hp : len - len % hp;
+		if (off + len > g->size && off < g->size)
+			len = g->size - off;
+	}
+	r = (struct gmem_missing_range){ .offset = off, .length = len };
+	if (rng_pct(&R, 30))
+		r.flags = GMEM_MISSING_DISARM;
+	if (rng_pct(&R, 4))
+		r.flags = 1U << rng_below(&R, 32);
+	if (rng_pct(&R, 4))
+		r.reserved = (uint32_t)rng_next(&R) | 1;
+	pk = gen_ptr_kind();
+	arg = place(pk, &r, sizeof(r), &readable);
+	describe("GMEM_MISSING_ARM fd %d [%#llx, +%#llx) flags %#x reserved %#x arg %s",
+		 gi, (unsigned long long)off, (unsigned long long)len, r.flags,
+		 r.reserved, ptr_names[pk]);
+	if (readable < sizeof(r))
+		allow(&e, EFAULT);
+	if (r.flags & ~GMEM_MISSING_DISARM || r.reserved ||
+	    !range_valid(g, off, len) ||
+	    (is_huge(g) && (off % hp || ((off + len) % hp && off + len != g->size))))
+		allow(&e, EINVAL);
+	if (readable >= sizeof(r) && !e.n)
+		e.ok = true;
+	ret = ioctl(g->fd, GMEM_MISSING_ARM, arg);
+	if (!judge(ret, errno, &e) || r.flags)
+		return;
+
+	/* armed: a shared page of it in the model's windows, read */
+	for (int tries = 0; tries < 4; tries++) {
+		uint64_t i = off / ps + rng_below(&R, len / ps);
+		unsigned char c;
+
+		if (!pg(g, i) || !page_shared(g, i))
+			continue;
+		describe("pread of page %llu of fd %d, armed, no event fd",
+			 (unsigned long long)i, gi);
+		ret = pread(g->fd, &c, 1, i * ps);
+		if (page_present(g, i) ? ret != 1 : ret != -1 || errno != EIO)
+			bad("pread of an armed page %s memory: %ld, %s",
+			    page_present(g, i) ? "with" : "without", ret,
+			    errno_name(errno));
+		break;
+	}
+	r.flags = GMEM_MISSING_DISARM;
+	if (ioctl(g->fd, GMEM_MISSING_ARM, &r))
+		bad("GMEM_MISSING_DISARM of what was armed: %s", errno_name(errno));
+}
+
 static int pick_slot(bool used_mostly)
 {
 	int live[GMEM_TEST_SLOTS], n = 0;
@@ -3374,6 +3482,7 @@ static void check_contents(int gi)
 static const char *const must_succeed[] = {
 	"create", "convert", "populate", "info", "fallocate", "mmap",
 	"migrate", "bind", "resolve", "rw", "file-ops", "query", "dirty",
+	"missing",
 };
 
 static void coverage(void)
@@ -3617,7 +3726,8 @@ int main(int argc, char **argv)
 		else if (r < 77)
 			kind = 19, call_dirty(gi);
 		else if (r < 78)
-			kind = 16, call_close();
+			kind = rng_pct(&R, 50) ? (call_close(), 16) :
+					       (call_missing(gi), 20);
 		else if (r < 83)
 			kind = 10, call_bind();
 		else if (r < 86)
