@@ -41,6 +41,7 @@ int main(int argc, char **argv)
 		&e2e_only_suite,
 		&e2e_teardown_suite,
 		&e2e_smp_suite,
+		&e2e_restore_suite,
 		/* Last: it unloads and reloads gmem and KVM. */
 		&e2e_modules_suite,
 		NULL,

@@ -11,6 +11,7 @@ extern const struct suite e2e_huge_suite;	/* huge.c */
 extern const struct suite e2e_only_suite;	/* only.c */
 extern const struct suite e2e_teardown_suite;	/* teardown.c */
 extern const struct suite e2e_smp_suite;	/* smp.c */
+extern const struct suite e2e_restore_suite;	/* restore.c */
 extern const struct suite e2e_modules_suite;	/* modules.c */
 
 #endif /* GMEM_VMM_SUITES_H */

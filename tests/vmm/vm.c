@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <linux/gmem.h>
 
 #include "guest.h"
 #include "vm.h"
@@ -286,7 +287,7 @@ static uint32_t io_value(struct kvm_run *run)
 	return v;
 }
 
-int vcpu_run(struct vm *vm, struct vexit *x)
+static int vcpu_run_once(struct vm *vm, struct vexit *x)
 {
 	struct kvm_run *run = vm->run;
 	int r;
@@ -332,6 +333,19 @@ int vcpu_run(struct vm *vm, struct vexit *x)
 		break;
 	}
 	return 0;
+}
+
+int vcpu_run(struct vm *vm, struct vexit *x)
+{
+	int r;
+
+	for (;;) {
+		r = vcpu_run_once(vm, x);
+		if (x->kind != VX_MEMORY_FAULT || !vm->missing ||
+		    !(x->fault.flags & GMEM_MEMORY_EXIT_FLAG_MISSING) ||
+		    !vm->missing(vm, x, vm->missing_arg))
+			return r;
+	}
 }
 
 void vcpu_in_reply(struct vm *vm, uint32_t value)

@@ -82,6 +82,8 @@ struct vm_memory_fault {
 	__u64 size;
 };
 
+struct vexit;
+
 struct vm {
 	int kvm;		/* /dev/kvm */
 	int fd;			/* the VM */
@@ -89,6 +91,14 @@ struct vm {
 	struct kvm_run *run;
 	size_t run_size;
 	int stats;		/* KVM_GET_STATS_FD, opened by vm_stat() */
+	/*
+	 * Demand paging: vcpu_run() calls it for a memory fault exit of a
+	 * missing gmem page (GMEM_MEMORY_EXIT_FLAG_MISSING) and runs the
+	 * vCPU again if it returns true (the page is filled), instead of
+	 * returning the exit.  NULL: every exit is returned.
+	 */
+	bool (*missing)(struct vm *vm, const struct vexit *x, void *arg);
+	void *missing_arg;
 };
 
 /* Exits, as far as the tests care. */

@@ -5,7 +5,7 @@
 # (vmm/guest.S, 16-bit) is assembled into the binary as data.
 
 VMM_SRCS := vmm/main.c vmm/stock.c vmm/e2e.c vmm/huge.c vmm/teardown.c \
-	    vmm/only.c vmm/smp.c vmm/modules.c vmm/common.c vmm/vm.c lib/harness.c lib/sys.c lib/numa.c
+	    vmm/only.c vmm/smp.c vmm/restore.c vmm/modules.c vmm/common.c vmm/vm.c lib/harness.c lib/sys.c lib/numa.c
 
 all: $(BIN)/gmem-vmm
 

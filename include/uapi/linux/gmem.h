@@ -491,6 +491,17 @@ struct gmem_missing_range {
 #define GMEM_MISSING_READ	2	/* read(), pread() and their kin */
 #define GMEM_MISSING_CONSUMER	3	/* a consumer's resolve (KVM) */
 
+/*
+ * The patched KVM (scripts/kvm) on a vCPU fault of a missing page:
+ * KVM_RUN fails with EFAULT, exit_reason KVM_EXIT_MEMORY_FAULT, and this
+ * bit is set in kvm_run.memory_fault.flags (with
+ * KVM_MEMORY_EXIT_FLAG_PRIVATE for a private page) beside the page's gpa
+ * and size.  The VMM fills the page (or waits for its handler to) and
+ * runs the vCPU again.  Bit 32, far from the low bits upstream KVM hands
+ * out, so that a later upstream flag cannot be mistaken for it.
+ */
+#define GMEM_MEMORY_EXIT_FLAG_MISSING	(1ULL << 32)
+
 /**
  * struct gmem_missing_event - what read() of the event fd returns
  * @offset:	start of the missing page, or 2 MiB block of a
