@@ -167,17 +167,19 @@ check-clients:
 	scripts/clients/check-clients $(KERNELS)
 
 # Benchmarks against memfd, hugetlbfs and guest_memfd in one guest boot of
-# the newest kernel, and a nested guest's view of its memory in a second
-# boot with the patched KVM; not a test (Documentation/performance.rst).
-# BENCH_OUT=DIR picks the results directory.
+# the newest kernel, and a nested guest's view of its memory and of a
+# snapshot restored into it in a second boot with the patched KVM; not a
+# test (Documentation/performance.rst).  BENCH_OUT=DIR picks the results
+# directory.
 bench:
 	scripts/bench $(BENCH_OUT)
 
 # The same parts, one repetition of 256 MiB per fd (128 MiB per VM in the
-# guest part): a change's effect in a few minutes.  Noisier; results
-# worth keeping come from bench.
+# guest and restore parts): a change's effect in a few minutes.  Noisier;
+# results worth keeping come from bench.
 bench-quick:
-	BENCH_REPS=1 BENCH_SIZE_MB=256 BENCH_GUEST_MB=128 scripts/bench $(BENCH_OUT)
+	BENCH_REPS=1 BENCH_SIZE_MB=256 BENCH_GUEST_MB=128 BENCH_RESTORE_MB=128 \
+		scripts/bench $(BENCH_OUT)
 
 # Mutation testing (tests/README.md); long, not part of check.
 mutate:

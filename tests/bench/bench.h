@@ -214,12 +214,52 @@ const char *guest_unavailable(enum guest_backend gb);
  * dirty log before the rewrite on a logged fd; dies on failure. */
 void bench_guest(enum guest_backend gb, uint64_t size, bool first);
 
+/*
+ * The restore part (restore.c): a snapshot restored into a nested guest's
+ * memory, eagerly and on demand, in the guest part's boot.
+ */
+#define MAX_RESTORE_SIZES	4
+#define B_RST_FIRST		"restore: to first instruction"
+#define B_RST_DONE		"restore: to completion"
+#define B_RST_POPULATE		"restore: GMEM_POPULATE of all"
+#define B_RST_PASS		"restore: read pass"
+#define B_RST_PER_FAULT		"restore: read pass per fault"
+#define B_RST_EXITS		"restore: vCPU exits"
+#define B_RST_MISSING_EXITS	"restore: missing-page exits"
+#define B_RST_EVENTS		"restore: missing-page events"
+
+enum restore_mode {
+	RM_EAGER,		/* GMEM_POPULATE of all, then the guest runs */
+	RM_LAZY,		/* armed: the guest runs, a handler fills */
+	RM_SELF,		/* armed, no handler: the vCPU thread fills */
+	RM_ZERO,		/* nothing restored: zeroed at first touch */
+	NR_RESTORE_MODES
+};
+
+extern const char *const restore_mode_name[NR_RESTORE_MODES];
+/* What results are filed under: "gmem, 256 MiB, lazy". */
+void restore_variant(char *buf, size_t len, bool huge, uint64_t size,
+		     enum restore_mode mode);
+/* Generates the snapshot, as large as the largest of the @n @sizes. */
+void restore_setup(const uint64_t *sizes, int n);
+/*
+ * After guest_probe() and restore_setup(): whether KVM exits to the VMM
+ * for a missing page of gmem and of gmem-huge (a small VM of each).
+ */
+void restore_probe(void);
+/* Why gmem (@huge: gmem-huge) cannot run the part here, or NULL. */
+const char *restore_unavailable(bool huge);
+/* Each mode with @size bytes, for each fd kind; dies on failure. */
+void bench_restore(uint64_t size, bool first);
+
 /* report.c */
 void record(const char *bench, const char *backend, const char *unit,
 	    double value);
 void info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Writes every output file's section to stdout (see report.c); @size is
- * the fds', @guest_size the guest part's memory. */
-void report(uint64_t size, uint64_t guest_size, int reps);
+ * the fds', @guest_size the guest part's memory, @restore_sizes the
+ * restore part's @nr_restore sizes. */
+void report(uint64_t size, uint64_t guest_size, const uint64_t *restore_sizes,
+	    int nr_restore, int reps);
 
 #endif /* GMEM_BENCH_H */

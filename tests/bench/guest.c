@@ -54,9 +54,8 @@
 
 #include "bench.h"
 #include "guest.h"
-#include "vm.h"
+#include "gvm.h"
 
-#define GUEST_BASE	HUGE		/* GPA and fd offset of the memory */
 #define TOUCH_VALUE	0x600dcafeu
 
 const char *const guest_backend_name[NR_GUEST_BACKENDS] = {
@@ -69,16 +68,7 @@ const char *const guest_backend_name[NR_GUEST_BACKENDS] = {
 
 static const char *why_not[NR_GUEST_BACKENDS];
 
-struct gvm {
-	struct vm vm;
-	int fd;			/* the private memory */
-	void *map;		/* the VMM's mapping, for the shared block */
-	size_t map_len;
-	uint8_t *shared;	/* 2 MiB aligned, in map */
-	uint64_t size;		/* the measured memory, bytes */
-};
-
-static void gvm_destroy(struct gvm *g)
+void gvm_destroy(struct gvm *g)
 {
 	vm_destroy(&g->vm);
 	if (g->fd >= 0)
@@ -97,10 +87,7 @@ static int gmem_to_shared(int fd, uint64_t off, uint64_t len)
 	return ioctl(fd, GMEM_CONVERT, &c) ? -errno : 0;
 }
 
-/*
- * A VM of @gb with @size bytes of measured memory, its vCPU ready at the
- * interpreter.  0, or -errno with *@step the call that failed.
- */
+/* The GMEM_CREATE_* flags of @gb's fd. */
 static unsigned int gb_flags(enum guest_backend gb)
 {
 	unsigned int huge = gb == GB_GMEM_HUGE || gb == GB_GMEM_HUGE_LOG;
@@ -109,8 +96,8 @@ static unsigned int gb_flags(enum guest_backend gb)
 	return (huge ? GMEM_CREATE_HUGE : 0) | (log ? GMEM_CREATE_DIRTY_LOG : 0);
 }
 
-static int gvm_create(struct gvm *g, enum guest_backend gb, uint64_t size,
-		      const char **step)
+int gvm_create(struct gvm *g, enum guest_backend gb, uint64_t size,
+	       const char **step)
 {
 	uint64_t len = GUEST_BASE + size;
 	int r;
@@ -216,7 +203,7 @@ const char *guest_unavailable(enum guest_backend gb)
 	return why_not[gb];
 }
 
-static uint64_t exits(struct gvm *g)
+uint64_t gvm_exits(struct gvm *g)
 {
 	uint64_t n = 0;
 
@@ -225,9 +212,8 @@ static uint64_t exits(struct gvm *g)
 	return n;
 }
 
-/* One guest command, to its result; dies on anything else. */
-static uint32_t gcmd(struct gvm *g, const char *name, uint32_t cmd,
-		     const uint32_t *args, unsigned int nargs)
+uint32_t gvm_cmd(struct gvm *g, const char *name, uint32_t cmd,
+		 const uint32_t *args, unsigned int nargs)
 {
 	struct vexit x;
 	uint32_t res;
@@ -244,12 +230,12 @@ static uint32_t pass(struct gvm *g, const char *name, const char *bench,
 		     const char *exits_bench, uint32_t cmd,
 		     const uint32_t *args, unsigned int nargs)
 {
-	uint64_t e0 = exits(g), t = now_ns();
-	uint32_t res = gcmd(g, name, cmd, args, nargs);
+	uint64_t e0 = gvm_exits(g), t = now_ns();
+	uint32_t res = gvm_cmd(g, name, cmd, args, nargs);
 
 	t = now_ns() - t;
 	record(bench, name, "s", t / 1e9);
-	record(exits_bench, name, "exits", (double)(exits(g) - e0));
+	record(exits_bench, name, "exits", (double)(gvm_exits(g) - e0));
 	return res;
 }
 
@@ -288,7 +274,7 @@ void bench_guest(enum guest_backend gb, uint64_t size, bool first)
 	if (r)
 		die("%s: %s: %s", name, step, strerror(-r));
 	/* The interpreter's own pages mapped before anything is counted. */
-	gcmd(&g, name, CMD_READ, (const uint32_t[]){ GUEST_DATA }, 1);
+	gvm_cmd(&g, name, CMD_READ, (const uint32_t[]){ GUEST_DATA }, 1);
 
 	pass(&g, name, B_GUEST_TOUCH, B_GUEST_TOUCH_EXITS, CMD_TOUCH,
 	     (const uint32_t[]){ base, len, PAGE, TOUCH_VALUE }, 4);

@@ -11,15 +11,20 @@
  * whatever else the host does spreads over all of them alike.  Results go
  * to stdout as files (report.c), progress to stderr.
  *
- * The guest part (guest.c: a nested guest on the patched KVM reading and
- * writing gmem, gmem-huge and guest_memfd memory) runs only when
- * BENCH_ONLY names it: scripts/bench gives it a boot of its own.
+ * The nested parts, guest (guest.c: a nested guest on the patched KVM
+ * reading and writing gmem, gmem-huge and guest_memfd memory) and restore
+ * (restore.c: a snapshot restored into such a guest's memory, eagerly and
+ * on demand), run only when BENCH_ONLY names them: scripts/bench gives
+ * them a boot of their own, with the patched KVM.
  *
  * Environment (from the guest's kernel command line): BENCH_REPS
  * (default 5), BENCH_SIZE_MB (default 1024; a multiple of 4), BENCH_ONLY
  * (comma-separated parts: ops,threads,stall,floor,convert,resolve,
- * metadata,migrate,guest; empty: all but guest), BENCH_GUEST_MB (the
- * guest part's memory, default 512; a multiple of 2, at most 2048).
+ * metadata,migrate,copy,dirty,guest,restore; empty: all but guest and
+ * restore), BENCH_GUEST_MB (the guest part's memory, default 512; a
+ * multiple of 2, at most 2048), BENCH_RESTORE_MB (the restore part's
+ * sizes, comma-separated, default 256,1024; each a multiple of 2, at most
+ * 2048, at most MAX_RESTORE_SIZES of them).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -63,10 +68,10 @@ static double secs(uint64_t ns)
 	return ns / 1e9;
 }
 
-/* The parts, in BENCH_ONLY's names; the fd parts first. */
+/* The parts, in BENCH_ONLY's names: the fd parts, then the nested ones. */
 static const char *const parts[] = {
 	"ops", "threads", "stall", "floor", "convert", "resolve", "metadata",
-	"migrate", "copy", "dirty", "guest",
+	"migrate", "copy", "dirty", "guest", "restore",
 };
 #define NR_FD_PARTS	10
 
@@ -86,10 +91,15 @@ static bool named(const char *part)
 	return false;
 }
 
-/* Whether part @part runs: every part but "guest" when BENCH_ONLY is empty. */
+/*
+ * Whether part @part runs: every fd part when BENCH_ONLY is empty, the
+ * nested parts (which need the patched KVM's boot) only when named.
+ */
 static bool wanted(const char *part)
 {
-	return !only || !*only ? strcmp(part, "guest") != 0 : named(part);
+	if (!only || !*only)
+		return strcmp(part, "guest") && strcmp(part, "restore");
+	return named(part);
 }
 
 /* Dies on a name in BENCH_ONLY that is no part: a typo would run nothing. */
@@ -110,7 +120,7 @@ static void check_only(void)
 	}
 }
 
-/* Whether any part but the guest part runs. */
+/* Whether any part but the nested ones runs. */
 static bool fd_parts_wanted(void)
 {
 	unsigned int i;
@@ -753,10 +763,31 @@ static long env_long(const char *name, long def, long lo, long hi)
 	return v;
 }
 
+/* BENCH_RESTORE_MB: comma-separated MiB into @sizes; their number. */
+static int restore_sizes(uint64_t *sizes)
+{
+	const char *s = getenv("BENCH_RESTORE_MB");
+	char list[128], *p, *end, *save = NULL;
+	int n = 0;
+	long v;
+
+	snprintf(list, sizeof(list), "%s", s && *s ? s : "256,1024");
+	for (p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
+		v = strtol(p, &end, 10);
+		if (*end || v < 2 || v > 2048 || v % 2 || n == MAX_RESTORE_SIZES)
+			die("BENCH_RESTORE_MB=%s: want at most %d sizes in MiB, each a multiple of 2 from 2 to 2048",
+			    s, MAX_RESTORE_SIZES);
+		sizes[n++] = v * MiB;
+	}
+	if (!n)
+		die("BENCH_RESTORE_MB=%s: no size", s);
+	return n;
+}
+
 int main(void)
 {
-	uint64_t guest_size;
-	int rep, be;
+	uint64_t guest_size, restore_size[MAX_RESTORE_SIZES];
+	int rep, be, i, nr_restore;
 
 	/* It rewrites THP settings and fills memory: never on a real host. */
 	if (!getenv("GMEM_BENCH_GUEST"))
@@ -768,6 +799,7 @@ int main(void)
 	guest_size = env_long("BENCH_GUEST_MB", 512, 2, 2048) * MiB;
 	if (guest_size % HUGE)
 		die("BENCH_GUEST_MB must be a multiple of 2");
+	nr_restore = restore_sizes(restore_size);
 	only = getenv("BENCH_ONLY");
 	check_only();
 
@@ -784,8 +816,9 @@ int main(void)
 	test_dev = gmem_test_open();
 	if (wanted("resolve"))
 		trace_events_probe();
-	if (wanted("guest")) {
+	if (wanted("guest") || wanted("restore"))
 		guest_probe();
+	if (wanted("guest")) {
 		info("guest part: %d repetitions, %llu MiB of private memory per VM",
 		     reps, (unsigned long long)(guest_size / MiB));
 		for (be = 0; be < NR_GUEST_BACKENDS; be++)
@@ -793,6 +826,22 @@ int main(void)
 				info("guest part: no %s: %s",
 				     guest_backend_name[be],
 				     guest_unavailable(be));
+	}
+	if (wanted("restore")) {
+		char list[64] = "";
+
+		for (i = 0; i < nr_restore; i++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list),
+				 "%s%llu", i ? ", " : "",
+				 (unsigned long long)(restore_size[i] / MiB));
+		info("restore part: %d repetitions, %s MiB per VM", reps, list);
+		restore_setup(restore_size, nr_restore);
+		restore_probe();
+		for (i = 0; i < 2; i++)
+			if (restore_unavailable(i))
+				info("restore part: no %s: %s",
+				     i ? "gmem-huge" : "gmem",
+				     restore_unavailable(i));
 	}
 
 	for (rep = 0; rep < reps; rep++) {
@@ -839,6 +888,8 @@ int main(void)
 			note("  guest, %s", guest_backend_name[be]);
 			bench_guest(be, guest_size, rep == 0);
 		}
+		for (i = 0; wanted("restore") && i < nr_restore; i++)
+			bench_restore(restore_size[i], rep == 0);
 	}
 	if (convert_retries)
 		info("conversion: %lu EAGAIN retries (page in a per-CPU LRU batch)",
@@ -846,6 +897,6 @@ int main(void)
 	if (migrate_retries)
 		info("migrate: %lu EBUSY/EINTR retries", migrate_retries);
 
-	report(size, guest_size, reps);
+	report(size, guest_size, restore_size, nr_restore, reps);
 	return 0;
 }

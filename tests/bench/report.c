@@ -138,7 +138,7 @@ struct table {
 	char cell[MAX_ROWS][MAX_COLS][CELL];
 };
 
-static struct table tables[16];
+static struct table tables[20];
 static int ntables;
 
 static struct table *table_new(const char *title, int ncols)
@@ -757,14 +757,19 @@ static double ratio_rep_median(const char *ba, const char *va, const char *bb,
 	return rmedian(&r);
 }
 
-/* The guest part's ratios, for results.json as well as the table. */
+/*
+ * The nested boot's ratios, for results.json as well as the tables: the
+ * guest part's, then the restore part's (three per fd kind and size, no
+ * target).
+ */
 #define NR_GUEST_CMP	10
+#define NR_RESTORE_CMP	(3 * 2 * MAX_RESTORE_SIZES)
 static struct guest_cmp {
 	const char *what;
 	double min, rep_median, limit;	/* limit 0: no target */
 	bool at_least;
 	const char *verdict;		/* NULL: not run */
-} guest_cmp[NR_GUEST_CMP];
+} guest_cmp[NR_GUEST_CMP + NR_RESTORE_CMP];
 
 /*
  * The guest part (issue 17's target 5): each pass per backend, and the
@@ -884,6 +889,127 @@ static void guest_tables(uint64_t size, int reps)
 		     unsettled ? ", unsettled" : "");
 		guest_cmp[i].verdict = met ? (unsettled ? "met, unsettled" : "met") :
 			(unsettled ? "not met, unsettled" : "not met");
+	}
+}
+
+/* A ratio of the restore part: in a table cell and in guest_cmp[@k]. */
+static void restore_ratio(struct table *t, int row, int col, int k,
+			  const char *what, const char *bench_a,
+			  const char *a, const char *bench_b, const char *b,
+			  int reps)
+{
+	static char whats[NR_RESTORE_CMP][96];
+	double x = ratio(min_of(bench_a, a), min_of(bench_b, b));
+
+	cell_ratio(t, row, col, x);
+	snprintf(whats[k], sizeof(whats[k]), "%s", what);
+	guest_cmp[NR_GUEST_CMP + k] = (struct guest_cmp){
+		.what = whats[k], .min = x,
+		.rep_median = ratio_rep_median(bench_a, a, bench_b, b, reps),
+		.verdict = "-",
+	};
+}
+
+/*
+ * The restore part (issue 19): per fd kind and size, when the guest runs
+ * its first instruction and when it has all its memory, eagerly and
+ * lazily; and what one fault of its read pass costs with the page there,
+ * zeroed, and filled on demand.
+ */
+static void restore_tables(const uint64_t *sizes, int n, int reps)
+{
+	char title[128], label[CELL], what[96];
+	char v[NR_RESTORE_MODES][64];
+	struct table *t, *f;
+	int huge, i, m, row, frow, k = 0;
+	bool ran = false;
+
+	for (i = 0; i < n; i++)
+		for (huge = 0; huge < 2; huge++) {
+			restore_variant(v[0], sizeof(v[0]), huge, sizes[i],
+					RM_LAZY);
+			ran |= get(B_RST_DONE, v[0]) != NULL;
+		}
+	/* Not run in this boot (scripts/bench gives it the nested one). */
+	if (!ran)
+		return;
+
+	snprintf(title, sizeof(title),
+		 "Restore part: a snapshot restored into a nested guest's memory, seconds, min / median of %d",
+		 reps);
+	t = table_new(title, 10);
+	table_row(t, "");
+	cell(t, 0, 1, "eager: first instr.");
+	cell(t, 0, 2, "eager: done");
+	cell(t, 0, 3, "of which GMEM_POPULATE");
+	cell(t, 0, 4, "lazy: first instr.");
+	cell(t, 0, 5, "lazy: done");
+	cell(t, 0, 6, "lazy, vCPU fills: done");
+	cell(t, 0, 7, "first instr.: eager / lazy");
+	cell(t, 0, 8, "done: lazy / eager");
+	cell(t, 0, 9, "missing exits / events");
+	f = table_new("Restore part: the guest's read pass, per fault (a 4 KiB page; a 2 MiB block on gmem-huge), us, min / median", 8);
+	table_row(f, "");
+	cell(f, 0, 1, "present (eager)");
+	cell(f, 0, 2, "zero fill");
+	cell(f, 0, 3, "demand: handler");
+	cell(f, 0, 4, "demand: vCPU fills");
+	cell(f, 0, 5, "handler / zero fill");
+	cell(f, 0, 6, "handler / present");
+	cell(f, 0, 7, "vCPU fills / zero fill");
+
+	for (i = 0; i < n; i++) {
+		for (huge = 0; huge < 2; huge++) {
+			for (m = 0; m < NR_RESTORE_MODES; m++)
+				restore_variant(v[m], sizeof(v[m]), huge,
+						sizes[i], m);
+			snprintf(label, sizeof(label), "%s, %llu MiB",
+				 huge ? "gmem-huge" : "gmem",
+				 (unsigned long long)(sizes[i] / MiB));
+			row = table_row(t, label);
+			cell_pair(t, row, 1, B_RST_FIRST, v[RM_EAGER]);
+			cell_pair(t, row, 2, B_RST_DONE, v[RM_EAGER]);
+			cell_pair(t, row, 3, B_RST_POPULATE, v[RM_EAGER]);
+			cell_pair(t, row, 4, B_RST_FIRST, v[RM_LAZY]);
+			cell_pair(t, row, 5, B_RST_DONE, v[RM_LAZY]);
+			cell_pair(t, row, 6, B_RST_DONE, v[RM_SELF]);
+			snprintf(what, sizeof(what),
+				 "restore, %s: first instruction, eager / lazy",
+				 label);
+			restore_ratio(t, row, 7, k++, what, B_RST_FIRST,
+				      v[RM_EAGER], B_RST_FIRST, v[RM_LAZY],
+				      reps);
+			snprintf(what, sizeof(what),
+				 "restore, %s: completion, lazy / eager",
+				 label);
+			restore_ratio(t, row, 8, k++, what, B_RST_DONE,
+				      v[RM_LAZY], B_RST_DONE, v[RM_EAGER],
+				      reps);
+			if (get(B_RST_EVENTS, v[RM_LAZY]))
+				cell(t, row, 9, "%.0f / %.0f",
+				     median_of(B_RST_MISSING_EXITS, v[RM_LAZY]),
+				     median_of(B_RST_EVENTS, v[RM_LAZY]));
+			else
+				cell(t, row, 9, "n/a");
+
+			frow = table_row(f, label);
+			cell_pair(f, frow, 1, B_RST_PER_FAULT, v[RM_EAGER]);
+			cell_pair(f, frow, 2, B_RST_PER_FAULT, v[RM_ZERO]);
+			cell_pair(f, frow, 3, B_RST_PER_FAULT, v[RM_LAZY]);
+			cell_pair(f, frow, 4, B_RST_PER_FAULT, v[RM_SELF]);
+			snprintf(what, sizeof(what),
+				 "restore, %s: per fault, demand fill / zero fill",
+				 label);
+			restore_ratio(f, frow, 5, k++, what, B_RST_PER_FAULT,
+				      v[RM_LAZY], B_RST_PER_FAULT, v[RM_ZERO],
+				      reps);
+			cell_ratio(f, frow, 6,
+				   ratio(min_of(B_RST_PER_FAULT, v[RM_LAZY]),
+					 min_of(B_RST_PER_FAULT, v[RM_EAGER])));
+			cell_ratio(f, frow, 7,
+				   ratio(min_of(B_RST_PER_FAULT, v[RM_SELF]),
+					 min_of(B_RST_PER_FAULT, v[RM_ZERO])));
+		}
 	}
 }
 
@@ -1084,9 +1210,12 @@ static void print_json(FILE *f, uint64_t size, int reps)
 			t->limit, t->at_least ? "true" : "false", t->unit,
 			verdict(t));
 	}
-	/* The guest part's, when it ran in this boot (a limit of 0: none). */
+	/*
+	 * The guest part's and the restore part's ratios, those that ran in
+	 * this boot (a limit of 0: none).
+	 */
 	fprintf(f, "\n  ],\n  \"guest_targets\": [");
-	for (i = j = 0; i < NR_GUEST_CMP; i++) {
+	for (i = j = 0; i < NR_GUEST_CMP + NR_RESTORE_CMP; i++) {
 		const struct guest_cmp *g = &guest_cmp[i];
 
 		if (!g->verdict)
@@ -1149,13 +1278,15 @@ static bool any_target(void)
 	return false;
 }
 
-void report(uint64_t size, uint64_t guest_size, int reps)
+void report(uint64_t size, uint64_t guest_size, const uint64_t *restore_sizes,
+	    int nr_restore, int reps)
 {
 	int i;
 
 	compute_targets(reps);
 	build_tables(size, reps);
 	guest_tables(guest_size, reps);
+	restore_tables(restore_sizes, nr_restore, reps);
 
 	printf("@@@ FILE table.txt\n");
 	for (i = 0; i < ninfo; i++)
