@@ -42,6 +42,8 @@
  *                  MPOL_F_NODE, and touches there
  *   set_mempolicy(), get_mempolicy() of the task (which
  *                  GMEM_NUMA_DEFAULT fds follow)
+ *   open()         of /proc/self/fd/N with every access mode and flag;
+ *                  the new file's size, inode, GMEM_INFO and reads
  *   other ioctl commands on both fds; fallocate with every mode bit and
  *                  combination; mmap with every prot, MAP_* type and flag,
  *                  offsets and lengths, then touches of the mapping;
@@ -333,7 +335,7 @@ static const char *const call_names[] = {
 	"create", "convert", "populate", "info", "fallocate", "mmap",
 	"touch", "munmap", "ioctl-other", "file-ops", "bind", "unbind",
 	"resolve", "rw", "events", "kstress", "close", "migrate", "query",
-	"dirty", "mbind", "mempolicy",
+	"dirty", "mbind", "mempolicy", "reopen",
 };
 
 /* ---- output ---- */
@@ -3582,6 +3584,97 @@ static void call_close(void)
 	pool_tend();
 }
 
+/*
+ * open() of /proc/self/fd/N, the reopen a VMM that takes a file name
+ * does (QEMU's memory-backend-file): every flag's answer, and the new
+ * file is the same memory (size, inode, GMEM_INFO, what a read finds).
+ */
+static void call_reopen(int gi)
+{
+	static const int extra[] = {
+		O_TRUNC, O_DIRECT, O_CREAT, O_CREAT | O_EXCL, O_APPEND,
+		O_NONBLOCK, O_NOATIME, O_PATH, O_DIRECTORY, O_NOFOLLOW,
+		O_SYNC, O_DSYNC, O_NOCTTY,
+	};
+	static const int acc[] = { O_RDWR, O_RDWR, O_RDWR, O_RDONLY, O_WRONLY, O_ACCMODE };
+	struct gfd *g = &fds[gi];
+	struct expect e = { 0 };
+	char path[64];
+	int flags = acc[rng_below(&R, 6)] | O_CLOEXEC, fd, err;
+
+	for (int n = rng_pct(&R, 60) ? 0 : rng_range(&R, 1, 2); n > 0; n--)
+		flags |= extra[rng_below(&R, sizeof(extra) / sizeof(extra[0]))];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", g->fd);
+	describe("open %s (pool fd %d) flags %#x", path, gi, flags);
+	if (flags & O_PATH) {
+		/* no open of the file itself: a path, nothing else checked */
+		if (flags & O_NOFOLLOW)
+			allow(&e, ELOOP);
+		if (flags & O_DIRECTORY)
+			allow(&e, ENOTDIR);
+		e.ok = !e.n || flags & O_NOFOLLOW;
+		fd = open(path, flags);
+		if (judge(fd, errno, &e))
+			close(fd);
+		return;
+	}
+	if (flags & O_NOFOLLOW)
+		allow(&e, ELOOP);
+	if (flags & O_DIRECTORY)
+		allow(&e, ENOTDIR);
+	/* refused by open(2) itself since 6.4 (and in 6.1's updates) */
+	if ((flags & (O_CREAT | O_DIRECTORY)) == (O_CREAT | O_DIRECTORY))
+		allow(&e, EINVAL);
+	if ((flags & O_CREAT) && (flags & O_EXCL))
+		allow(&e, EEXIST);
+	if ((flags & O_ACCMODE) != O_RDWR)
+		allow(&e, EACCES);
+	/* the size is fixed; gmem has no direct I/O */
+	if (flags & (O_TRUNC | O_DIRECT))
+		allow(&e, EINVAL);
+	e.ok = !e.n;
+	if (e.ok) {
+		allow(&e, EMFILE);
+		allow(&e, ENFILE);
+		allow(&e, ENOMEM);
+	}
+	fd = open(path, flags);
+	err = errno;
+	if (!judge(fd, err, &e))
+		return;
+	{
+		struct gmem_info info = { .size = sizeof(info) };
+		uint64_t i = g->wstart[0] + rng_below(&R, g->wn[0]);
+		struct stat st, st0;
+		bool mid;
+		long want = rw_bytes(g, i * ps, ps, &mid);
+		ssize_t n;
+
+		if (fstat(fd, &st) || fstat(g->fd, &st0) || st.st_ino != st0.st_ino ||
+		    (uint64_t)st.st_size != g->size)
+			bad("reopened: fstat: ino %llu size %lld, the fd's ino %llu size %llu",
+			    (unsigned long long)st.st_ino, (long long)st.st_size,
+			    (unsigned long long)st0.st_ino,
+			    (unsigned long long)g->size);
+		if (lseek(fd, 0, SEEK_END) != (off_t)g->size)
+			bad("reopened: lseek(SEEK_END): %s", errno_name(errno));
+		if (ioctl(fd, GMEM_INFO, &info) || info.length != g->size ||
+		    info.create_flags != g->flags)
+			bad("reopened: GMEM_INFO: %s, length %llu flags %#x",
+			    errno_name(errno), (unsigned long long)info.length,
+			    info.create_flags);
+		/* a page the model knows, read through the new file */
+		n = pread(fd, page_a, ps, i * ps);
+		if (want < 0 ? n != -1 || errno != -want : n != want)
+			bad("reopened: pread of page %llu: %zd (%s), the model %ld",
+			    (unsigned long long)i, n, n < 0 ? errno_name(errno) : "",
+			    want);
+		if (n > 0)
+			check_read(g, i * ps, page_a, n);
+		close(fd);
+	}
+}
+
 /* ---- memory policies: mbind(), set_mempolicy(), get_mempolicy() ---- */
 
 /*
@@ -4467,7 +4560,7 @@ static void check_contents(int gi)
 static const char *const must_succeed[] = {
 	"create", "convert", "populate", "info", "fallocate", "mmap",
 	"migrate", "bind", "resolve", "rw", "file-ops", "query", "dirty",
-	"mbind", "mempolicy",
+	"mbind", "mempolicy", "reopen",
 };
 
 static void coverage(void)
@@ -4688,7 +4781,7 @@ int main(int argc, char **argv)
 	start = now_s();
 
 	for (call_no = 0; call_no < ncalls; call_no++) {
-		unsigned int r = rng_below(&R, 104), kind;
+		unsigned int r = rng_below(&R, 106), kind;
 		unsigned long long ok0 = stat_ok;
 		int gi = pick_fd();
 		double t0 = now_s();
@@ -4699,7 +4792,9 @@ int main(int argc, char **argv)
 		}
 		if (ct < 0 && r >= 78 && r < 98)
 			r = rng_below(&R, 78);
-		if (r >= 102)
+		if (r >= 104)
+			kind = 22, call_reopen(gi);
+		else if (r >= 102)
 			kind = 21, call_mempolicy();
 		else if (r >= 100)
 			kind = 20, call_mbind();
