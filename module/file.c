@@ -105,7 +105,7 @@ static long gmem_ioctl_populate(struct inode *inode,
 
 	if (copy_from_user(&args, uarg, sizeof(args)))
 		return -EFAULT;
-	if (args.flags || args.pad ||
+	if (args.flags & ~GMEM_POPULATE_FLAGS_ALL || args.pad ||
 	    memchr_inv(args.reserved, 0, sizeof(args.reserved)))
 		return -EINVAL;
 	err = gmem_range(inode, args.offset, args.length, &start, &end);
@@ -165,7 +165,7 @@ static long gmem_ioctl_query(struct inode *inode,
 
 	if (copy_from_user(&args, uarg, sizeof(args)))
 		return -EFAULT;
-	if (args.flags || !args.nr_runs ||
+	if (args.flags & ~GMEM_QUERY_FLAGS_ALL || !args.nr_runs ||
 	    memchr_inv(args.reserved, 0, sizeof(args.reserved)))
 		return -EINVAL;
 	err = gmem_range(inode, args.offset, args.length, &start, &end);
@@ -262,7 +262,7 @@ static long gmem_ioctl_info(struct inode *inode, struct gmem_info __user *uarg)
 				    uarg);
 	if (usize < 0)
 		return usize;
-	if (info.flags)
+	if (info.flags & ~GMEM_INFO_FLAGS_ALL)
 		return -EINVAL;
 
 	gmem_get_info(inode, &info, &st);

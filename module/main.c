@@ -186,6 +186,10 @@ static long gmem_ioctl_features(struct gmem_features __user *uarg)
 	args.migrate_flags = GMEM_MIGRATE_FLAGS_ALL;
 	args.fd_ops = GMEM_FD_OPS_ALL;
 	args.query_states = GMEM_PAGE_STATES_ALL;
+	args.dirty_log_flags = GMEM_DIRTY_LOG_FLAGS_ALL;
+	args.populate_flags = GMEM_POPULATE_FLAGS_ALL;
+	args.query_flags = GMEM_QUERY_FLAGS_ALL;
+	args.info_flags = GMEM_INFO_FLAGS_ALL;
 	if (copy_to_user(uarg, &args, args.size))
 		return -EFAULT;
 	return 0;

@@ -6,7 +6,7 @@
  *
  *   gmem-qemu-run -n NAME -m MIB -e MIB -t SECS -r ROOT -c CONSOLE
  *                 -f FIRST [-H] [-E VAR=VALUE]... [-k LOG]
- *                 [-P | -p REASON] -- QEMU-ARGV...
+ *                 [-P | -p REASON] [-N NODE] -- QEMU-ARGV...
  *
  * Creates a gmem fd of -m MiB with GMEM_CREATE_MMAP | GMEM_CREATE_SHARED
  * (and GMEM_CREATE_HUGE with -H), leaves it open across exec, and runs
@@ -39,7 +39,13 @@
  * pages_2m went above 0, so it mapped gmem's 2 MiB folios with 2 MiB
  * entries because gmem mapped them into QEMU with PMDs (6.15+, QEMU's
  * mapping 2 MiB aligned); -p REASON makes the same result a SKIP with
- * REASON, where the kernel cannot.  -E sets a variable in QEMU's
+ * REASON, where the kernel cannot.  With -N NODE (QEMU given host-nodes=
+ * NODE,policy=bind on the backend, which it applies with mbind() to its
+ * mapping of the fd), one more result after those: the guest's memory
+ * landed on NODE: after QEMU is gone, the fd's fdinfo shows at least -e
+ * MiB in gmem-node<NODE>, nothing on any other node, and a range with a
+ * policy of its own (gmem-mbind-ranges; the policy belongs to the fd's
+ * memory and outlives QEMU's mapping).  -E sets a variable in QEMU's
  * environment only (LD_PRELOAD, GMEM_PRELOAD_*).
  * Last, a line "# CLIENT-TIME NAME userspace=S wall-userspace=S total=S
  * allocated-mib=N large-folios=N" for the host to collect.  A failure
@@ -76,6 +82,7 @@ struct run {
 	const char *preload_log;
 	bool want_pmd;			/* -P */
 	const char *no_pmd;		/* -p REASON */
+	int node;			/* -N NODE, else -1 */
 	char *env[8];
 	int nenv;
 	unsigned long long max_pages_2m;
@@ -221,6 +228,35 @@ static void sample_gmem(struct run *r)
 		r->max_large = info.large_folios;
 }
 
+/*
+ * Where the fd's memory is, from its fdinfo: bytes on @node, on every
+ * other node, and the ranges mbind() gave a policy.  False if fdinfo
+ * could not be read or lacks the mbind line.
+ */
+static bool read_nodes(int fd, int node, unsigned long long *on,
+		       unsigned long long *off, unsigned long long *ranges)
+{
+	unsigned long long bytes;
+	char path[64], line[256];
+	bool seen = false;
+	FILE *f;
+	int n;
+
+	*on = *off = *ranges = 0;
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "gmem-node%d: %llu", &n, &bytes) == 2)
+			*(n == node ? on : off) += bytes;
+		else if (sscanf(line, "gmem-mbind-ranges: %llu", ranges) == 1)
+			seen = true;
+	}
+	fclose(f);
+	return seen;
+}
+
 /* Prints the last @lines lines of @text as TAP diagnostics. */
 static void tail(const char *what, const char *text, int lines)
 {
@@ -312,13 +348,13 @@ static pid_t start_qemu(struct run *r, char **argv)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: gmem-qemu-run -n NAME -m MIB -e MIB -t SECS -r ROOT -c CONSOLE -f FIRST [-H] [-E VAR=VALUE]... [-k LOG] [-P | -p REASON] -- QEMU-ARGV...\n");
+	fprintf(stderr, "usage: gmem-qemu-run -n NAME -m MIB -e MIB -t SECS -r ROOT -c CONSOLE -f FIRST [-H] [-E VAR=VALUE]... [-k LOG] [-P | -p REASON] [-N NODE] -- QEMU-ARGV...\n");
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
-	struct run r = { .timeout = 300, .first = 1 };
+	struct run r = { .timeout = 300, .first = 1, .node = -1 };
 	struct gmem_create c = { .size = sizeof(c) };
 	double t_userspace_l2 = -1;
 	unsigned long long verified = 0;
@@ -329,7 +365,7 @@ int main(int argc, char **argv)
 	pid_t pid;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((opt = getopt(argc, argv, "n:m:e:t:r:c:f:HE:k:Pp:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:m:e:t:r:c:f:HE:k:Pp:N:")) != -1) {
 		switch (opt) {
 		case 'n': r.name = optarg; break;
 		case 'm': r.size = strtoull(optarg, NULL, 0) * MiB; break;
@@ -347,6 +383,7 @@ int main(int argc, char **argv)
 		case 'k': r.preload_log = optarg; break;
 		case 'P': r.want_pmd = true; break;
 		case 'p': r.no_pmd = optarg; break;
+		case 'N': r.node = atoi(optarg); break;
 		default: return usage();
 		}
 	}
@@ -467,6 +504,15 @@ int main(int argc, char **argv)
 	else if (r.no_pmd)
 		printf("ok %u - %s: KVM's 2 MiB entries through QEMU's mapping, pages_2m up to %llu # SKIP %s\n",
 		       tap_n++, r.name, r.max_pages_2m, r.no_pmd);
+	if (r.node >= 0) {
+		unsigned long long on, off, ranges;
+		bool read = read_nodes(r.fd, r.node, &on, &off, &ranges);
+
+		tap(read && on >= r.expect && !off && ranges, r.name,
+		    "the guest's RAM landed on node %d (host-nodes=%d,policy=bind): fdinfo %s: gmem-node%d %llu MiB (>= %llu), other nodes %llu KiB (0), gmem-mbind-ranges %llu (>= 1)",
+		    r.node, r.node, read ? "read" : "unreadable", r.node,
+		    on / MiB, r.expect / MiB, off >> 10, ranges);
+	}
 	printf("# CLIENT-TIME %s userspace=%.2f wall-userspace=%.1f total=%.1f allocated-mib=%llu large-folios=%llu pages-2m=%llu pmd-mapped-mib=%llu\n",
 	       r.name, t_userspace_l2, r.t_userspace, r.t_end,
 	       r.max_allocated / MiB, r.max_large, r.max_pages_2m,

@@ -37,6 +37,19 @@
  *                  page whose contents the model saw change since its last
  *                  clear must be reported (a page may be reported without
  *                  a change: a write of the same bytes, a PMD's block)
+ *   mbind()        on scratch mappings of pool fds side by side, with
+ *                  holes, between guard pages: ranges in and across them,
+ *                  every mode (WEIGHTED_INTERLEAVE and unknown ones too),
+ *                  mode flags, masks and maxnode values (empty, nodes
+ *                  without memory, past the possible ones and past
+ *                  MAX_NUMNODES; NULL, unreadable, cut short),
+ *                  MPOL_MF_* flags, unaligned starts, empty and wrapping
+ *                  lengths; then get_mempolicy(MPOL_F_ADDR), also with
+ *                  MPOL_F_NODE, and touches there
+ *   set_mempolicy(), get_mempolicy() of the task (which
+ *                  GMEM_NUMA_DEFAULT fds follow)
+ *   open()         of /proc/self/fd/N with every access mode and flag;
+ *                  the new file's size, inode, GMEM_INFO and reads
  *   other ioctl commands on both fds; fallocate with every mode bit and
  *                  combination; mmap with every prot, MAP_* type and flag,
  *                  offsets and lengths, then touches of the mapping;
@@ -73,16 +86,25 @@
  * how many blocks collapsed.  The pool's fds get random valid NUMA
  * policies; GMEM_MIGRATE must keep every page's contents and state, and
  * say it moved no more than the model holds in the range (widened to
- * whole 2 MiB blocks).
+ * whole 2 MiB blocks).  For mbind() the model follows the kernel: each
+ * scratch page's VMA policy (a VMA given the policy it has is skipped;
+ * one changed merges with equal neighbours and reaches gmem whole), each
+ * fd page's range policy and gmem's policy object (fdinfo's
+ * gmem-mbind-ranges and -policies are counted from them).  Every page
+ * allocated gets the nodes the policies allowed then (the range's, else
+ * the fd's, else the task's; GMEM_MIGRATE adds its target), and its node
+ * must be one of them wherever it is seen: touches, resolves,
+ * get_mempolicy(MPOL_F_NODE) and fdinfo's gmem-node<N> lines.
  *
  * Single-threaded and deterministic: `gmem-fuzz -s SEED -n N` replays a
  * run call for call (the seed is printed first); -v FROM prints every
  * call from number FROM on.  Stops at the first call whose result is wrong
  * and prints it.  Prints TAP: the calls; their coverage (in a run of
  * COVERAGE_CALLS or more, every kind of call ran, the main ones succeeded
- * at least once, 2 MiB folios were made and, with two nodes, memory
- * migrated; in 100000 calls or more, GMEM_MIGRATE_COLLAPSE collapsed a
- * block; the consumer was there, unless -C); the state at the end.
+ * at least once, an mbind() set a policy, 2 MiB folios were made and,
+ * with two nodes, memory migrated and pages' nodes were checked; in
+ * 100000 calls or more, GMEM_MIGRATE_COLLAPSE collapsed a block; the
+ * consumer was there, unless -C); the state at the end.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -99,6 +121,7 @@
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -154,6 +177,48 @@
 			  MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB |	\
 			  MAP_32BIT | MAP_ABOVE4G | (21U << 26) | (30U << 26))
 
+/* Memory policies (numaif.h is libnuma's; the values are the kernel's). */
+#ifndef MPOL_DEFAULT
+#define MPOL_DEFAULT		0
+#define MPOL_PREFERRED		1
+#define MPOL_BIND		2
+#define MPOL_INTERLEAVE		3
+#endif
+#ifndef MPOL_LOCAL
+#define MPOL_LOCAL		4
+#endif
+#ifndef MPOL_PREFERRED_MANY
+#define MPOL_PREFERRED_MANY	5
+#endif
+#ifndef MPOL_WEIGHTED_INTERLEAVE
+#define MPOL_WEIGHTED_INTERLEAVE 6
+#endif
+#ifndef MPOL_F_STATIC_NODES
+#define MPOL_F_STATIC_NODES	(1 << 15)
+#define MPOL_F_RELATIVE_NODES	(1 << 14)
+#endif
+#ifndef MPOL_F_NUMA_BALANCING
+#define MPOL_F_NUMA_BALANCING	(1 << 13)
+#endif
+#define MPOL_USER_NODES	(MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES)
+#define MPOL_FLAGS	(MPOL_USER_NODES | MPOL_F_NUMA_BALANCING)
+#ifndef MPOL_MF_STRICT
+#define MPOL_MF_STRICT		(1 << 0)
+#define MPOL_MF_MOVE		(1 << 1)
+#define MPOL_MF_MOVE_ALL	(1 << 2)
+#endif
+#ifndef MPOL_F_NODE
+#define MPOL_F_NODE		(1 << 0)
+#define MPOL_F_ADDR		(1 << 1)
+#define MPOL_F_MEMS_ALLOWED	(1 << 2)
+#endif
+/* Every node: where a page may be when nothing confines it. */
+#define ALL_NODES		UINT64_MAX
+/* MAX_NUMNODES of the tier-1 kernels (CONFIG_NODES_SHIFT=10). */
+#define KMAX_NODES		1024
+/* The most a node mask the kernel reads: a page of bits. */
+#define MASK_BITS_MAX		32768
+
 /* ---- the model ---- */
 
 struct pstate {
@@ -162,6 +227,24 @@ struct pstate {
 	uint8_t big;		/* first page of a block held as one 2 MiB folio */
 	uint64_t hash;		/* of the contents; HASH_UNKNOWN: unchecked */
 	uint64_t logged;	/* hash at the last GMEM_DIRTY_LOG clear */
+	/*
+	 * Nodes the page's memory may be on (placed by the policies when
+	 * it was allocated; GMEM_MIGRATE adds its target).
+	 */
+	uint64_t at;
+	/*
+	 * Punched out of a 2 MiB folio cut in part, which the kernel may
+	 * have had to keep whole (zeroed where punched): the page may still
+	 * be where it was, so a later allocation adds to @at.
+	 */
+	uint8_t kept;
+	/*
+	 * The policy mbind() gave the page's range: where it places new
+	 * pages (0: none, the fd's own policy then), and which of gmem's
+	 * policy objects holds it (0: none), for fdinfo's counts.
+	 */
+	uint64_t rp;
+	uint32_t rid;
 };
 
 struct gfd {
@@ -177,7 +260,12 @@ struct gfd {
 	int bound;		/* consumer slots bound to it */
 	uint32_t numa_mode;	/* GMEM_NUMA_* it was created with */
 	uint64_t numa_mask;	/* its nodes (BIND, PREFERRED, INTERLEAVE) */
-	bool migrated;		/* GMEM_MIGRATE may have moved pages off them */
+	/*
+	 * mbind() reached pages the model does not keep (between the
+	 * windows), or failed part way: fdinfo's gmem-mbind-* counts are
+	 * not known.
+	 */
+	bool mpol_unknown;
 	/*
 	 * A punch split a 2 MiB folio: how many large folios the split left
 	 * depends on the kernel (uniform or not), so large_folios is then
@@ -245,13 +333,15 @@ static unsigned long long stat_collapsed;	/* blocks collapsed */
 static unsigned long long stat_collapse_calls, stat_collapse_candidates;
 /* bytes read() and write() copied, lseek()s to data or a hole that worked */
 static unsigned long long stat_read, stat_written, stat_seek_data;
+/* mbind() calls that set a policy, pages placed by one and checked */
+static unsigned long long stat_mbind_set, stat_placed;
 static double stat_time[32];
 
 static const char *const call_names[] = {
 	"create", "convert", "populate", "info", "fallocate", "mmap",
 	"touch", "munmap", "ioctl-other", "file-ops", "bind", "unbind",
 	"resolve", "rw", "events", "kstress", "close", "migrate", "query",
-	"dirty", "missing",
+	"dirty", "missing", "mbind", "mempolicy", "reopen",
 };
 
 /* ---- output ---- */
@@ -470,6 +560,72 @@ static void claim_big(struct gfd *g, uint64_t blk)
 }
 
 /*
+ * A memory policy as the kernel keeps it (struct mempolicy): what mbind()
+ * gives a mapping, set_mempolicy() the task.
+ */
+struct kpol {
+	bool set;		/* false: none, MPOL_DEFAULT */
+	int mode;		/* MPOL_PREFERRED with no node is MPOL_LOCAL */
+	unsigned int flags;	/* MPOL_FLAGS given */
+	uint64_t nodes;		/* the nodes it allocates on, below 64 */
+	/*
+	 * Bits 0-127 of the mask given, kept with any mode flag
+	 * (mpol_store_user_nodemask()): compared, and reported.
+	 */
+	uint64_t user[2];
+};
+
+/* The task's own policy, which GMEM_NUMA_DEFAULT fds follow. */
+static struct kpol task_pol;
+/*
+ * The kernel keeps the mask as given, compares policies by it and reports
+ * it (mpol_store_user_nodemask()) for MPOL_F_STATIC_NODES and
+ * MPOL_F_RELATIVE_NODES, and for MPOL_F_NUMA_BALANCING on 6.12 but not
+ * on 7.2: the modes for which it does so with MPOL_F_NUMA_BALANCING,
+ * found out at the start (setup()).
+ */
+static unsigned int nb_user_modes;
+
+static bool keeps_user(int mode, unsigned int flags)
+{
+	return flags & MPOL_USER_NODES ||
+	       (flags & MPOL_F_NUMA_BALANCING && nb_user_modes & 1U << mode);
+}
+
+/* Where a policy places new pages. */
+static uint64_t kpol_where(const struct kpol *p)
+{
+	if (p->set && (p->mode == MPOL_BIND || p->mode == MPOL_INTERLEAVE ||
+		       p->mode == MPOL_WEIGHTED_INTERLEAVE))
+		return p->nodes;
+	return ALL_NODES;
+}
+
+/*
+ * Where gmem may put a new page @i of @g, allocated by this process:
+ * the policy mbind() gave its range (on a huge fd, that of its block's
+ * first page), else the fd's, else the task's.
+ */
+static uint64_t where(struct gfd *g, uint64_t i)
+{
+	struct pstate *q = pg(g, is_huge(g) ? i - i % HUGE_PAGES : i);
+
+	if (q && q->rp)
+		return q->rp;
+	if (g->numa_mode == GMEM_NUMA_BIND || g->numa_mode == GMEM_NUMA_INTERLEAVE)
+		return g->numa_mask;
+	if (g->numa_mode == GMEM_NUMA_DEFAULT)
+		return kpol_where(&task_pol);
+	return ALL_NODES;
+}
+
+/* Node @node is one of @mask (a node past 63 only in ALL_NODES). */
+static bool node_in(uint64_t mask, int node)
+{
+	return mask == ALL_NODES || (node >= 0 && node < 64 && mask & 1ULL << node);
+}
+
+/*
  * Page @i was allocated by a fault, a resolve or populate: in a huge fd
  * gmem allocates the whole 2 MiB block around it when the block is empty.
  */
@@ -481,12 +637,21 @@ static void model_got_page(struct gfd *g, uint64_t i)
 	if (q->present)
 		return;
 	if (is_huge(g) && block_empty(g, b)) {
-		for (uint64_t j = b; j < b + HUGE_PAGES; j++)
-			pg(g, j)->present = 1;
+		uint64_t at = where(g, b);
+
+		for (uint64_t j = b; j < b + HUGE_PAGES; j++) {
+			struct pstate *p = pg(g, j);
+
+			p->present = 1;
+			p->at = at | (p->kept ? p->at : 0);
+			p->kept = 0;
+		}
 		claim_big(g, b);
 		return;
 	}
 	q->present = 1;
+	q->at = where(g, i) | (q->kept ? q->at : 0);
+	q->kept = 0;
 }
 
 /* fallocate() of pages [a, b): empty blocks wholly inside are one folio. */
@@ -535,7 +700,12 @@ static void model_alloc(struct gfd *g, uint64_t a, uint64_t b)
 		     blk + HUGE_PAGES <= b; blk += HUGE_PAGES)
 			if (block_empty(g, blk))
 				claim_big(g, blk);
-	FOR_PAGES(g, a, b, q, q->present = 1);
+	FOR_PAGES(g, a, b, q, {
+		if (!q->present)
+			q->at = where(g, i_) | (q->kept ? q->at : 0);
+		q->kept = 0;
+		q->present = 1;
+	});
 }
 
 static void model_punch(struct gfd *g, uint64_t a, uint64_t b)
@@ -547,8 +717,11 @@ static void model_punch(struct gfd *g, uint64_t a, uint64_t b)
 
 			if (!q || !q->big)
 				continue;
-			if (blk < a || blk + HUGE_PAGES > b)
+			if (blk < a || blk + HUGE_PAGES > b) {
 				g->large_unknown = true;
+				for (uint64_t j = blk; j < blk + HUGE_PAGES; j++)
+					pg(g, j)->kept = 1;
+			}
 			q->big = 0;
 		}
 	}
@@ -792,6 +965,60 @@ static int new_slot_in_pool(void)
 
 static void resync_present(int gi, uint64_t a, uint64_t b);
 
+/*
+ * fdinfo's gmem-mbind-ranges and gmem-mbind-policies: the runs of pages
+ * under one of gmem's policy objects, and the objects, as the model has
+ * them (each range mbind() stored got an object of its own).
+ */
+static void check_mbind_counts(int gi, unsigned long long ranges,
+			       unsigned long long objects)
+{
+	struct gfd *g = &fds[gi];
+	uint64_t runs = 0, distinct = 0;
+	uint32_t last = 0, *ids;
+	bool seen;
+
+	if (ranges == ULLONG_MAX || objects == ULLONG_MAX)
+		bad("check: fdinfo of pool fd %d lacks the gmem-mbind- lines", gi);
+	if (objects > ranges)
+		bad("check: pool fd %d: %llu mbind policies for %llu ranges",
+		    gi, objects, ranges);
+	if (g->mpol_unknown || has_mid(g))
+		return;
+	ids = calloc(g->npages, sizeof(*ids));
+	if (!ids)
+		bad("check: out of memory");
+	for (uint64_t i = 0; i < g->npages; i++) {
+		uint32_t id = g->w[0][i].rid;
+
+		if (id && id != last)
+			runs++;
+		last = id;
+		if (!id)
+			continue;
+		/* an object's pages may lie in several runs: count it once */
+		seen = false;
+		for (uint64_t j = 0; j < distinct && !seen; j++)
+			seen = ids[j] == id;
+		if (!seen)
+			ids[distinct++] = id;
+	}
+	free(ids);
+	if (runs != ranges || distinct != objects) {
+		last = 0;
+		printf("# pool fd %d, its pages' policy objects:", gi);
+		for (uint64_t i = 0; i < g->npages; i++) {
+			if (g->w[0][i].rid != last || !i)
+				printf(" %llu:%u", (unsigned long long)i, g->w[0][i].rid);
+			last = g->w[0][i].rid;
+		}
+		printf("\n");
+		bad("check: pool fd %d: fdinfo has %llu mbind ranges and %llu policies; the model %llu and %llu",
+		    gi, ranges, objects, (unsigned long long)runs,
+		    (unsigned long long)distinct);
+	}
+}
+
 /* GMEM_INFO, st_blocks and fdinfo against each other and the model. */
 static void check_fd_state(int gi)
 {
@@ -802,10 +1029,11 @@ static void check_fd_state(int gi)
 		"gmem-allocated-shared:", "gmem-large-folios:", "gmem-poisoned:",
 	};
 	unsigned long long v[10] = { 0 }, node_sum = 0, node_bytes;
+	unsigned long long mb_ranges = ULLONG_MAX, mb_objects = ULLONG_MAX;
 	char path[64], line[256];
 	struct gmem_info info;
 	struct stat st;
-	uint64_t present, shared, present_shared, big;
+	uint64_t present, shared, present_shared, big, places = 0;
 	bool large_ok, resynced = false;
 	int seen = 0, node;
 	FILE *f;
@@ -818,8 +1046,11 @@ again:
 	big = count_big(g);
 	present_shared = 0;
 	for (int k = 0; k < g->nwin; k++)
-		for (uint64_t i = 0; i < g->wn[k]; i++)
+		for (uint64_t i = 0; i < g->wn[k]; i++) {
 			present_shared += g->w[k][i].present && g->w[k][i].shared;
+			if (g->w[k][i].present)
+				places |= g->w[k][i].at;
+		}
 	present_shared *= ps;
 	memset(&info, 0xa5, sizeof(info));
 	info.size = sizeof(info);
@@ -868,16 +1099,17 @@ again:
 		}
 		if (sscanf(line, "gmem-node%d: %llu", &node, &node_bytes) == 2) {
 			node_sum += node_bytes;
-			/* BIND and INTERLEAVE place only on their nodes */
-			if (!g->migrated && node_bytes &&
-			    (g->numa_mode == GMEM_NUMA_BIND ||
-			     g->numa_mode == GMEM_NUMA_INTERLEAVE) &&
-			    (node < 0 || node >= 64 ||
-			     !(g->numa_mask & 1ULL << node)))
-				bad("check: pool fd %d has %llu bytes on node %d, outside its nodes %#llx",
+			/*
+			 * Only where the policies (the fd's, mbind()'s, the
+			 * task's) or GMEM_MIGRATE put its pages.
+			 */
+			if (node_bytes && !node_in(places, node))
+				bad("check: pool fd %d has %llu bytes on node %d, where the model put none of its pages (nodes %#llx)",
 				    gi, node_bytes, node,
-				    (unsigned long long)g->numa_mask);
+				    (unsigned long long)places);
 		}
+		sscanf(line, "gmem-mbind-ranges: %llu", &mb_ranges);
+		sscanf(line, "gmem-mbind-policies: %llu", &mb_objects);
 	}
 	fclose(f);
 	if (seen != 0x3ff)
@@ -930,6 +1162,7 @@ again:
 	if (node_sum != info.allocated)
 		bad("check: pool fd %d: the gmem-node lines add up to %llu, allocated is %llu",
 		    gi, node_sum, (unsigned long long)info.allocated);
+	check_mbind_counts(gi, mb_ranges, mb_objects);
 }
 
 /*
@@ -965,9 +1198,12 @@ static void resync_present(int gi, uint64_t a, uint64_t b)
 	for (uint64_t i = a; i < b; i++) {
 		struct pstate *p = pg(g, i);
 
-		if (p)
+		if (p) {
+			/* found, not seen allocated: placed who knows when */
+			if (!p->present && vec[i - a] & 1)
+				p->at = ALL_NODES;
 			p->present = vec[i - a] & 1;
-		else if (vec[i - a] & 1)
+		} else if (vec[i - a] & 1)
 			bad("resync: page %llu between the windows is allocated",
 			    (unsigned long long)i);
 	}
@@ -1840,6 +2076,41 @@ static void call_fallocate(int gi)
 		model_alloc(g, off / ps, (off + len) / ps);
 }
 
+/* The node of the page mapped at @addr (move_pages(2), no move), or -errno. */
+static int node_of(void *addr)
+{
+	void *pages[1] = { addr };
+	int status = -ENOENT;
+
+	if (syscall(SYS_move_pages, 0, 1UL, pages, NULL, &status, 0))
+		return -errno;
+	return status;
+}
+
+/*
+ * Page @i of @g, mapped at @addr, is on a node the policies allowed when
+ * it was allocated (or GMEM_MIGRATE moved it to).
+ */
+static void check_node(struct gfd *g, uint64_t i, void *addr, const char *how)
+{
+	int node;
+
+	if (__builtin_popcountll(mem_nodes) < 2)
+		return;
+	node = node_of(addr);
+	if (node < 0)
+		bad("%s page %llu: move_pages() finds no node: %s", how,
+		    (unsigned long long)i, errno_name(-node));
+	if (!node_in(pg(g, i)->at, node))
+		bad("%s page %llu is on node %d; the model has it on %#llx (mbind policy %#llx, fd's %u %#llx, task's %#llx)",
+		    how, (unsigned long long)i, node,
+		    (unsigned long long)pg(g, i)->at,
+		    (unsigned long long)pg(g, i)->rp, g->numa_mode,
+		    (unsigned long long)g->numa_mask,
+		    (unsigned long long)kpol_where(&task_pol));
+	stat_placed++;
+}
+
 /* Touch a few pages of mapping @mi; check what must happen. */
 static void touch_map(int mi, int count)
 {
@@ -1891,6 +2162,7 @@ static void touch_map(int mi, int count)
 		if (want_sig)
 			continue;
 		model_got_page(g, idx);
+		check_node(g, idx, addr, "touched");
 		if (write)
 			q->hash = page_hash(addr);
 		else if (q->hash != HASH_UNKNOWN && page_hash(addr) != q->hash)
@@ -2195,9 +2467,19 @@ static void call_migrate(int gi)
 	ret = ioctl(g->fd, GMEM_MIGRATE, p);
 	err = errno;
 	out = p;
-	/* whatever the result, some pages may have moved (EFAULT: after) */
-	if (e.ok && !by_policy)
-		g->migrated |= !(g->numa_mask & 1ULL << a.node);
+	/*
+	 * Whatever the result, some pages may have moved (EFAULT: after),
+	 * or been re-formed where the policies place them.
+	 */
+	if (e.ok)
+		FOR_PAGES(g, lo, hi, q, {
+			if (!q->present)
+				continue;
+			if (!by_policy)
+				q->at |= a.node < 64 ? 1ULL << a.node : ALL_NODES;
+			if (collapse)
+				q->at |= where(g, i_);
+		});
 	if (!judge(ret, err, &e) && (!e.ok || !writable(pk))) {
 		if (e.ok && nblocks && !g->large_unknown) {
 			k = kernel_large_folios(g) - large0;
@@ -3179,13 +3461,11 @@ static void call_resolve(void)
 			bad("resolved to pfn %#llx, max_order %d, folio order %d, node %d",
 			    (unsigned long long)r.pfn, r.max_order,
 			    r.folio_order, r.node);
-		/* BIND and INTERLEAVE place only on their nodes */
-		if (!g->migrated && (g->numa_mode == GMEM_NUMA_BIND ||
-				     g->numa_mode == GMEM_NUMA_INTERLEAVE) &&
-		    (r.node >= 64 || !(g->numa_mask & 1ULL << r.node)))
-			bad("resolved a page on node %d, outside the fd's nodes %#llx",
-			    r.node, (unsigned long long)g->numa_mask);
 		model_got_page(g, r.index);
+		/* where the policies, or GMEM_MIGRATE, put it */
+		if (!node_in(pg(g, r.index)->at, r.node))
+			bad("resolved a page on node %d; the model has it on %#llx",
+			    r.node, (unsigned long long)pg(g, r.index)->at);
 	}
 }
 
@@ -3413,6 +3693,913 @@ static void call_close(void)
 	pool_tend();
 }
 
+/*
+ * open() of /proc/self/fd/N, the reopen a VMM that takes a file name
+ * does (QEMU's memory-backend-file): every flag's answer, and the new
+ * file is the same memory (size, inode, GMEM_INFO, what a read finds).
+ */
+static void call_reopen(int gi)
+{
+	static const int extra[] = {
+		O_TRUNC, O_DIRECT, O_CREAT, O_CREAT | O_EXCL, O_APPEND,
+		O_NONBLOCK, O_NOATIME, O_PATH, O_DIRECTORY, O_NOFOLLOW,
+		O_SYNC, O_DSYNC, O_NOCTTY,
+	};
+	static const int acc[] = { O_RDWR, O_RDWR, O_RDWR, O_RDONLY, O_WRONLY, O_ACCMODE };
+	struct gfd *g = &fds[gi];
+	struct expect e = { 0 };
+	char path[64];
+	int flags = acc[rng_below(&R, 6)] | O_CLOEXEC, fd, err;
+
+	for (int n = rng_pct(&R, 60) ? 0 : rng_range(&R, 1, 2); n > 0; n--)
+		flags |= extra[rng_below(&R, sizeof(extra) / sizeof(extra[0]))];
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", g->fd);
+	describe("open %s (pool fd %d) flags %#x", path, gi, flags);
+	if (flags & O_PATH) {
+		/* no open of the file itself: a path, nothing else checked */
+		if (flags & O_NOFOLLOW)
+			allow(&e, ELOOP);
+		if (flags & O_DIRECTORY)
+			allow(&e, ENOTDIR);
+		e.ok = !e.n || flags & O_NOFOLLOW;
+		fd = open(path, flags);
+		if (judge(fd, errno, &e))
+			close(fd);
+		return;
+	}
+	if (flags & O_NOFOLLOW)
+		allow(&e, ELOOP);
+	if (flags & O_DIRECTORY)
+		allow(&e, ENOTDIR);
+	/* refused by open(2) itself since 6.4 (and in 6.1's updates) */
+	if ((flags & (O_CREAT | O_DIRECTORY)) == (O_CREAT | O_DIRECTORY))
+		allow(&e, EINVAL);
+	if ((flags & O_CREAT) && (flags & O_EXCL))
+		allow(&e, EEXIST);
+	if ((flags & O_ACCMODE) != O_RDWR)
+		allow(&e, EACCES);
+	/* the size is fixed; gmem has no direct I/O */
+	if (flags & (O_TRUNC | O_DIRECT))
+		allow(&e, EINVAL);
+	e.ok = !e.n;
+	if (e.ok) {
+		allow(&e, EMFILE);
+		allow(&e, ENFILE);
+		allow(&e, ENOMEM);
+	}
+	fd = open(path, flags);
+	err = errno;
+	if (!judge(fd, err, &e))
+		return;
+	{
+		struct gmem_info info = { .size = sizeof(info) };
+		uint64_t i = g->wstart[0] + rng_below(&R, g->wn[0]);
+		struct stat st, st0;
+		bool mid;
+		long want = rw_bytes(g, i * ps, ps, &mid);
+		ssize_t n;
+
+		if (fstat(fd, &st) || fstat(g->fd, &st0) || st.st_ino != st0.st_ino ||
+		    (uint64_t)st.st_size != g->size)
+			bad("reopened: fstat: ino %llu size %lld, the fd's ino %llu size %llu",
+			    (unsigned long long)st.st_ino, (long long)st.st_size,
+			    (unsigned long long)st0.st_ino,
+			    (unsigned long long)g->size);
+		if (lseek(fd, 0, SEEK_END) != (off_t)g->size)
+			bad("reopened: lseek(SEEK_END): %s", errno_name(errno));
+		if (ioctl(fd, GMEM_INFO, &info) || info.length != g->size ||
+		    info.create_flags != g->flags)
+			bad("reopened: GMEM_INFO: %s, length %llu flags %#x",
+			    errno_name(errno), (unsigned long long)info.length,
+			    info.create_flags);
+		/* a page the model knows, read through the new file */
+		n = pread(fd, page_a, ps, i * ps);
+		if (want < 0 ? n != -1 || errno != -want : n != want)
+			bad("reopened: pread of page %llu: %zd (%s), the model %ld",
+			    (unsigned long long)i, n, n < 0 ? errno_name(errno) : "",
+			    want);
+		if (n > 0)
+			check_read(g, i * ps, page_a, n);
+		close(fd);
+	}
+}
+
+/* ---- memory policies: mbind(), set_mempolicy(), get_mempolicy() ---- */
+
+/*
+ * A node mask argument: its length (maxnode, as the syscalls take it:
+ * one more than the bits read), words 0 and 1, maybe one bit at or above
+ * KMAX_NODES, and how it is placed.
+ */
+enum mask_kind { M_VALID, M_NULL, M_SHORT, M_KERNEL, M_NR };
+
+struct maskarg {
+	unsigned long maxnode;
+	enum mask_kind kind;
+	uint64_t w[2];
+	long high;		/* a bit at or above KMAX_NODES, or -1 */
+	size_t readable;	/* words that can be read */
+	unsigned long *ptr;
+};
+
+/* Words the kernel reads of @m: get_nodes() (0 when it reads none). */
+static size_t mask_words(const struct maskarg *m)
+{
+	unsigned long bits = m->maxnode - 1;
+
+	if (m->kind == M_NULL || !bits || bits > MASK_BITS_MAX)
+		return 0;
+	return (bits + 63) / 64;
+}
+
+/* A mask: mostly nodes with memory (none, for @none_wanted modes). */
+static void gen_mask(struct maskarg *m, bool none_wanted)
+{
+	static const unsigned long maxnodes[] = {
+		0, 1, 2, 3, 63, 64, 65, 66, 127, 128, 129, 1024, 1025, 1026,
+		1100, 2049, MASK_BITS_MAX, MASK_BITS_MAX + 1, MASK_BITS_MAX + 2,
+		ULONG_MAX,
+	};
+	uint64_t low = mem_nodes & -mem_nodes;
+	unsigned long bits;
+	size_t need;
+
+	*m = (struct maskarg) { .high = -1 };
+	if (rng_pct(&R, 75))
+		m->maxnode = rng_pct(&R, 50) ? 65 : 129;
+	else if (rng_pct(&R, 90))
+		m->maxnode = maxnodes[rng_below(&R, sizeof(maxnodes) / sizeof(maxnodes[0]))];
+	else
+		m->maxnode = rng_next(&R) >> rng_below(&R, 64);
+	switch (none_wanted && rng_pct(&R, 80) ? 0 : rng_below(&R, 12)) {
+	case 0: break;
+	case 1: m->w[0] = rng_next(&R); break;
+	case 2: m->w[0] = rng_next(&R) & ~mem_nodes; break;	/* no memory there */
+	case 3:						/* past the possible nodes */
+		m->w[0] = mem_nodes & rng_next(&R);
+		m->w[1] = 1ULL << rng_below(&R, 64);
+		break;
+	case 4: m->w[0] = 1ULL << rng_below(&R, 64); break;
+	case 5: m->w[0] = mem_nodes; break;
+	default: m->w[0] = mem_nodes & (rng_next(&R) | low); break;
+	}
+	bits = m->maxnode - 1;
+	if (bits > KMAX_NODES && bits <= MASK_BITS_MAX && rng_pct(&R, 15))
+		m->high = rng_range(&R, KMAX_NODES, bits - 1);
+	m->kind = rng_pct(&R, 90) ? M_VALID : rng_below(&R, M_NR);
+	if (m->kind == M_VALID && rng_pct(&R, 25))
+		m->kind = M_NULL;
+	/* at the end of argbuf, so that what follows is unmapped */
+	need = mask_words(m);
+	memset(argbuf, 0, 2 * ps);
+	switch (m->kind) {
+	case M_NULL:
+		m->ptr = NULL;
+		return;
+	case M_KERNEL:
+		m->ptr = (unsigned long *)0xffffffff81000000UL;
+		return;
+	case M_SHORT:
+		m->readable = need ? rng_below(&R, need) : 0;
+		break;
+	default:
+		m->readable = need;
+	}
+	m->ptr = (unsigned long *)guard - m->readable;
+	for (size_t i = 0; i < 2 && i < m->readable; i++)
+		m->ptr[i] = m->w[i];
+	if (m->high >= 0 && (size_t)m->high / 64 < m->readable)
+		m->ptr[m->high / 64] |= 1UL << (m->high % 64);
+}
+
+/*
+ * get_nodes(): the errors reading @m may give (into @e), else the mask
+ * read, bits 0-127, into @user.
+ */
+static void mask_expect(const struct maskarg *m, struct expect *e,
+			uint64_t user[2])
+{
+	unsigned long bits = m->maxnode - 1;
+	size_t need = mask_words(m);
+
+	user[0] = user[1] = 0;
+	if (m->kind == M_NULL || !bits)
+		return;
+	if (bits > MASK_BITS_MAX) {
+		allow(e, EINVAL);
+		return;
+	}
+	/* words past KMAX_NODES first, from the end, then the rest */
+	if ((m->kind == M_KERNEL ? 0 : m->readable) < need) {
+		allow(e, EFAULT);
+		return;
+	}
+	if (m->high >= 0) {
+		allow(e, EINVAL);
+		return;
+	}
+	user[0] = m->w[0];
+	user[1] = bits > 64 ? m->w[1] : 0;
+	if (bits < 64)
+		user[0] &= (1ULL << bits) - 1;
+	else if (bits > 64 && bits < 128)
+		user[1] &= (1ULL << (bits - 64)) - 1;
+}
+
+/* A mode argument: mostly a known mode, now and then with mode flags. */
+static unsigned long gen_mode(void)
+{
+	static const unsigned int flags[] = {
+		MPOL_F_STATIC_NODES, MPOL_F_RELATIVE_NODES,
+		MPOL_F_NUMA_BALANCING, MPOL_USER_NODES,
+		MPOL_F_STATIC_NODES | MPOL_F_NUMA_BALANCING,
+	};
+	unsigned long mode;
+
+	if (rng_pct(&R, 30))
+		mode = MPOL_BIND;
+	else if (rng_pct(&R, 85))
+		mode = rng_below(&R, MPOL_WEIGHTED_INTERLEAVE + 1);
+	else
+		switch (rng_below(&R, 4)) {
+		case 0: mode = MPOL_WEIGHTED_INTERLEAVE + 1 + rng_below(&R, 8); break;
+		case 1: mode = -1UL; break;
+		case 2: mode = rng_next(&R); break;
+		default: mode = 1UL << rng_below(&R, 64); break;
+		}
+	if (rng_pct(&R, 12))
+		mode |= flags[rng_below(&R, sizeof(flags) / sizeof(flags[0]))];
+	return mode;
+}
+
+/*
+ * sanitize_mpol_flags(): @arg as mode and mode flags; false for EINVAL.
+ * *@maybe: refused before Linux 6.10 only (MPOL_F_NUMA_BALANCING with
+ * MPOL_PREFERRED_MANY).
+ */
+static bool mode_valid(unsigned long arg, int *mode, unsigned int *flags,
+		       bool *maybe)
+{
+	int l = (int)arg;
+	/* MPOL_WEIGHTED_INTERLEAVE is 6.9's; before, modes end at 5 */
+	unsigned int max = kernel_at_least(6, 9) ? 7 : 6;
+
+	*flags = l & MPOL_FLAGS;
+	*mode = l & ~MPOL_FLAGS;
+	*maybe = false;
+	if ((unsigned int)*mode >= max)
+		return false;
+	if ((*flags & MPOL_USER_NODES) == MPOL_USER_NODES)
+		return false;
+	if (*flags & MPOL_F_NUMA_BALANCING) {
+		if (*mode == MPOL_PREFERRED_MANY)
+			*maybe = true;
+		else if (*mode != MPOL_BIND)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * mpol_new() and mpol_set_nodemask(): the policy of @mode, @flags and
+ * the mask read, or false for EINVAL.
+ */
+static bool kpol_make(int mode, unsigned int flags, const uint64_t user[2],
+		      struct kpol *p)
+{
+	bool empty = !user[0] && !user[1];
+	uint64_t r = 0;
+
+	*p = (struct kpol) { 0 };
+	if (mode == MPOL_DEFAULT)
+		return empty;
+	if (mode == MPOL_PREFERRED && empty) {
+		if (flags & MPOL_USER_NODES)
+			return false;
+		mode = MPOL_LOCAL;
+	} else if (mode == MPOL_LOCAL) {
+		if (!empty || flags & MPOL_USER_NODES)
+			return false;
+	} else if (empty) {
+		return false;
+	} else if (flags & MPOL_F_RELATIVE_NODES) {
+		/* bit n means the (n % w)-th of the w nodes with memory */
+		int w = __builtin_popcountll(mem_nodes);
+
+		for (int n = 0; n < 128; n++) {
+			uint64_t m = mem_nodes;
+
+			if (!(user[n / 64] >> (n % 64) & 1))
+				continue;
+			for (int k = n % w; k; k--)
+				m &= m - 1;
+			r |= m & -m;
+		}
+	} else {
+		r = user[0] & mem_nodes;
+	}
+	if (mode != MPOL_LOCAL && !r)
+		return false;
+	if (mode == MPOL_PREFERRED)
+		r &= -r;
+	*p = (struct kpol) {
+		.set = true, .mode = mode, .flags = flags,
+		.nodes = mode == MPOL_LOCAL ? 0 : r,
+	};
+	if (keeps_user(mode, flags)) {
+		p->user[0] = user[0];
+		p->user[1] = user[1];
+	}
+	return true;
+}
+
+/* mpol_equal() */
+static bool kpol_equal(const struct kpol *a, const struct kpol *b)
+{
+	if (!a->set || !b->set)
+		return a->set == b->set;
+	if (a->mode != b->mode || a->flags != b->flags)
+		return false;
+	if (keeps_user(a->mode, a->flags) &&
+	    (a->user[0] != b->user[0] || a->user[1] != b->user[1]))
+		return false;
+	return a->mode == MPOL_LOCAL || a->nodes == b->nodes;
+}
+
+/* What get_mempolicy() reports of @p: the mode and word 0 of the mask. */
+static void kpol_report(const struct kpol *p, int *mode, uint64_t *mask)
+{
+	*mode = p->set ? p->mode | (int)p->flags : MPOL_DEFAULT;
+	*mask = !p->set ? 0 : keeps_user(p->mode, p->flags) ? p->user[0] :
+		p->nodes;
+}
+
+/*
+ * The scratch mappings of an mbind() call: up to SCR_SEGS segments side
+ * by side, each a mapping of a pool fd or a hole, between two PROT_NONE
+ * guard pages that keep other mappings from merging with them.  The
+ * model keeps the VMAs (where each starts) and each page's VMA policy:
+ * mbind() splits a VMA where its range begins or ends inside it, and
+ * merges the part it changed with a neighbour of the same segment whose
+ * policy is now equal, unless the VMA is VM_SPECIAL (gmem's huge fds
+ * before 6.15 map with VM_MIXEDMAP), which the kernel never merges.
+ * Adjacent segments never merge: another fd, offsets not contiguous, or
+ * another prot.
+ */
+#define SCR_SEGS	3
+#define SCR_PAGES	24
+static struct {
+	unsigned char *base;	/* page 0; a guard page before it */
+	uint64_t npages;
+	struct {
+		int gi;			/* -1: a hole */
+		uint64_t first, n;	/* its pages of the scratch */
+		uint64_t pgoff;
+		int prot;
+		bool special;		/* VM_SPECIAL: never merged */
+	} seg[SCR_SEGS];
+	int nseg;
+	int seg_of[SCR_SEGS * SCR_PAGES];
+	bool vstart[SCR_SEGS * SCR_PAGES + 1];	/* a VMA (or hole) starts here */
+	struct kpol vpol[SCR_SEGS * SCR_PAGES];
+	bool touched;		/* pages mapped: MPOL_MF_STRICT may see them */
+} scr;
+
+static bool scr_hole(uint64_t p)
+{
+	return scr.seg[scr.seg_of[p]].gi < 0;
+}
+
+/* The pages [*a, *b) of the VMA that holds page @p. */
+static void scr_vma(uint64_t p, uint64_t *a, uint64_t *b)
+{
+	*a = p;
+	*b = p + 1;
+	while (!scr.vstart[*a])
+		(*a)--;
+	while (!scr.vstart[*b])
+		(*b)++;
+}
+
+/*
+ * Whether the VMA at @addr is VM_SPECIAL: smaps' VmFlags io, pf, de or
+ * mm (VM_IO, VM_PFNMAP, VM_DONTEXPAND, VM_MIXEDMAP).
+ */
+static bool vma_special(const void *addr)
+{
+	unsigned long lo, hi, a = (unsigned long)addr;
+	char line[512], perms[8];
+	bool here = false, special = false;
+	FILE *f = fopen("/proc/self/smaps", "re");
+
+	if (!f)
+		bad("/proc/self/smaps: %s", errno_name(errno));
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 &&
+		    strlen(perms) == 4) {
+			here = a >= lo && a < hi;
+			continue;
+		}
+		if (here && !strncmp(line, "VmFlags:", 8)) {
+			special = strstr(line, " io") || strstr(line, " pf") ||
+				  strstr(line, " de") || strstr(line, " mm");
+			break;
+		}
+	}
+	fclose(f);
+	return special;
+}
+
+/* A pool fd that can be mapped, or -1. */
+static int pick_mappable(void)
+{
+	int live[NFD], n = 0;
+
+	for (int i = 0; i < NFD; i++)
+		if (fds[i].used && !fds[i].closed && fds[i].flags & GMEM_CREATE_MMAP)
+			live[n++] = i;
+	return n ? live[rng_below(&R, n)] : -1;
+}
+
+static bool scr_setup(void)
+{
+	static const int prots[] = {
+		PROT_READ | PROT_WRITE, PROT_READ | PROT_WRITE, PROT_READ,
+		PROT_NONE, PROT_WRITE,
+	};
+	unsigned char *r;
+
+	scr.nseg = rng_range(&R, 1, SCR_SEGS);
+	scr.npages = 0;
+	scr.touched = false;
+	for (int s = 0; s < scr.nseg; s++) {
+		int gi = scr.nseg > 1 && rng_pct(&R, 20) ? -1 : pick_mappable();
+		uint64_t n = rng_range(&R, 1, SCR_PAGES);
+
+		scr.seg[s].gi = gi;
+		scr.seg[s].prot = prots[rng_pct(&R, 70) ? 0 : rng_below(&R, 5)];
+		scr.seg[s].pgoff = 0;
+		if (gi >= 0) {
+			struct gfd *g = &fds[gi];
+			int k = rng_below(&R, g->nwin);
+
+			if (rng_pct(&R, 10)) {
+				/* past the end of the fd */
+				scr.seg[s].pgoff = g->npages - rng_below(&R, n < g->npages ? n : g->npages);
+			} else if (has_mid(g) && rng_pct(&R, 5)) {
+				/* into the pages between the windows */
+				scr.seg[s].pgoff = g->wn[0] - 1;
+			} else {
+				if (n > g->wn[k])
+					n = g->wn[k];
+				scr.seg[s].pgoff = g->wstart[k] + rng_below(&R, g->wn[k] - n + 1);
+			}
+			/* not mergeable with the segment before */
+			if (s && scr.seg[s - 1].gi == gi &&
+			    scr.seg[s - 1].pgoff + scr.seg[s - 1].n == scr.seg[s].pgoff &&
+			    scr.seg[s - 1].prot == scr.seg[s].prot)
+				scr.seg[s].prot = scr.seg[s].prot == PROT_READ ?
+						  PROT_NONE : PROT_READ;
+		}
+		scr.seg[s].first = scr.npages;
+		scr.seg[s].n = n;
+		for (uint64_t i = 0; i < n; i++) {
+			scr.seg_of[scr.npages + i] = s;
+			scr.vpol[scr.npages + i] = (struct kpol) { 0 };
+			scr.vstart[scr.npages + i] = !i;
+		}
+		scr.npages += n;
+	}
+	scr.vstart[scr.npages] = true;
+	if (scr.nseg == 1 && scr.seg[0].gi < 0)
+		return false;
+	r = mmap(NULL, (scr.npages + 2) * ps, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (r == MAP_FAILED)
+		bad("scratch: mmap: %s", errno_name(errno));
+	scr.base = r + ps;
+	for (int s = 0; s < scr.nseg; s++) {
+		unsigned char *a = scr.base + scr.seg[s].first * ps;
+		size_t len = scr.seg[s].n * ps;
+
+		if (scr.seg[s].gi < 0) {
+			if (munmap(a, len))
+				bad("scratch: munmap: %s", errno_name(errno));
+		} else if (mmap(a, len, scr.seg[s].prot, MAP_SHARED | MAP_FIXED,
+				fds[scr.seg[s].gi].fd, scr.seg[s].pgoff * ps) != a) {
+			bad("scratch: mmap of pool fd %d at page %llu: %s",
+			    scr.seg[s].gi, (unsigned long long)scr.seg[s].pgoff,
+			    errno_name(errno));
+		}
+		scr.seg[s].special = scr.seg[s].gi >= 0 && vma_special(a);
+	}
+	return true;
+}
+
+/*
+ * gmem's set_policy() for scratch pages [@a, @b) of one segment: their
+ * pages of the fd (those past its end ignored) get @p's placement and a
+ * new policy object, or none for MPOL_DEFAULT.
+ */
+static void scr_store(uint64_t a, uint64_t b, const struct kpol *p)
+{
+	static uint32_t next_rid;
+	int s = scr.seg_of[a];
+	struct gfd *g = &fds[scr.seg[s].gi];
+	uint64_t lo = scr.seg[s].pgoff + (a - scr.seg[s].first);
+	uint64_t hi = lo + (b - a);
+	uint32_t rid = p->set ? ++next_rid : 0;
+	uint64_t rp = p->set ? kpol_where(p) : 0;
+
+	if (hi > g->npages)
+		hi = g->npages;
+	if (lo >= hi)
+		return;
+	if (touches_mid(g, lo, hi))
+		g->mpol_unknown = true;
+	FOR_PAGES(g, lo, hi, q, {
+		q->rp = rp;
+		q->rid = rid;
+	});
+}
+
+/*
+ * mbind_range() on the VMA holding page @i, for the range [@a, @b): if
+ * its policy differs from @p, its part in the range is split off and
+ * takes @p (@store: and goes to gmem, merged with a neighbour of the
+ * segment whose policy is @p now, unless VM_SPECIAL).  Returns where the
+ * VMA ended.
+ */
+static uint64_t scr_vma_apply(uint64_t i, uint64_t a, uint64_t b,
+			      const struct kpol *p, bool store)
+{
+	int s = scr.seg_of[i];
+	uint64_t va, vb, lo, hi, end = scr.seg[s].first + scr.seg[s].n;
+
+	scr_vma(i, &va, &vb);
+	lo = va > a ? va : a;
+	hi = vb < b ? vb : b;
+	if (kpol_equal(&scr.vpol[i], p))
+		return vb;
+	scr.vstart[lo] = true;
+	scr.vstart[hi] = true;
+	if (!store)
+		return vb;
+	for (uint64_t j = lo; j < hi; j++)
+		scr.vpol[j] = *p;
+	if (!scr.seg[s].special) {
+		if (lo == va && va > scr.seg[s].first &&
+		    kpol_equal(&scr.vpol[va - 1], p))
+			scr.vstart[lo] = false;
+		if (hi == vb && vb < end && kpol_equal(&scr.vpol[vb], p))
+			scr.vstart[hi] = false;
+	}
+	scr_vma(lo, &va, &vb);
+	scr_store(va, vb, p);
+	return vb;
+}
+
+/* mbind() of scratch pages [@a, @b) with @p: each VMA in turn. */
+static void scr_apply(uint64_t a, uint64_t b, const struct kpol *p)
+{
+	uint64_t i = a;
+
+	if (p->set)
+		stat_mbind_set++;
+	while (i < b)
+		i = scr_hole(i) ? i + 1 : scr_vma_apply(i, a, b, p, true);
+}
+
+/*
+ * A policy gmem refused: the kernel split the first VMA it changes
+ * before asking gmem (6.9+, MPOL_WEIGHTED_INTERLEAVE), and stopped.
+ */
+static void scr_refused(uint64_t a, uint64_t b, const struct kpol *p)
+{
+	for (uint64_t i = a; i < b; ) {
+		uint64_t va, vb;
+
+		if (scr_hole(i)) {
+			i++;
+			continue;
+		}
+		scr_vma(i, &va, &vb);
+		if (!kpol_equal(&scr.vpol[i], p)) {
+			scr_vma_apply(i, a, b, p, false);
+			return;
+		}
+		i = vb;
+	}
+}
+
+/* One mbind() over the scratch mappings, its result against the model. */
+static void mbind_once(void)
+{
+	struct maskarg m;
+	struct expect e = { 0 };
+	unsigned long mode_arg = gen_mode(), start, len, alen;
+	uint64_t user[2], a, b, holes = 0;
+	unsigned int mflags, flags;
+	int mode, err;
+	bool maybe, none, made = false;
+	struct kpol np = { 0 };
+	long ret;
+
+	a = rng_below(&R, scr.npages);
+	b = rng_range(&R, a + 1, scr.npages);
+	if (rng_pct(&R, 20))
+		a = 0, b = scr.npages;
+	start = (unsigned long)(scr.base + a * ps);
+	len = (b - a) * ps;
+	if (rng_pct(&R, 10))
+		len -= rng_below(&R, ps);		/* rounded up */
+	if (rng_pct(&R, 4))
+		start += rng_range(&R, 1, ps - 1);	/* unaligned */
+	if (rng_pct(&R, 6)) {
+		switch (rng_below(&R, 4)) {
+		case 0: len = 0; break;
+		case 1: len = ULONG_MAX - rng_below(&R, ps - 1); break;	/* aligns to 0 */
+		case 2: len = ULONG_MAX - ps - rng_below(&R, 1ULL << 40); break;
+		default: len = -start + ps * rng_below(&R, 4); break;	/* wraps */
+		}
+	}
+	flags = rng_pct(&R, 60) ? 0 :
+		rng_pct(&R, 90) ? rng_below(&R, 8) :
+		(uint32_t)rng_next(&R) >> rng_below(&R, 32);
+	mode_valid(mode_arg, &mode, &mflags, &maybe);
+	none = mode == MPOL_DEFAULT || mode == MPOL_LOCAL;
+	gen_mask(&m, none);
+	describe("mbind at scratch page %llu, len %#lx, of %llu scratch pages (%d segments) mode %#lx flags %#x mask %#llx %#llx high %ld maxnode %lu, %s, %zu words readable",
+		 (unsigned long long)a, len, (unsigned long long)scr.npages, scr.nseg,
+		 mode_arg, flags, (unsigned long long)m.w[0],
+		 (unsigned long long)m.w[1], m.high, m.maxnode,
+		 m.kind == M_NULL ? "NULL" : m.kind == M_KERNEL ? "kernel" :
+		 m.kind == M_SHORT ? "short" : "valid", m.readable);
+
+	/* kernel_mbind(): the mode, then the mask */
+	if (!mode_valid(mode_arg, &mode, &mflags, &maybe))
+		allow(&e, EINVAL);
+	mask_expect(&m, &e, user);
+	/* do_mbind()'s own checks */
+	if (flags & ~(MPOL_MF_STRICT | MPOL_MF_MOVE | MPOL_MF_MOVE_ALL))
+		allow(&e, EINVAL);
+	if (flags & MPOL_MF_MOVE_ALL && geteuid())
+		allow(&e, EPERM);
+	if (start % ps)
+		allow(&e, EINVAL);
+	alen = (len + ps - 1) & ~(unsigned long)(ps - 1);
+	if (start + alen < start)
+		allow(&e, EINVAL);
+	/* an empty range is done before the policy is made */
+	if (!e.n && start + alen == start) {
+		e.ok = true;
+		goto call;
+	}
+	if (!e.n && !kpol_make(mode, mflags, user, &np))
+		allow(&e, EINVAL);
+	if (e.n)
+		goto call;
+	made = true;
+	/* the VMAs: a hole is EFAULT but for MPOL_DEFAULT, all holes always */
+	for (uint64_t i = a; i < b; i++)
+		holes += scr_hole(i);
+	if (holes == b - a || (holes && np.set))
+		allow(&e, EFAULT);
+	/* gmem cannot follow it; the first VMA it reaches refuses */
+	if (np.set && np.mode == MPOL_WEIGHTED_INTERLEAVE)
+		allow(&e, EINVAL);
+	e.ok = !e.n;
+	/* mapped pages off the nodes, which core MM cannot move */
+	if (flags & MPOL_MF_STRICT && np.set && scr.touched)
+		allow(&e, EIO);
+	if (e.ok)
+		allow(&e, ENOMEM);
+call:
+	if (maybe)
+		allow(&e, EINVAL);
+	ret = syscall(SYS_mbind, start, len, mode_arg, m.ptr, m.maxnode, flags);
+	err = errno;
+	judge(ret, err, &e);
+	if (ret && err == ENOMEM) {
+		/* part of it done: which, and the VMAs, are not known */
+		for (uint64_t i = a; i < b; i++)
+			if (!scr_hole(i)) {
+				struct gfd *g = &fds[scr.seg[scr.seg_of[i]].gi];
+
+				g->mpol_unknown = true;
+				for (int k = 0; k < g->nwin; k++)
+					for (uint64_t j = 0; j < g->wn[k]; j++)
+						g->w[k][j].rp = ALL_NODES;
+			}
+		scr.nseg = -1;
+		return;
+	}
+	if (!made)
+		return;
+	/*
+	 * EIO with MPOL_MF_MOVE comes after the policy is set (6.1 even
+	 * with a hole the walk did not reach); but one that gmem refused
+	 * stays refused (6.7+ report EIO over that EINVAL).
+	 */
+	if (np.set && np.mode == MPOL_WEIGHTED_INTERLEAVE) {
+		/* EIO without MPOL_MF_MOVE: the walk stopped before that */
+		if (ret && holes == 0 && (err == EINVAL ||
+		    (err == EIO && flags & (MPOL_MF_MOVE | MPOL_MF_MOVE_ALL))))
+			scr_refused(a, b, &np);
+		return;
+	}
+	if (!ret || (err == EIO && flags & (MPOL_MF_MOVE | MPOL_MF_MOVE_ALL)))
+		scr_apply(a, b, &np);
+}
+
+/*
+ * get_mempolicy(MPOL_F_ADDR) in the scratch: the VMA's policy; with
+ * MPOL_F_NODE the node of the page there, which it faults in.
+ */
+static void scr_get_policy(void)
+{
+	uint64_t p = rng_below(&R, scr.npages), words[2] = { ~0ULL, ~0ULL };
+	unsigned char *addr = scr.base + p * ps + rng_below(&R, ps);
+	unsigned long flags = MPOL_F_ADDR, maxnode = 128;
+	struct expect e = { 0 };
+	bool hole = scr_hole(p);
+	int mode = -1, err;
+	long ret;
+
+	if (rng_pct(&R, 20))
+		flags |= MPOL_F_NODE;
+	if (rng_pct(&R, 5))
+		flags |= rng_pct(&R, 50) ? MPOL_F_MEMS_ALLOWED : 1UL << rng_range(&R, 3, 63);
+	if (rng_pct(&R, 5))
+		maxnode = rng_below(&R, possible_nodes);
+	describe("get_mempolicy at scratch page %llu flags %#lx maxnode %lu",
+		 (unsigned long long)p, flags, maxnode);
+	if (flags & ~(unsigned long)(MPOL_F_NODE | MPOL_F_ADDR | MPOL_F_MEMS_ALLOWED) ||
+	    flags & MPOL_F_MEMS_ALLOWED || maxnode < (unsigned long)possible_nodes)
+		allow(&e, EINVAL);
+	else if (hole)
+		allow(&e, EFAULT);
+	if (!e.n && flags & MPOL_F_NODE) {
+		/* the page is faulted in for reading: shared, inside the fd */
+		int s = scr.seg_of[p];
+		struct gfd *g = &fds[scr.seg[s].gi];
+		uint64_t i = scr.seg[s].pgoff + (p - scr.seg[s].first);
+		struct pstate *q = i < g->npages ? pg(g, i) : NULL;
+
+		if (i < g->npages && !q)
+			return;		/* between the windows: never allocated */
+		if (!q || !q->shared || scr.seg[s].prot == PROT_NONE) {
+			allow(&e, EFAULT);
+		} else if (!(scr.seg[s].prot & PROT_READ)) {
+			/* write-only: refused, but GUP-fast takes a mapped page */
+			allow(&e, EFAULT);
+			e.ok = true;
+		} else {
+			e.ok = true;
+		}
+		ret = syscall(SYS_get_mempolicy, &mode, words, maxnode, addr, flags);
+		err = errno;
+		if (!judge(ret, err, &e))
+			return;
+		model_got_page(g, i);
+		scr.touched = true;
+		if (!node_in(q->at, mode))
+			bad("get_mempolicy(MPOL_F_NODE) says the page is on node %d; the model has it on %#llx",
+			    mode, (unsigned long long)q->at);
+		return;
+	}
+	e.ok = !e.n;
+	ret = syscall(SYS_get_mempolicy, &mode, words, maxnode, addr, flags);
+	err = errno;
+	if (judge(ret, err, &e)) {
+		int want;
+		uint64_t mask;
+
+		kpol_report(&scr.vpol[p], &want, &mask);
+		if (mode != want || words[0] != mask || words[1])
+			bad("get_mempolicy(MPOL_F_ADDR) reports mode %#x mask %#llx %#llx; the model %#x %#llx",
+			    mode, (unsigned long long)words[0],
+			    (unsigned long long)words[1], want,
+			    (unsigned long long)mask);
+	}
+}
+
+/* Read a shared page of the scratch: placed where the model says. */
+static void scr_touch(void)
+{
+	uint64_t p = rng_below(&R, scr.npages), i;
+	unsigned char *addr = scr.base + p * ps;
+	struct pstate *q;
+	struct gfd *g;
+	struct fault f;
+	int s;
+
+	if (scr_hole(p))
+		return;
+	s = scr.seg_of[p];
+	g = &fds[scr.seg[s].gi];
+	i = scr.seg[s].pgoff + (p - scr.seg[s].first);
+	q = i < g->npages ? pg(g, i) : NULL;
+	if (!q || !q->shared || !(scr.seg[s].prot & PROT_READ))
+		return;
+	describe("touch scratch page %llu: page %llu of pool fd %d",
+		 (unsigned long long)p, (unsigned long long)i,
+		 scr.seg[s].gi);
+	f = fault_read(addr, NULL);
+	if (f.sig)
+		bad("reading a shared page: %s", fault_str(f));
+	model_got_page(g, i);
+	if (q->hash != HASH_UNKNOWN && page_hash(addr) != q->hash)
+		bad("shared page %llu of fd %d does not hold what it should",
+		    (unsigned long long)i, scr.seg[s].gi);
+	q->hash = page_hash(addr);
+	check_node(g, i, addr, "mbind scratch");
+	scr.touched = true;
+}
+
+/*
+ * mbind() on gmem mappings: scratch mappings of pool fds (and holes),
+ * then up to three mbind() calls over ranges in and across them, each
+ * followed by get_mempolicy() and touches that check the VMAs' policies
+ * and where new pages went.
+ */
+static void call_mbind(void)
+{
+	if (!scr_setup()) {
+		describe("mbind: no mappable fd");
+		return;
+	}
+	if (call_no >= verbose_from)
+		for (int s = 0; s < scr.nseg; s++)
+			printf("#   scratch segment %d: pages [%llu, +%llu) %s %d, pgoff %llu, prot %#x\n",
+			       s, (unsigned long long)scr.seg[s].first,
+			       (unsigned long long)scr.seg[s].n,
+			       scr.seg[s].gi < 0 ? "hole" : "pool fd", scr.seg[s].gi,
+			       (unsigned long long)scr.seg[s].pgoff, scr.seg[s].prot);
+	for (int c = rng_range(&R, 1, 3); c > 0 && scr.nseg > 0; c--) {
+		mbind_once();
+		for (int k = rng_below(&R, 3); k > 0 && scr.nseg > 0; k--)
+			scr_get_policy();
+		for (int k = rng_below(&R, 4); k > 0 && scr.nseg > 0; k--)
+			scr_touch();
+	}
+	munmap(scr.base - ps, (scr.npages + 2) * ps);
+}
+
+/*
+ * set_mempolicy() of the task, which GMEM_NUMA_DEFAULT fds follow, and
+ * get_mempolicy() of it.
+ */
+static void call_mempolicy(void)
+{
+	struct maskarg m;
+	struct expect e = { 0 };
+	unsigned long mode_arg = gen_mode();
+	uint64_t user[2], words[2] = { ~0ULL, ~0ULL }, mask;
+	unsigned int mflags;
+	int mode, got = -1, want;
+	bool maybe;
+	struct kpol np = { 0 };
+	long ret;
+
+	if (rng_pct(&R, 30))
+		mode_arg = MPOL_DEFAULT;	/* back to the default, mostly */
+	mode_valid(mode_arg, &mode, &mflags, &maybe);
+	gen_mask(&m, mode == MPOL_DEFAULT || mode == MPOL_LOCAL);
+	describe("set_mempolicy mode %#lx mask %#llx %#llx high %ld maxnode %lu, %s, %zu words readable",
+		 mode_arg, (unsigned long long)m.w[0],
+		 (unsigned long long)m.w[1], m.high, m.maxnode,
+		 m.kind == M_NULL ? "NULL" : m.kind == M_KERNEL ? "kernel" :
+		 m.kind == M_SHORT ? "short" : "valid", m.readable);
+	if (!mode_valid(mode_arg, &mode, &mflags, &maybe))
+		allow(&e, EINVAL);
+	mask_expect(&m, &e, user);
+	if (!e.n && !kpol_make(mode, mflags, user, &np))
+		allow(&e, EINVAL);
+	e.ok = !e.n;
+	if (e.ok)
+		allow(&e, ENOMEM);
+	if (maybe)
+		allow(&e, EINVAL);
+	ret = syscall(SYS_set_mempolicy, mode_arg, m.ptr, m.maxnode);
+	if (judge(ret, errno, &e) && e.ok)
+		task_pol = np;
+
+	/* what the task's policy reads as now */
+	describe("get_mempolicy of the task");
+	if (syscall(SYS_get_mempolicy, &got, words, 128UL, NULL, 0UL))
+		bad("get_mempolicy: %s", errno_name(errno));
+	kpol_report(&task_pol, &want, &mask);
+	if (got != want || words[0] != mask || words[1])
+		bad("get_mempolicy reports mode %#x mask %#llx %#llx; the model %#x %#llx",
+		    got, (unsigned long long)words[0],
+		    (unsigned long long)words[1], want, (unsigned long long)mask);
+	/* an address without MPOL_F_ADDR */
+	if (rng_pct(&R, 10) &&
+	    syscall(SYS_get_mempolicy, &got, NULL, 0UL, argbuf, 0UL) != -1)
+		bad("get_mempolicy with an address and no MPOL_F_ADDR succeeded");
+}
+
 /* ---- the end ---- */
 
 /* Every page the model knows, read back. */
@@ -3482,7 +4669,7 @@ static void check_contents(int gi)
 static const char *const must_succeed[] = {
 	"create", "convert", "populate", "info", "fallocate", "mmap",
 	"migrate", "bind", "resolve", "rw", "file-ops", "query", "dirty",
-	"missing",
+	"missing", "mbind", "mempolicy", "reopen",
 };
 
 static void coverage(void)
@@ -3520,6 +4707,14 @@ static void coverage(void)
 	}
 	if (__builtin_popcountll(mem_nodes) >= 2 && !stat_moved) {
 		printf("# two nodes with memory, and GMEM_MIGRATE moved nothing\n");
+		ok = false;
+	}
+	if (!stat_mbind_set) {
+		printf("# no mbind() set a policy\n");
+		ok = false;
+	}
+	if (__builtin_popcountll(mem_nodes) >= 2 && !stat_placed) {
+		printf("# two nodes with memory, and no page's node was checked\n");
 		ok = false;
 	}
 	/* a block to collapse takes a while to come about */
@@ -3634,6 +4829,27 @@ static void setup(void)
 	memset(page_a, 0, ps);
 	hash_zero = page_hash(page_a);
 	fault_install();
+	/* Does MPOL_F_NUMA_BALANCING keep the mask as given (bit 63)? */
+	for (int mode = MPOL_BIND; mode <= MPOL_PREFERRED_MANY;
+	     mode += MPOL_PREFERRED_MANY - MPOL_BIND) {
+		unsigned long words[2] = { (mem_nodes & -mem_nodes) | 1UL << 63, 0 };
+		int got;
+
+		/* PREFERRED_MANY takes the flag from 6.10 */
+		if (syscall(SYS_set_mempolicy, mode | MPOL_F_NUMA_BALANCING,
+			    words, 65UL))
+			continue;
+		if (syscall(SYS_get_mempolicy, &got, words, 128UL, NULL, 0UL) ||
+		    syscall(SYS_set_mempolicy, MPOL_DEFAULT, NULL, 0UL)) {
+			printf("Bail out! get_mempolicy, set_mempolicy: %s\n",
+			       errno_name(errno));
+			exit(1);
+		}
+		if (words[0] >> 63)
+			nb_user_modes |= 1U << mode;
+	}
+	printf("# MPOL_F_NUMA_BALANCING keeps the mask as given for modes %#x\n",
+	       nb_user_modes);
 }
 
 int main(int argc, char **argv)
@@ -3674,7 +4890,7 @@ int main(int argc, char **argv)
 	start = now_s();
 
 	for (call_no = 0; call_no < ncalls; call_no++) {
-		unsigned int r = rng_below(&R, 100), kind;
+		unsigned int r = rng_below(&R, 106), kind;
 		unsigned long long ok0 = stat_ok;
 		int gi = pick_fd();
 		double t0 = now_s();
@@ -3685,7 +4901,13 @@ int main(int argc, char **argv)
 		}
 		if (ct < 0 && r >= 78 && r < 98)
 			r = rng_below(&R, 78);
-		if (r < 5)
+		if (r >= 104)
+			kind = 23, call_reopen(gi);
+		else if (r >= 102)
+			kind = 22, call_mempolicy();
+		else if (r >= 100)
+			kind = 21, call_mbind();
+		else if (r < 5)
 			kind = 0, call_create();
 		else if (r < 18)
 			kind = 1, call_convert(gi);
@@ -3761,6 +4983,8 @@ int main(int argc, char **argv)
 	       stat_collapse_calls, stat_collapse_candidates, stat_collapsed);
 	printf("# file operations: %llu bytes read, %llu written, %llu SEEK_DATA/SEEK_HOLE answers\n",
 	       stat_read, stat_written, stat_seek_data);
+	printf("# memory policies: %llu mbind() calls set one, %llu pages' nodes checked against them\n",
+	       stat_mbind_set, stat_placed);
 	for (unsigned int k = 0; k < sizeof(call_names) / sizeof(call_names[0]); k++)
 		printf("#   %-12s %8llu calls %7.1f s\n", call_names[k], stat_calls[k],
 		       stat_time[k]);

@@ -63,9 +63,10 @@ LAYOUT(info_large, offsetof(struct gmem_info, large_folios) == 8 + 56);
 LAYOUT(info_poisoned, offsetof(struct gmem_info, poisoned) == 8 + 64);
 LAYOUT(info_fallbacks, offsetof(struct gmem_info, large_fallbacks) == 80);
 /* struct gmem_features */
-LAYOUT(features_size, sizeof(struct gmem_features) == GMEM_FEATURES_SIZE_VER1);
+LAYOUT(features_size, sizeof(struct gmem_features) == GMEM_FEATURES_SIZE_VER2);
 LAYOUT(features_size_is_48, GMEM_FEATURES_SIZE_VER0 == 48);
 LAYOUT(features_size_is_56, GMEM_FEATURES_SIZE_VER1 == 56);
+LAYOUT(features_size_is_72, GMEM_FEATURES_SIZE_VER2 == 72);
 LAYOUT(features_hdr, offsetof(struct gmem_features, size) == 0 &&
 		     offsetof(struct gmem_features, flags) == 4);
 LAYOUT(features_ioctls, offsetof(struct gmem_features, dev_ioctls) == 8 &&
@@ -78,6 +79,11 @@ LAYOUT(features_flags, offsetof(struct gmem_features, convert_flags) == 40 &&
 		       offsetof(struct gmem_features, migrate_flags) == 44);
 LAYOUT(features_fd_ops, offsetof(struct gmem_features, fd_ops) == 48 &&
 			offsetof(struct gmem_features, query_states) == 52);
+LAYOUT(features_ioctl_flags,
+       offsetof(struct gmem_features, dirty_log_flags) == 56 &&
+       offsetof(struct gmem_features, populate_flags) == 60 &&
+       offsetof(struct gmem_features, query_flags) == 64 &&
+       offsetof(struct gmem_features, info_flags) == 68);
 LAYOUT(migrate_size, sizeof(struct gmem_migrate) == 56);
 LAYOUT(migrate_node, offsetof(struct gmem_migrate, node) == 16);
 LAYOUT(migrate_flags, offsetof(struct gmem_migrate, flags) == 20);

@@ -133,6 +133,71 @@ int numa_node_of(void *addr)
 	return node;
 }
 
+void numa_nodes_are_at(const char *file, int line, unsigned char *a,
+		       uint64_t base, uint64_t off, uint64_t len,
+		       const int *want)
+{
+	long pg = page_size();
+	size_t n = len / pg;
+	int *got = calloc(n, sizeof(*got));
+	unsigned int wrong = 0;
+
+	ASSERT_TRUE(got != NULL);
+	for (size_t i = 0; i < n; i++)
+		(void)*(volatile unsigned char *)(a + off + i * pg);
+	numa_nodes_of(a + off, n, pg, got);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t index = base + off / pg + i;
+		int w = want[index];
+
+		if (w >= 0 && got[i] != w && wrong++ < 4)
+			test_fail_at(file, line, "page %llu is on node %d, expected node %d",
+				     (unsigned long long)index, got[i], w);
+	}
+	if (wrong > 4)
+		test_fail_at(file, line, "%u pages in all on the wrong node",
+			     wrong);
+	free(got);
+}
+
+/* @want for fd pages [0, (@off + @len) / page) from @node(n, @arg). */
+static void nodes_by(const char *file, int line, unsigned char *a,
+		     uint64_t off, uint64_t len, int (*node)(uint64_t, uint64_t),
+		     uint64_t arg)
+{
+	size_t n = (off + len) / page_size();
+	int *want = malloc(n * sizeof(*want));
+
+	ASSERT_TRUE(want != NULL);
+	for (size_t i = 0; i < n; i++)
+		want[i] = node(i, arg);
+	numa_nodes_are_at(file, line, a, 0, off, len, want);
+	free(want);
+}
+
+static int node_const(uint64_t index, uint64_t node)
+{
+	(void)index;
+	return (int)node;
+}
+
+static int node_interleave(uint64_t index, uint64_t unit)
+{
+	return (index / unit) % 2;
+}
+
+void numa_nodes_const_at(const char *file, int line, unsigned char *a,
+			 uint64_t off, uint64_t len, int node)
+{
+	nodes_by(file, line, a, off, len, node_const, (uint64_t)node);
+}
+
+void numa_nodes_interleave_at(const char *file, int line, unsigned char *a,
+			      uint64_t off, uint64_t len, uint64_t unit)
+{
+	nodes_by(file, line, a, off, len, node_interleave, unit);
+}
+
 int numa_set_policy(int mode, uint64_t mask)
 {
 	unsigned long words[2] = { mask, 0 };

@@ -51,6 +51,40 @@ void numa_nodes_of(void *addr, size_t n, size_t stride, int *nodes);
 /* The node of the page at @addr, or a negative errno. */
 int numa_node_of(void *addr);
 
+/*
+ * In a test: every page of [@off, @off + @len) of the mapping @a (of fd
+ * page @base + i for page i of the mapping) is touched, then fd page n
+ * must be on @want[n] (-1: any node).  Fails the test at @file:@line,
+ * naming the first few pages that are elsewhere.
+ */
+void numa_nodes_are_at(const char *file, int line, unsigned char *a,
+		       uint64_t base, uint64_t off, uint64_t len,
+		       const int *want);
+
+/* The same for a mapping from fd offset 0, every page on @node. */
+void numa_nodes_const_at(const char *file, int line, unsigned char *a,
+			 uint64_t off, uint64_t len, int node);
+
+/*
+ * The same for a mapping from fd offset 0 interleaved over nodes 0 and 1
+ * in units of @unit pages: fd page n on node (n / @unit) % 2.
+ */
+void numa_nodes_interleave_at(const char *file, int line, unsigned char *a,
+			      uint64_t off, uint64_t len, uint64_t unit);
+
+#define NODES_ARE(a, off, len, n)					\
+	numa_nodes_const_at(__FILE__, __LINE__, a, off, len, n)
+#define NODES_INTERLEAVE(a, off, len, unit)				\
+	numa_nodes_interleave_at(__FILE__, __LINE__, a, off, len, unit)
+
+/*
+ * fdinfo's gmem-node<N> lines of @fd say @n0 bytes on node0 and @n1 on
+ * node1, and add up to GMEM_INFO's allocated (gmem_node_bytes_at(),
+ * gmemfd.h).
+ */
+#define NODE_BYTES(fd, n0, n1)						\
+	gmem_node_bytes_at(__FILE__, __LINE__, fd, n0, n1, true)
+
 /* set_mempolicy(@mode, @mask) for the calling thread; 0 or -errno. */
 int numa_set_policy(int mode, uint64_t mask);
 

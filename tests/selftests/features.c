@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * GMEM_FEATURES: what it reports is exactly what the module does.  Every
- * GMEM_CREATE flag, NUMA mode, GMEM_CONVERT and GMEM_MIGRATE flag it
- * reports is accepted and every other bit or mode refused; every command
+ * GMEM_CREATE flag, NUMA mode, GMEM_CONVERT, GMEM_MIGRATE, GMEM_DIRTY_LOG,
+ * GMEM_POPULATE, GMEM_QUERY and GMEM_INFO flag it reports is accepted and
+ * every other bit or mode refused; every command
  * number it reports is served on that file and every other one is ENOTTY;
  * every file operation it reports (fd_ops) works on a memory fd, and
  * GMEM_QUERY answers only in the states it reports; the struct sizes it
@@ -13,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -31,7 +33,7 @@ static void reports_this_module(void)
 {
 	struct gmem_features f = gmem_features();
 
-	EXPECT_EQ(f.size, GMEM_FEATURES_SIZE_VER1);
+	EXPECT_EQ(f.size, GMEM_FEATURES_SIZE_VER2);
 	EXPECT_EQ(f.flags, 0);
 	EXPECT_EQ(f.dev_ioctls, 1ULL << _IOC_NR(GMEM_CREATE) |
 				1ULL << _IOC_NR(GMEM_FEATURES));
@@ -57,6 +59,10 @@ static void reports_this_module(void)
 	EXPECT_EQ(f.query_states, GMEM_PAGE_SHARED | GMEM_PAGE_ALLOCATED |
 				  GMEM_PAGE_HUGE | GMEM_PAGE_POISONED |
 				  GMEM_PAGE_MISSING);
+	EXPECT_EQ(f.dirty_log_flags, GMEM_DIRTY_LOG_CLEAR);
+	EXPECT_EQ(f.populate_flags, 0);
+	EXPECT_EQ(f.query_flags, 0);
+	EXPECT_EQ(f.info_flags, 0);
 }
 
 static void create_flags_as_reported(void)
@@ -146,6 +152,77 @@ static void migrate_flags_as_reported(void)
 		else
 			EXPECT_TRUE(ret < 0 && errno == EINVAL);
 	}
+}
+
+/*
+ * The flags of GMEM_DIRTY_LOG, GMEM_POPULATE, GMEM_QUERY and GMEM_INFO:
+ * each call is one that works without flags, so a refusal can only be the
+ * flag's.  A reported flag must work, every other bit must be EINVAL and
+ * change nothing (the populate source differs from what the page holds).
+ */
+static void ioctl_flags_as_reported(void)
+{
+	struct gmem_features f = gmem_features();
+	long pg = page_size();
+	int logged = gmem_new_flags(4 * pg, GMEM_CREATE_DIRTY_LOG);
+	int fd = gmem_new_flags(4 * pg, GMEM_CREATE_MMAP);
+	unsigned char *src = xmalloc(pg);
+	uint64_t bitmap;
+
+	memset(src, 0x5a, pg);
+	for (unsigned int bit = 0; bit < 32; bit++) {
+		uint32_t flag = 1U << bit;
+		struct gmem_dirty_log d = {
+			.length = 4 * pg, .bitmap = (uintptr_t)&bitmap,
+			.flags = flag,
+		};
+		struct gmem_populate p = {
+			.offset = pg, .length = pg, .uaddr = (uintptr_t)src,
+			.flags = flag,
+		};
+		struct gmem_query_run run;
+		struct gmem_query q = {
+			.length = 4 * pg, .runs = (uintptr_t)&run, .nr_runs = 1,
+			.flags = flag,
+		};
+		struct gmem_info info = { .size = sizeof(info), .flags = flag };
+		int ret;
+
+		test_diag("flag bit %u", bit);
+		ret = ioctl(logged, GMEM_DIRTY_LOG, &d);
+		if (f.dirty_log_flags & flag)
+			EXPECT_EQ(ret, 0);
+		else
+			EXPECT_TRUE(ret < 0 && errno == EINVAL);
+
+		ret = ioctl(fd, GMEM_POPULATE, &p);
+		if (f.populate_flags & flag) {
+			EXPECT_EQ(ret, 0);
+		} else {
+			EXPECT_TRUE(ret < 0 && errno == EINVAL);
+			EXPECT_EQ(p.copied, 0);
+			EXPECT_EQ(gmem_info(fd).allocated, 0);
+		}
+
+		ret = ioctl(fd, GMEM_QUERY, &q);
+		if (f.query_flags & flag)
+			EXPECT_EQ(ret, 0);
+		else
+			EXPECT_TRUE(ret < 0 && errno == EINVAL);
+
+		ret = ioctl(fd, GMEM_INFO, &info);
+		if (f.info_flags & flag)
+			EXPECT_EQ(ret, 0);
+		else
+			EXPECT_TRUE(ret < 0 && errno == EINVAL);
+	}
+	/* the calls refused only for their flags: without, each works */
+	EXPECT_EQ(ioctl(logged, GMEM_DIRTY_LOG, &(struct gmem_dirty_log){
+			.length = 4 * pg, .bitmap = (uintptr_t)&bitmap }), 0);
+	EXPECT_EQ(ioctl(fd, GMEM_POPULATE, &(struct gmem_populate){
+			.offset = pg, .length = pg, .uaddr = (uintptr_t)src }), 0);
+	EXPECT_EQ(gmem_info(fd).allocated, pg);
+	free(src);
 }
 
 /*
@@ -327,26 +404,35 @@ static void own_struct(void)
 }
 
 /*
- * A program built against the first struct (48 bytes, before fd_ops and
- * query_states) gets those 48 bytes and no more, its size unchanged.
+ * A program built against an earlier struct (48 bytes, before fd_ops and
+ * query_states; 56, before the ioctls' flags) gets that many bytes and no
+ * more, its size unchanged.
  */
-static void first_version(void)
+static void earlier_versions(void)
 {
-	unsigned char b[GMEM_FEATURES_SIZE_VER1 + 8] __attribute__((aligned(8)));
+	static const uint32_t sizes[] = {
+		GMEM_FEATURES_SIZE_VER0, GMEM_FEATURES_SIZE_VER1,
+	};
+	unsigned char b[GMEM_FEATURES_SIZE_VER2 + 8] __attribute__((aligned(8)));
 	struct gmem_features *f = (void *)b;
 	struct gmem_features all = gmem_features();
 	int dev = gmem_open_dev();
 
-	memset(b, 0xff, sizeof(b));
-	f->size = GMEM_FEATURES_SIZE_VER0;
-	f->flags = 0;
-	ASSERT_SYS(ioctl(dev, GMEM_FEATURES, b));
-	EXPECT_EQ(f->size, GMEM_FEATURES_SIZE_VER0);
-	EXPECT_EQ(memcmp(b + 4, (unsigned char *)&all + 4,
-			 GMEM_FEATURES_SIZE_VER0 - 4), 0);
-	for (unsigned int i = GMEM_FEATURES_SIZE_VER0; i < sizeof(b); i++)
-		if (b[i] != 0xff)
-			FAIL("byte %u past the 48-byte struct written", i);
+	for (unsigned int v = 0; v < ARRAY_SIZE(sizes); v++) {
+		uint32_t size = sizes[v];
+
+		test_diag("%u-byte struct", size);
+		memset(b, 0xff, sizeof(b));
+		f->size = size;
+		f->flags = 0;
+		ASSERT_SYS(ioctl(dev, GMEM_FEATURES, b));
+		EXPECT_EQ(f->size, size);
+		EXPECT_EQ(memcmp(b + 4, (unsigned char *)&all + 4, size - 4), 0);
+		for (unsigned int i = size; i < sizeof(b); i++)
+			if (b[i] != 0xff)
+				FAIL("byte %u past the %u-byte struct written",
+				     i, size);
+	}
 }
 
 static void bad_pointer(void)
@@ -385,6 +471,8 @@ static const struct test features_tests[] = {
 	     convert_flags_as_reported),
 	TEST("every reported GMEM_MIGRATE flag works, every other bit EINVAL",
 	     migrate_flags_as_reported),
+	TEST("every reported GMEM_DIRTY_LOG, GMEM_POPULATE, GMEM_QUERY and GMEM_INFO flag works, every other bit EINVAL",
+	     ioctl_flags_as_reported),
 	TEST("every reported command is served, every other number ENOTTY",
 	     ioctls_as_reported),
 	TEST("every reported fd_ops bit works on both memory fds; GMEM_QUERY answers in reported states",
@@ -393,8 +481,8 @@ static const struct test features_tests[] = {
 	     sizes_as_reported),
 	TEST("its struct: EINVAL below 48, a zero tail works, E2BIG for a non-zero tail or above a page, EINVAL for flags",
 	     own_struct),
-	TEST("its 48-byte first version gets 48 bytes back, nothing past them",
-	     first_version),
+	TEST("its 48- and 56-byte earlier versions get that many bytes back, nothing past them",
+	     earlier_versions),
 	TEST("EFAULT for an unreadable or unwritable argument", bad_pointer),
 };
 

@@ -98,57 +98,6 @@ static void run_on_cpu(int cpu)
 	ASSERT_SYS(sched_setaffinity(0, sizeof(set), &set));
 }
 
-/*
- * Every page of [@off, @off + @len) of the mapping @a (of fd page
- * @base + i for page i of the mapping) is touched, then page i of the fd
- * must be on @want[i] (-1: any node).  Reports the first few that are not.
- */
-static void nodes_are_at(const char *file, int line, unsigned char *a,
-			 uint64_t base, uint64_t off, uint64_t len,
-			 const int *want)
-{
-	long pg = page_size();
-	size_t n = len / pg;
-	int *got = calloc(n, sizeof(*got));
-	unsigned int wrong = 0;
-
-	ASSERT_TRUE(got != NULL);
-	for (size_t i = 0; i < n; i++)
-		(void)*(volatile unsigned char *)(a + off + i * pg);
-	numa_nodes_of(a + off, n, pg, got);
-	for (size_t i = 0; i < n; i++) {
-		uint64_t index = base + off / pg + i;
-		int w = want[index];
-
-		if (w >= 0 && got[i] != w && wrong++ < 4)
-			test_fail_at(file, line, "page %llu is on node %d, expected node %d",
-				     (unsigned long long)index, got[i], w);
-	}
-	if (wrong > 4)
-		test_fail_at(file, line, "%u pages in all on the wrong node",
-			     wrong);
-	free(got);
-}
-
-/* Every page of [@off, @off + @len) of mapping @a on node @node. */
-static void nodes_const_at(const char *file, int line, unsigned char *a,
-			   uint64_t off, uint64_t len, int node)
-{
-	size_t n = (off + len) / page_size();
-	int *want = malloc(n * sizeof(*want));
-
-	ASSERT_TRUE(want != NULL);
-	for (size_t i = 0; i < n; i++)
-		want[i] = node;
-	nodes_are_at(file, line, a, 0, off, len, want);
-	free(want);
-}
-
-#define NODES_ARE(a, off, len, n)					\
-	nodes_const_at(__FILE__, __LINE__, a, off, len, n)
-#define NODE_BYTES(fd, n0, n1)						\
-	gmem_node_bytes_at(__FILE__, __LINE__, fd, n0, n1, true)
-
 /* fdinfo: ranges with an mbind() policy, and the objects holding them. */
 static void mbind_counts_at(const char *file, int line, int fd,
 			    unsigned long long ranges,
@@ -279,7 +228,7 @@ static void partial_range(void)
 	a = gmem_map(fd, n * pg);
 	for (size_t i = 0; i < n; i++)
 		want[i] = i >= 24 && i < 40 ? 1 : 0;
-	nodes_are_at(__FILE__, __LINE__, a, 0, 0, n * pg, want);
+	numa_nodes_are_at(__FILE__, __LINE__, a, 0, 0, n * pg, want);
 	NODE_BYTES(fd, 48 * pg, 16 * pg);
 }
 
@@ -309,7 +258,7 @@ static void default_restores_create_policy(void)
 	MBIND_COUNTS(fd, 2, 1);
 	for (size_t i = 0; i < n; i++)
 		want[i] = i < n / 2 || (i >= 40 && i < 48) ? 0 : 1;
-	nodes_are_at(__FILE__, __LINE__, a, 0, 0, n * pg, want);
+	numa_nodes_are_at(__FILE__, __LINE__, a, 0, 0, n * pg, want);
 	/* and the fd's DEFAULT policy is the task's own again */
 	fd = gmem_new_numa(n * pg, MMAP_SHARED_FD, GMEM_NUMA_DEFAULT, 0);
 	a = gmem_map(fd, n * pg);
@@ -341,7 +290,7 @@ static void interleave_pages(void)
 		a[i * pg] = 1;
 	for (size_t i = 0; i < n; i++)
 		want[i] = i < 3 ? -1 : (int)(i % 2);
-	nodes_are_at(__FILE__, __LINE__, a, 3, 0, (n - 3) * pg, want);
+	numa_nodes_are_at(__FILE__, __LINE__, a, 3, 0, (n - 3) * pg, want);
 }
 
 static void interleave_huge(void)
@@ -365,7 +314,7 @@ static void interleave_huge(void)
 	EXPECT_EQ(gmem_info(fd).large_folios, 4);
 	for (size_t i = 0; i < 4 * HUGE_PAGES; i++)
 		want[i] = (i / HUGE_PAGES) % 2;
-	nodes_are_at(__FILE__, __LINE__, a, 0, 0, len, want);
+	numa_nodes_are_at(__FILE__, __LINE__, a, 0, 0, len, want);
 	NODE_BYTES(fd, 2 * HUGE, 2 * HUGE);
 }
 
@@ -662,7 +611,7 @@ static void many_overlapping(void)
 	test_diag("%llu ranges, %llu policy objects", ranges, objects);
 	EXPECT_LE(objects, ranges);
 	EXPECT_LE(ranges, n);
-	nodes_are_at(__FILE__, __LINE__, a, 0, 0, n * pg, want);
+	numa_nodes_are_at(__FILE__, __LINE__, a, 0, 0, n * pg, want);
 	MBIND(a, n * pg, MPOL_DEFAULT, 0);
 	MBIND_COUNTS(fd, 0, 0);
 }

@@ -32,64 +32,6 @@
 
 /* ---- helpers ---- */
 
-/*
- * Every page of [@off, @off + @len) of the mapping @a (of a shared fd) is
- * touched, then its node must be @node(i) for page i of the fd (-1: any
- * node).  Reports the first few pages that are elsewhere.
- */
-static void nodes_are_at(const char *file, int line, unsigned char *a,
-			 uint64_t off, uint64_t len, int (*node)(uint64_t, void *),
-			 void *arg)
-{
-	long pg = page_size();
-	size_t n = len / pg;
-	int *got = calloc(n, sizeof(*got));
-	unsigned int wrong = 0;
-
-	ASSERT_TRUE(got != NULL);
-	for (size_t i = 0; i < n; i++)
-		(void)*(volatile unsigned char *)(a + off + i * pg);
-	numa_nodes_of(a + off, n, pg, got);
-	for (size_t i = 0; i < n; i++) {
-		uint64_t index = off / pg + i;
-		int want = node(index, arg);
-
-		if (want >= 0 && got[i] != want && wrong++ < 4)
-			test_fail_at(file, line, "page %llu is on node %d, expected node %d",
-				     (unsigned long long)index, got[i], want);
-	}
-	if (wrong > 4)
-		test_fail_at(file, line, "%u pages in all on the wrong node",
-			     wrong);
-	free(got);
-}
-
-static int node_const(uint64_t index, void *arg)
-{
-	(void)index;
-	return *(int *)arg;
-}
-
-/* Interleave over nodes 0 and 1 in units of @arg pages. */
-static int node_interleave(uint64_t index, void *arg)
-{
-	return (index / *(uint64_t *)arg) % 2;
-}
-
-#define NODES_ARE(a, off, len, n)					\
-	nodes_are_at(__FILE__, __LINE__, a, off, len, node_const,	\
-		     &(int){ n })
-#define NODES_INTERLEAVE(a, off, len, unit)				\
-	nodes_are_at(__FILE__, __LINE__, a, off, len, node_interleave,	\
-		     &(uint64_t){ unit })
-
-/*
- * fdinfo's gmem-node<N> lines say @n0 bytes on node0 and @n1 on node1,
- * and add up to allocated.
- */
-#define NODE_BYTES(fd, n0, n1)						\
-	gmem_node_bytes_at(__FILE__, __LINE__, fd, n0, n1, true)
-
 static void mode_is_at(const char *file, int line, int fd, unsigned int mode)
 {
 	struct gmem_info info = gmem_info(fd), fdi = gmem_fdinfo(fd);

@@ -248,16 +248,23 @@ struct gmem_info {
  * @fd_ops:	out: GMEM_FD_* bits, the file operations a memory fd serves
  *		beyond fallocate(), mmap() and its ioctls.
  * @query_states: out: the GMEM_PAGE_* bits GMEM_QUERY reports.
+ * @dirty_log_flags: out: the GMEM_DIRTY_LOG_* flags GMEM_DIRTY_LOG accepts.
+ * @populate_flags: out: the flags GMEM_POPULATE accepts (none yet).
+ * @query_flags: out: the flags GMEM_QUERY accepts (none yet).
+ * @info_flags:	out: the flags GMEM_INFO accepts (none yet).
  *
  * Asked on /dev/gmem, before any memory fd exists.  The answers are the
  * module's, fixed for as long as it is loaded; module parameters
  * (max_size, huge) are in /sys/module/gmem/parameters.  A module that
- * fails GMEM_FEATURES with ENOTTY predates it: it supports GMEM_CREATE
- * with every field of the 48-byte struct, GMEM_CREATE_MMAP, _SHARED and
- * _HUGE, the four NUMA modes, GMEM_CONVERT_ZERO, GMEM_MIGRATE_COLLAPSE,
- * and only the first GMEM_INFO (command 0x03).  The struct is itself
- * extensible: a new answer is a new field at the end, which an older
- * module leaves out of the size it reports.
+ * reports a size below GMEM_FEATURES_SIZE_VER2 predates the flag fields
+ * at its end: it accepts GMEM_DIRTY_LOG_CLEAR where it serves
+ * GMEM_DIRTY_LOG, and no flag of GMEM_POPULATE, GMEM_QUERY or GMEM_INFO.
+ * A module that fails GMEM_FEATURES with ENOTTY predates it: it supports
+ * GMEM_CREATE with every field of the 48-byte struct, GMEM_CREATE_MMAP,
+ * _SHARED and _HUGE, the four NUMA modes, GMEM_CONVERT_ZERO,
+ * GMEM_MIGRATE_COLLAPSE, and only the first GMEM_INFO (command 0x03).  The
+ * struct is itself extensible: a new answer is a new field at the end,
+ * which an older module leaves out of the size it reports.
  */
 struct gmem_features {
 	__u32 size;
@@ -273,10 +280,16 @@ struct gmem_features {
 	/* GMEM_FEATURES_SIZE_VER1 */
 	__u32 fd_ops;
 	__u32 query_states;
+	/* GMEM_FEATURES_SIZE_VER2 */
+	__u32 dirty_log_flags;
+	__u32 populate_flags;
+	__u32 query_flags;
+	__u32 info_flags;
 };
 
 #define GMEM_FEATURES_SIZE_VER0	48	/* sizeof first published struct */
 #define GMEM_FEATURES_SIZE_VER1	56	/* adds fd_ops and query_states */
+#define GMEM_FEATURES_SIZE_VER2	72	/* adds the flags of four more ioctls */
 
 /* struct gmem_features.fd_ops */
 /*
