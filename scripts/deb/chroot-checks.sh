@@ -80,7 +80,7 @@ deb_header() {
 			printf("struct gmem_create %u bytes, struct gmem_features %u\n",
 			       create.size, features.size);
 			return create.size != GMEM_CREATE_SIZE_VER1 ||
-			       features.size != GMEM_FEATURES_SIZE_VER1;
+			       features.size != GMEM_FEATURES_SIZE_VER2;
 		}
 	EOF
 	echo "$cc"
