@@ -130,6 +130,7 @@
 
 #include "fault.h"
 #include "gmem_test.h"
+#include "numa.h"
 #include "rng.h"
 #include "sys.h"
 
@@ -177,41 +178,8 @@
 			  MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB |	\
 			  MAP_32BIT | MAP_ABOVE4G | (21U << 26) | (30U << 26))
 
-/* Memory policies (numaif.h is libnuma's; the values are the kernel's). */
-#ifndef MPOL_DEFAULT
-#define MPOL_DEFAULT		0
-#define MPOL_PREFERRED		1
-#define MPOL_BIND		2
-#define MPOL_INTERLEAVE		3
-#endif
-#ifndef MPOL_LOCAL
-#define MPOL_LOCAL		4
-#endif
-#ifndef MPOL_PREFERRED_MANY
-#define MPOL_PREFERRED_MANY	5
-#endif
-#ifndef MPOL_WEIGHTED_INTERLEAVE
-#define MPOL_WEIGHTED_INTERLEAVE 6
-#endif
-#ifndef MPOL_F_STATIC_NODES
-#define MPOL_F_STATIC_NODES	(1 << 15)
-#define MPOL_F_RELATIVE_NODES	(1 << 14)
-#endif
-#ifndef MPOL_F_NUMA_BALANCING
-#define MPOL_F_NUMA_BALANCING	(1 << 13)
-#endif
 #define MPOL_USER_NODES	(MPOL_F_STATIC_NODES | MPOL_F_RELATIVE_NODES)
 #define MPOL_FLAGS	(MPOL_USER_NODES | MPOL_F_NUMA_BALANCING)
-#ifndef MPOL_MF_STRICT
-#define MPOL_MF_STRICT		(1 << 0)
-#define MPOL_MF_MOVE		(1 << 1)
-#define MPOL_MF_MOVE_ALL	(1 << 2)
-#endif
-#ifndef MPOL_F_NODE
-#define MPOL_F_NODE		(1 << 0)
-#define MPOL_F_ADDR		(1 << 1)
-#define MPOL_F_MEMS_ALLOWED	(1 << 2)
-#endif
 /* Every node: where a page may be when nothing confines it. */
 #define ALL_NODES		UINT64_MAX
 /* MAX_NUMNODES of the tier-1 kernels (CONFIG_NODES_SHIFT=10). */

@@ -48,10 +48,6 @@
 #define MEM_SLACK_KB	(4 * 1024LL)
 #define MEM_RETURN_MS	1000
 
-#ifndef MPOL_MF_MOVE
-#define MPOL_MF_MOVE	(1 << 1)
-#endif
-
 /* ---- gmem_test.ko ---- */
 
 #define EXPECT_RESOLVE(ct, slot, index, err)				\

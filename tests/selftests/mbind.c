@@ -36,22 +36,6 @@
 #define HUGE_PAGES	GMEM_HUGE_PAGES
 #define MMAP_SHARED_FD	(GMEM_CREATE_MMAP | GMEM_CREATE_SHARED)
 
-#ifndef MPOL_LOCAL
-#define MPOL_LOCAL		4
-#endif
-#ifndef MPOL_PREFERRED_MANY
-#define MPOL_PREFERRED_MANY	5
-#endif
-#ifndef MPOL_WEIGHTED_INTERLEAVE
-#define MPOL_WEIGHTED_INTERLEAVE	6
-#endif
-#ifndef MPOL_MF_STRICT
-#define MPOL_MF_STRICT		(1 << 0)
-#endif
-#ifndef MPOL_F_NODE
-#define MPOL_F_NODE		(1 << 0)
-#define MPOL_F_ADDR		(1 << 1)
-#endif
 #ifndef SYS_set_mempolicy_home_node
 #define SYS_set_mempolicy_home_node	450
 #endif
