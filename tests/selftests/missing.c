@@ -522,6 +522,53 @@ static void kernel_faults_wait(void)
 	EXPECT_NO_EVENT(efd, 0);
 }
 
+/*
+ * GUP that may not let go of the mmap lock cannot wait: /proc/<pid>/mem
+ * (and ptrace's PEEKDATA, the same access_remote_vm()) fails a missing
+ * page at once with EIO, reads and writes alike, and the page is
+ * reported all the same, once while outstanding.  Once filled, it reads
+ * the fill.
+ */
+static void proc_mem_fails_at_once(void)
+{
+	long pg = page_size();
+	int fd = gmem_new_flags(2 * pg, MAPPABLE);
+	unsigned char *map = gmem_map(fd, 2 * pg);
+	int efd = ASSERT_SYS(events_open(fd, O_CLOEXEC));
+	int mem = ASSERT_SYS(open("/proc/self/mem", O_RDWR | O_CLOEXEC));
+	off_t at = (off_t)(uintptr_t)(map + pg);
+	unsigned char buf[16] = { 0x5a };
+	struct timespec t0, t1;
+
+	ARM(fd, 0, 2 * pg);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	EXPECT_ERRNO(pread(mem, buf, sizeof(buf), at), EIO);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/* at once: not after a wait some wakeup ended */
+	EXPECT_TRUE(t1.tv_sec - t0.tv_sec < EVENT_MS / 1000);
+	EXPECT_EVENT(efd, pg, pg, GMEM_MISSING_FAULT);
+	/* outstanding: fails again, is not reported again */
+	EXPECT_ERRNO(pwrite(mem, buf, sizeof(buf), at), EIO);
+	EXPECT_ERRNO(pread(mem, buf, sizeof(buf), at), EIO);
+	EXPECT_NO_EVENT(efd, 0);
+	EXPECT_EQ(fdinfo_missing(fd, "outstanding"), 1);
+	EXPECT_EQ(page_state(fd, pg), GMEM_PAGE_SHARED | GMEM_PAGE_MISSING);
+
+	fill_page(fd, pg, 0x3c);
+	EXPECT_EQ(pread(mem, buf, sizeof(buf), at), (ssize_t)sizeof(buf));
+	EXPECT_EQ(buf[0], 0x3c);
+	EXPECT_EQ(buf[15], 0x3c);
+	memset(buf, 0xc3, sizeof(buf));
+	EXPECT_EQ(pwrite(mem, buf, sizeof(buf), at), (ssize_t)sizeof(buf));
+	EXPECT_EQ(map[pg], 0xc3);
+	EXPECT_EQ(map[pg + 16], 0x3c);
+	EXPECT_EQ(fdinfo_missing(fd, "outstanding"), 0);
+	/* the other page is still missing, and untouched */
+	EXPECT_EQ(page_state(fd, 0), GMEM_PAGE_SHARED | GMEM_PAGE_MISSING);
+	EXPECT_NO_EVENT(efd, 0);
+	close(mem);
+}
+
 /* fallocate() resolves as zeroes; disarming lets waiters allocate zeroes. */
 static void fallocate_and_disarm_resolve(void)
 {
@@ -1050,6 +1097,8 @@ static const struct test missing_tests[] = {
 	     fault_concurrent_one_event),
 	TEST("kernel faults wait too: a copy into a missing page, process_vm_readv()",
 	     kernel_faults_wait),
+	TEST("/proc/self/mem: EIO at once, reported once, reads the fill",
+	     proc_mem_fails_at_once),
 	TEST("fallocate() resolves as zeroes, disarm lets waiters allocate",
 	     fallocate_and_disarm_resolve),
 	TEST("read(): EAGAIN, short count, waits, EINTR and restart",
