@@ -110,6 +110,21 @@ long long numa_free_kb(int node)
 	return val;
 }
 
+long long numa_hint_faults(void)
+{
+	long long val = 0;
+	char line[128];
+	FILE *f = fopen("/proc/vmstat", "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "numa_hint_faults %lld", &val) == 1)
+			break;
+	fclose(f);
+	return val;
+}
+
 void numa_nodes_of(void *addr, size_t n, size_t stride, int *nodes)
 {
 	void **pages = calloc(n, sizeof(*pages));
@@ -215,4 +230,13 @@ void numa_bind_task(int node)
 	if (ret)
 		FAIL("set_mempolicy(MPOL_BIND, node%d): %s", node,
 		     errno_name(-ret));
+}
+
+void numa_no_balancing(void)
+{
+	int ret = numa_set_policy(MPOL_LOCAL, 0);
+
+	/* ENOSYS: a kernel without NUMA, which balances nothing */
+	if (ret && ret != -ENOSYS)
+		FAIL("set_mempolicy(MPOL_LOCAL): %s", errno_name(-ret));
 }

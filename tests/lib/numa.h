@@ -70,6 +70,22 @@ void numa_need_two(void);
 long long numa_free_kb(int node);
 
 /*
+ * NUMA hinting faults so far, system wide (/proc/vmstat; 0 without
+ * NUMA balancing).  On a guest with two nodes the balancer makes PTEs
+ * inaccessible at any time, and the next access takes a minor fault of
+ * its own: a test that counts faults subtracts these.
+ */
+long long numa_hint_faults(void);
+
+/*
+ * Keeps NUMA balancing off the task's mappings from now on: it scans only
+ * those whose policy is the default (MPOL_F_MOF), and a task policy of
+ * MPOL_LOCAL places pages where the default does.  The tests run in a
+ * child each, so this ends with the test.
+ */
+void numa_no_balancing(void);
+
+/*
  * The node of each of the @n pages at @addr, @addr + @stride, ... in
  * @nodes (move_pages(2) without targets): a node, or a negative errno for
  * a page that is not there (-ENOENT).  Fails the test if the call does.
