@@ -6,13 +6,16 @@
  * reaches ends it, with -EACCES if it is the first page, else with the
  * bytes copied up to it, as a file ends a read at a hole it cannot cross.
  *
- * Each page is copied under the invalidate_lock held shared, so it cannot
- * turn private, be punched or move while its bytes go out or come in.
- * The user buffer may be a mapping of this very fd, whose fault needs the
- * same lock (and a shared rwsem taken twice deadlocks against a waiting
- * writer), so the copy runs with page faults disabled; when it falls
- * short the lock is dropped, the buffer faulted in, and the page copied
- * again from its start.
+ * Pages are copied under the invalidate_lock held shared, so they cannot
+ * turn private, be punched or move while their bytes go out or come in;
+ * a run of them at a time, all in one folio (or hole) and one shared
+ * range, up to GMEM_RW_CHUNK, so that a 2 MiB folio costs one lock and
+ * one lookup rather than 512.  The user buffer may be a mapping of this
+ * very fd, whose fault needs the same lock (and a shared rwsem taken
+ * twice deadlocks against a waiting writer), so the copy runs with page
+ * faults disabled; when it falls short the pages before are kept, the
+ * lock is dropped, the buffer faulted in, and the page that fell short
+ * copied again from its start.
  *
  * On an fd with armed ranges (demand paging, missing.c) a read of a
  * missing page is reported and waits for the fill, as a pipe waits for a
@@ -32,30 +35,106 @@
 #include "gmem_trace.h"
 
 /*
- * gmem_read_page(): the page is missing and reported (missing.c); wait for
+ * gmem_read_run(): the page is missing and reported (missing.c); wait for
  * it to be filled and read it again.  Never leaves this file.
  */
 #define GMEM_READ_WAIT		(-EINPROGRESS)
 
 /*
- * Copies @bytes from byte @offset of page @index to @to.  A page never
- * allocated reads as zeroes, and stays unallocated, unless it is missing
- * (an armed range): then it is reported and waited for.  Return: the
- * bytes copied (short if the user buffer faulted), or -EACCES (private),
- * -EHWPOISON (lost to memory failure), GMEM_READ_WAIT, -EIO (missing, and
- * no event fd to report it on), -ENOMEM (the report failed).
+ * At most this much is copied under one hold of the invalidate_lock: a
+ * punch or conversion waits for no more than this, and the lock and the
+ * lookups cost little beside the copy.
  */
-static ssize_t gmem_read_page(struct inode *inode, pgoff_t index,
-			      size_t offset, size_t bytes, struct iov_iter *to)
+#define GMEM_RW_CHUNK		(256 * 1024)
+
+/*
+ * The end of the run a call may copy from @index on, given the end it asks
+ * for, @end: inside @folio (which holds @index) and before the first
+ * poisoned page after @index.
+ */
+static pgoff_t gmem_rw_run_end(struct gmem_inode *gi, struct folio *folio,
+			       pgoff_t index, pgoff_t end)
+{
+	unsigned long poisoned = index + 1;
+	pgoff_t i;
+
+	end = min(end, folio->index + folio_nr_pages(folio));
+	if (end > index + 1 && !xa_empty(&gi->poison) &&
+	    xa_find(&gi->poison, &poisoned, end - 1, XA_PRESENT))
+		end = poisoned;
+	if (gmem_folio_has_poison(folio))
+		for (i = index + 1; i < end; i++)
+			if (gmem_page_poisoned(folio, i))
+				return i;
+	return end;
+}
+
+/*
+ * The end of the hole at @index (no folio there), before @end: a read
+ * zeroes it all under one hold of the lock.
+ */
+static pgoff_t gmem_rw_hole_end(struct address_space *mapping, pgoff_t index,
+				pgoff_t end)
+{
+	unsigned long next = index + 1;
+
+	if (end > index + 1 &&
+	    xa_find(&mapping->i_pages, &next, end - 1, XA_PRESENT))
+		return max(next, index + 1);
+	return end;
+}
+
+/*
+ * The run of whole pages [@index, return) that a call of @bytes from byte
+ * @offset of page @index reaches, inside the shared run that ends at @last
+ * and GMEM_RW_CHUNK.
+ */
+static pgoff_t gmem_rw_want_end(pgoff_t index, size_t offset, size_t bytes,
+				pgoff_t last)
+{
+	size_t pages = DIV_ROUND_UP(offset + min_t(size_t, bytes, GMEM_RW_CHUNK),
+				    PAGE_SIZE);
+
+	return min(last, index + pages - 1) + 1;
+}
+
+/*
+ * A copy that fell short at the page it was copying, @partial bytes into
+ * it: those bytes are given back to @iter, so that the page is copied
+ * again from its first byte once the user buffer is in.  Return what the
+ * pages before it copied, 0 for none.
+ */
+static ssize_t gmem_rw_short(struct iov_iter *iter, size_t copied,
+			     size_t partial)
+{
+	iov_iter_revert(iter, partial);
+	return copied;
+}
+
+/*
+ * Copies up to @bytes from byte @offset of page @index on to @to, the
+ * pages of one folio (or hole) in a run of shared ones.  A page never
+ * allocated reads as zeroes, and stays unallocated, unless it is missing
+ * (an armed range): then it is reported and waited for, and the call
+ * reads that one page.  Return: the bytes copied (stopped early at the
+ * end of the folio or run, a poisoned page or a user page that faulted),
+ * 0 if the user buffer faulted at once, or -EACCES (private), -EHWPOISON
+ * (lost to memory failure), GMEM_READ_WAIT, -EIO (missing, and no event
+ * fd to report it on), -ENOMEM (the report failed).
+ */
+static ssize_t gmem_read_run(struct inode *inode, pgoff_t index,
+			     size_t offset, size_t bytes, struct iov_iter *to)
 {
 	struct address_space *mapping = inode->i_mapping;
 	struct gmem_inode *gi = GMEM_I(inode);
-	bool armed = gmem_missing_armed(gi);
+	bool armed = gmem_missing_armed(gi), fell_short = false;
+	size_t copied = 0, n, c = 0;
+	pgoff_t first, last, end;
 	struct folio *folio;
 	ssize_t ret;
 
 	filemap_invalidate_lock_shared(mapping);
-	if (!gmem_attr_is_shared(gi, index)) {
+	if (!gmem_attr_lookup(gi, index, &first, &last)) {
 		ret = -EACCES;
 		goto out;
 	}
@@ -63,6 +142,7 @@ static ssize_t gmem_read_page(struct inode *inode, pgoff_t index,
 		ret = -EHWPOISON;
 		goto out;
 	}
+	end = gmem_rw_want_end(index, offset, bytes, last);
 	if (armed) {
 		ret = gmem_missing_touch(inode, index, GMEM_MISSING_READ);
 		if (ret == GMEM_MISSING_WAIT)
@@ -74,16 +154,22 @@ static ssize_t gmem_read_page(struct inode *inode, pgoff_t index,
 		/*
 		 * Locked, so that a page being filled is read once its
 		 * contents are in: the filler holds the lock until then.
+		 * Its neighbours may be missing: one page only.
 		 */
+		end = index + 1;
 		folio = filemap_lock_folio(mapping, index);
 	} else {
 		/* NULL before 6.3, ERR_PTR(-ENOENT) after, when absent. */
 		folio = filemap_get_folio(mapping, index);
 	}
 	if (IS_ERR_OR_NULL(folio)) {
+		end = gmem_rw_hole_end(mapping, index, end);
+		n = min_t(size_t, bytes, ((end - index) << PAGE_SHIFT) - offset);
 		pagefault_disable();
-		ret = iov_iter_zero(bytes, to);
+		c = iov_iter_zero(n, to);
 		pagefault_enable();
+		/* A hole has no state to change: keep what was zeroed. */
+		ret = c;
 		goto out;
 	}
 	/*
@@ -92,12 +178,23 @@ static ssize_t gmem_read_page(struct inode *inode, pgoff_t index,
 	 */
 	if (gmem_page_poisoned(folio, index)) {
 		ret = -EHWPOISON;
-	} else {
-		pagefault_disable();
-		ret = copy_page_to_iter(folio_file_page(folio, index), offset,
-					bytes, to);
-		pagefault_enable();
+		goto out_folio;
 	}
+	end = gmem_rw_run_end(gi, folio, index, end);
+	pagefault_disable();
+	for (; index < end && copied < bytes; index++, offset = 0) {
+		n = min(bytes - copied, PAGE_SIZE - offset);
+		c = copy_page_to_iter(folio_file_page(folio, index), offset, n,
+				      to);
+		if (c < n) {
+			fell_short = true;
+			break;
+		}
+		copied += c;
+	}
+	pagefault_enable();
+	ret = fell_short ? gmem_rw_short(to, copied, c) : copied;
+out_folio:
 	if (armed)
 		folio_unlock(folio);
 	folio_put(folio);
@@ -107,22 +204,26 @@ out:
 }
 
 /*
- * Copies @bytes from @from to page @index at byte @offset, allocating a
- * zeroed page first if there is none; from the kernel buffer @bounce
- * instead, if not NULL.  Return as gmem_read_page(), or -ENOMEM, -ENOSPC
- * (max_total) from the allocation.
+ * Copies up to @bytes from @from to byte @offset of page @index on, the
+ * pages of one folio in a run of shared ones, allocating a zeroed folio
+ * first if there is none; from the kernel buffer @bounce instead, if not
+ * NULL (one page, @bytes at most the rest of it).  Return as
+ * gmem_read_run(), or -ENOMEM, -ENOSPC (max_total) from the allocation.
  */
-static ssize_t gmem_write_page(struct inode *inode, pgoff_t index,
-			       size_t offset, size_t bytes,
-			       struct iov_iter *from, const void *bounce)
+static ssize_t gmem_write_run(struct inode *inode, pgoff_t index,
+			      size_t offset, size_t bytes,
+			      struct iov_iter *from, const void *bounce)
 {
 	struct address_space *mapping = inode->i_mapping;
 	struct gmem_inode *gi = GMEM_I(inode);
+	pgoff_t first, last, end, start = index, written = index;
+	size_t copied = 0, n, c = 0;
+	bool fell_short = false;
 	struct folio *folio;
 	ssize_t ret;
 
 	filemap_invalidate_lock_shared(mapping);
-	if (!gmem_attr_is_shared(gi, index)) {
+	if (!gmem_attr_lookup(gi, index, &first, &last)) {
 		ret = -EACCES;
 		goto out;
 	}
@@ -134,20 +235,38 @@ static ssize_t gmem_write_page(struct inode *inode, pgoff_t index,
 	if (bounce) {
 		memcpy_to_page(folio_file_page(folio, index), offset, bounce,
 			       bytes);
-		ret = bytes;
-	} else {
-		pagefault_disable();
-		ret = gmem_copy_from_iter_atomic(folio,
-						 ((index - folio->index) <<
-						  PAGE_SHIFT) + offset,
-						 bytes, from);
-		pagefault_enable();
+		/* The page may be mapped: make the write visible there. */
+		flush_dcache_page(folio_file_page(folio, index));
+		copied = bytes;
+		written = index + 1;
+		goto mark;
 	}
-	/* The page may be mapped: make the write visible there. */
-	flush_dcache_page(folio_file_page(folio, index));
-	/* Once the bytes are in, so that whoever sees the bit sees them. */
-	if (ret > 0)
-		gmem_dirty_mark(gi, index, index + 1);
+	end = gmem_rw_run_end(gi, folio, index,
+			      gmem_rw_want_end(index, offset, bytes, last));
+	pagefault_disable();
+	for (; index < end && copied < bytes; index++, offset = 0) {
+		n = min(bytes - copied, PAGE_SIZE - offset);
+		c = gmem_copy_from_iter_atomic(folio,
+					       ((index - folio->index) <<
+						PAGE_SHIFT) + offset, n, from);
+		flush_dcache_page(folio_file_page(folio, index));
+		if (c)
+			written = index + 1;
+		if (c < n) {
+			fell_short = true;
+			break;
+		}
+		copied += c;
+	}
+	pagefault_enable();
+mark:
+	/*
+	 * Once the bytes are in, so that whoever sees the bit sees them; a
+	 * page that a short copy wrote part of changed too.
+	 */
+	if (written > start)
+		gmem_dirty_mark(gi, start, written);
+	ret = fell_short ? gmem_rw_short(from, copied, c) : copied;
 	folio_unlock(folio);
 	folio_put(folio);
 out:
@@ -156,25 +275,26 @@ out:
 }
 
 /*
- * Copies @bytes at @pos between @iter and the fd, one page.  When the
- * user buffer faults partway, the page is redone from its first byte
- * once the buffer is in, so that no call ends inside a page whose state
+ * Copies up to @bytes at @pos between @iter and the fd: one run of pages,
+ * as gmem_read_run() and gmem_write_run() reach.  When the user buffer
+ * faults at its first page, the page is redone from its first byte once
+ * the buffer is in, so that no call ends inside a page whose state
  * changed while the lock was let go; as much of the buffer as can be
  * brought in, -EFAULT if none of it.
  */
-static ssize_t gmem_rw_page(struct inode *inode, loff_t pos, size_t bytes,
-			    struct iov_iter *iter, bool write, bool nowait)
+static ssize_t gmem_rw_run(struct inode *inode, loff_t pos, size_t bytes,
+			   struct iov_iter *iter, bool write, bool nowait)
 {
 	pgoff_t index = pos >> PAGE_SHIFT;
-	size_t offset = offset_in_page(pos), left;
+	size_t offset = offset_in_page(pos), left, n;
 	ssize_t ret;
 
 	for (;;) {
 		if (write)
-			ret = gmem_write_page(inode, index, offset, bytes, iter,
-					      NULL);
+			ret = gmem_write_run(inode, index, offset, bytes, iter,
+					     NULL);
 		else
-			ret = gmem_read_page(inode, index, offset, bytes, iter);
+			ret = gmem_read_run(inode, index, offset, bytes, iter);
 		if (ret == GMEM_READ_WAIT) {
 			/* As a pipe: EAGAIN, EINTR, or the call restarted. */
 			if (nowait)
@@ -185,16 +305,16 @@ static ssize_t gmem_rw_page(struct inode *inode, loff_t pos, size_t bytes,
 				return ret;
 			continue;
 		}
-		if (ret < 0 || ret == bytes)
+		if (ret)
 			return ret;
-		iov_iter_revert(iter, ret);
+		n = min(bytes, PAGE_SIZE - offset);
 		if (write)
-			left = fault_in_iov_iter_readable(iter, bytes);
+			left = fault_in_iov_iter_readable(iter, n);
 		else
-			left = fault_in_iov_iter_writeable(iter, bytes);
-		if (left == bytes)
+			left = fault_in_iov_iter_writeable(iter, n);
+		if (left == n)
 			return -EFAULT;
-		bytes -= left;
+		bytes = n - left;
 	}
 }
 
@@ -217,19 +337,19 @@ static ssize_t gmem_write_page_bounce(struct inode *inode, loff_t pos,
 		return -EFAULT;
 	ret = gmem_missing_fill_page(inode, fill, pos >> PAGE_SHIFT);
 	if (!ret)
-		ret = gmem_write_page(inode, pos >> PAGE_SHIFT,
-				      offset_in_page(pos), copied, from, bounce);
+		ret = gmem_write_run(inode, pos >> PAGE_SHIFT,
+				     offset_in_page(pos), copied, from, bounce);
 	if (ret < 0)
 		iov_iter_revert(from, copied);
 	return ret;
 }
 
 /*
- * The loop read and write share: a page at a time from iocb->ki_pos, at
- * most up to the end of the fd.  A write to an fd with armed ranges holds
- * back touches of each unit it writes until it is done with it, then
- * wakes them (missing.c).  Return: the bytes copied, or the first page's
- * error when nothing was.
+ * The loop read and write share: a run of pages at a time from
+ * iocb->ki_pos, at most up to the end of the fd.  A write to an fd with
+ * armed ranges goes a page at a time, and holds back touches of each unit
+ * it writes until it is done with it, then wakes them (missing.c).
+ * Return: the bytes copied, or the first page's error when nothing was.
  */
 static ssize_t gmem_rw(struct kiocb *iocb, struct iov_iter *iter, bool write)
 {
@@ -248,26 +368,25 @@ static ssize_t gmem_rw(struct kiocb *iocb, struct iov_iter *iter, bool write)
 	}
 
 	while (iov_iter_count(iter) && pos < size) {
-		size_t bytes = min3(PAGE_SIZE - offset_in_page(pos),
-				    iov_iter_count(iter), (size_t)(size - pos));
+		size_t bytes = min_t(size_t, iov_iter_count(iter), size - pos);
 
 		if (fatal_signal_pending(current)) {
 			ret = -EINTR;
 			break;
 		}
 		if (bounce)
-			ret = gmem_write_page_bounce(inode, pos, bytes, iter,
-						     bounce, &fill);
+			ret = gmem_write_page_bounce(inode, pos,
+						     min(bytes, PAGE_SIZE -
+							 offset_in_page(pos)),
+						     iter, bounce, &fill);
 		else
-			ret = gmem_rw_page(inode, pos, bytes, iter, write,
-					   nowait);
+			ret = gmem_rw_run(inode, pos, bytes, iter, write,
+					  nowait);
+		/* -EFAULT: the rest of the user buffer cannot be reached. */
 		if (ret < 0)
 			break;
 		pos += ret;
 		done += ret;
-		/* Short: the rest of the user buffer cannot be reached. */
-		if (ret < bytes)
-			break;
 		cond_resched();
 	}
 	iocb->ki_pos = pos;

@@ -401,7 +401,7 @@ static void huge_block(void)
 	long pg = page_size();
 	uint64_t *block = xmalloc(2 * HUGE / pg / 8), *page3;
 	bool pmd = gmem_pmd_mapping_expected();
-	unsigned char *a;
+	unsigned char *a, *buf;
 	int fd;
 
 	gmem_need_huge_blocks(4);
@@ -439,6 +439,24 @@ static void huge_block(void)
 	DIRTY_IS(fd, 0, 2 * HUGE / pg, CLEAR, 7, END);
 	EXPECT_EQ(a[10 * pg], 2);
 	EXPECT_EQ(a[HUGE + 6 * pg], 3);
+	/*
+	 * write() copies a run of the folio's pages at a time: exactly the
+	 * pages written, with the one a short copy wrote 100 bytes of
+	 * before the buffer's page 300 (out of reach) stopped it
+	 */
+	buf = mmap(NULL, 400 * pg, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(buf != MAP_FAILED);
+	memset(buf, 4, 300 * pg);
+	ASSERT_SYS(mprotect(buf + 300 * pg, pg, PROT_NONE));
+	EXPECT_EQ(pwrite(fd, buf, 400 * pg, 10 * pg + 100), 300 * pg);
+	memset(block, 0, 2 * HUGE / pg / 8);
+	for (long i = 10; i <= 310; i++)
+		block[i / 64] |= 1ULL << (i % 64);
+	DIRTY_BITS(fd, 0, 2 * HUGE / pg, CLEAR, block);
+	EXPECT_EQ(a[310 * pg + 99], 4);
+	EXPECT_EQ(a[310 * pg + 100], 0);
+	ASSERT_SYS(munmap(buf, 400 * pg));
 	ASSERT_SYS(munmap(a, 2 * HUGE));
 	ASSERT_SYS(close(fd));
 	free(block);
@@ -782,7 +800,7 @@ static const struct test dirty_tests[] = {
 		consumer_huge_block, .timeout = 120),
 	TEST("a punch and a zeroing conversion report the pages that held memory; a plain conversion nothing",
 	     contents_changed),
-	TEST("a huge fd: a write fault logs its 2 MiB block with a PMD (6.15+), its page with PTEs (before); write() to the page",
+	TEST("a huge fd: a write fault logs its 2 MiB block with a PMD (6.15+), its page with PTEs (before); write() its pages, a short one too",
 	     huge_block, .timeout = 120),
 	TEST("without the flag: GMEM_DIRTY_LOG is EINVAL and a read-then-written page costs one fault; with it, two",
 	     untracked_fd),

@@ -359,6 +359,56 @@ static void zeroing_skips_poisoned_page(void)
 }
 
 /*
+ * read() and write() copy a 2 MiB folio a run of pages at a time: across
+ * a page left poisoned in the folio (held through a pipe, so memory
+ * failure could not split it) they stop right before it, fail at it with
+ * EHWPOISON, and go on after it.
+ */
+static void rw_stops_at_poisoned_page(void)
+{
+	long pg = page_size();
+	size_t len = GMEM_HUGE_SIZE;
+	unsigned char *a, *buf = xmalloc(len), *src;
+	struct iovec iov;
+	int fd, pipefd[2];
+
+	fd = huge_block(&a);
+	src = pattern_pages_at(fd, 0, len, 2);
+	ASSERT_SYS(pipe(pipefd));
+	iov.iov_base = a + BAD * pg;
+	iov.iov_len = pg;
+	ASSERT_EQ(vmsplice(pipefd[1], &iov, 1, 0), pg);
+	poison_unsplittable(fd, a);
+
+	memset(buf, 0x5a, len);
+	EXPECT_EQ(pread(fd, buf, len, 0), BAD * pg);
+	EXPECT_EQ(pattern_mismatch_at(buf, BAD * pg, fd, 0, 1), -1);
+	EXPECT_EQ(buf[BAD * pg], 0x5a);
+	EXPECT_ERRNO(pread(fd, buf, len, BAD * pg + 10), EHWPOISON);
+	EXPECT_EQ(pread(fd, buf, len - (BAD + 1) * pg, (BAD + 1) * pg),
+		  len - (BAD + 1) * pg);
+	EXPECT_EQ(pattern_mismatch_at(buf, len - (BAD + 1) * pg, fd,
+				      (BAD + 1) * pg, 1), -1);
+
+	EXPECT_EQ(pwrite(fd, src + 100, len - 100, 100), BAD * pg - 100);
+	EXPECT_ERRNO(pwrite(fd, src, pg, BAD * pg), EHWPOISON);
+	EXPECT_EQ(pwrite(fd, src + (BAD + 1) * pg, len - (BAD + 1) * pg,
+			 (BAD + 1) * pg), len - (BAD + 1) * pg);
+	EXPECT_EQ(pattern_mismatch_at(a, 100, fd, 0, 1), -1);
+	EXPECT_EQ(pattern_mismatch_at(a + 100, BAD * pg - 100, fd, 100, 2), -1);
+	EXPECT_EQ(pattern_mismatch_at(a + (BAD + 1) * pg, len - (BAD + 1) * pg,
+				      fd, (BAD + 1) * pg, 2), -1);
+	EXPECT_EQ(gmem_info(fd).large_folios, 1);
+	EXPECT_EQ(gmem_info(fd).poisoned, (uint64_t)pg);
+
+	ASSERT_SYS(close(pipefd[0]));
+	ASSERT_SYS(close(pipefd[1]));
+	free(src);
+	free(buf);
+	ASSERT_SYS(close(fd));
+}
+
+/*
  * Page BAD private, the folio held through a shared page in a pipe;
  * memory failure hits page BAD by its pfn (hwpoison_inject), and the
  * first thing to touch the folio since is a consumer's resolve of that
@@ -771,6 +821,9 @@ static const struct test poison_tests[] = {
 	     .kmsg_allow = HWPOISON_KMSG),
 	TEST("GMEM_CONVERT_ZERO and punch around a page left poisoned in a 2 MiB folio: never written",
 	     zeroing_skips_poisoned_page, .timeout = 120,
+	     .kmsg_allow = HWPOISON_KMSG),
+	TEST("read() and write() across a page left poisoned in a 2 MiB folio: up to it, EHWPOISON at it, on after it",
+	     rw_stops_at_poisoned_page, .timeout = 120,
 	     .kmsg_allow = HWPOISON_KMSG),
 	TEST("a resolve as the first touch of a 2 MiB folio memory failure could not split: -EHWPOISON",
 	     resolve_first_touch, .timeout = 120, .cleanup = ct_cleanup,

@@ -404,6 +404,86 @@ static void huge_write_allocates_block(void)
 }
 
 /*
+ * A huge fd's 2 MiB folio is copied a run of pages at a time: one call
+ * still stops exactly where it must, to the byte where the user's buffer
+ * stops being reachable (at any offset, both ways, the rest of the block
+ * as it was), before a private page, and before a page lost to memory
+ * failure; a call across a block and a hole reads both.
+ */
+static void huge_runs_stop_exactly(void)
+{
+	const uint32_t flags = MMAP_SHARED_FD | GMEM_CREATE_HUGE;
+	size_t blk = GMEM_HUGE_SIZE, pg = page_size(), cut = 300 * pg;
+	unsigned char *want, *next, *buf, *back = junk_buf(2 * blk);
+	int fd, err;
+
+	gmem_need_huge_blocks(1);
+	fd = gmem_new_flags(2 * blk, flags);
+	want = pattern_pages_at(fd, 0, blk, 13);
+	next = pattern_pages_at(fd, 0, blk, 14);
+	EXPECT_EQ(pwrite(fd, want, blk, 0), blk);
+	if (gmem_info(fd).large_folios != 1 &&
+	    gmem_fdinfo_value(fd, "gmem-large-fallbacks"))
+		test_skip("no 2 MiB folio to be had (fragmented memory)");
+	ASSERT_EQ(gmem_info(fd).large_folios, 1);
+	/* the block, then the hole after it, in one call */
+	EXPECT_EQ(pread(fd, back, 2 * blk, 0), 2 * blk);
+	EXPECT_EQ(pattern_mismatch_at(back, blk, fd, 0, 13), -1);
+	EXPECT_EQ(nonzero_at(back + blk, blk), -1);
+
+	/* a buffer whose page 300 cannot be reached */
+	buf = mmap(NULL, blk, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_TRUE(buf != MAP_FAILED);
+	ASSERT_SYS(mprotect(buf + cut, pg, PROT_NONE));
+	memset(buf, JUNK, cut);
+	EXPECT_EQ(pread(fd, buf, blk, 0), cut);
+	EXPECT_EQ(pattern_mismatch_at(buf, cut, fd, 0, 13), -1);
+	memset(buf, JUNK, cut);
+	EXPECT_EQ(pread(fd, buf, blk, 100), cut);
+	EXPECT_EQ(pattern_mismatch_at(buf, cut, fd, 100, 13), -1);
+	/* written from it: the new bytes up to there, the old ones after */
+	memcpy(buf, next + 100, cut);
+	EXPECT_EQ(pwrite(fd, buf, blk, 100), cut);
+	memset(back, JUNK, blk);
+	EXPECT_EQ(pread(fd, back, blk, 0), blk);
+	EXPECT_EQ(pattern_mismatch_at(back, 100, fd, 0, 13), -1);
+	EXPECT_EQ(pattern_mismatch_at(back + 100, cut, fd, 100, 14), -1);
+	EXPECT_EQ(pattern_mismatch_at(back + 100 + cut, blk - 100 - cut, fd,
+				      100 + cut, 13), -1);
+	ASSERT_SYS(munmap(buf, blk));
+
+	/* page 400 private: both ways stop before it */
+	CONVERT(fd, 400 * pg, pg, GMEM_PRIVATE);
+	memset(back, JUNK, blk);
+	EXPECT_EQ(pread(fd, back, blk, 0), 400 * pg);
+	EXPECT_EQ(junk_changed_at(back + 400 * pg, blk - 400 * pg), -1);
+	EXPECT_EQ(pwrite(fd, want, blk, 0), 400 * pg);
+	EXPECT_EQ(gmem_info(fd).large_folios, 1);
+	CONVERT(fd, 400 * pg, pg, GMEM_SHARED);
+
+	/* page 200 lost: both ways stop before it, split or not */
+	err = poison_in_child(gmem_map(fd, blk) + 200 * pg);
+	if (err == EINVAL)
+		test_skip("MADV_HWPOISON: EINVAL (no CONFIG_MEMORY_FAILURE)");
+	if (err)
+		FAIL("MADV_HWPOISON: %s", err < 0 ? "child lost" :
+		     errno_name(err));
+	test_diag("after memory failure: %llu large folio(s)",
+		  (unsigned long long)gmem_info(fd).large_folios);
+	memset(back, JUNK, blk);
+	EXPECT_EQ(pread(fd, back, blk, 0), 200 * pg);
+	EXPECT_EQ(pattern_mismatch_at(back, 200 * pg, fd, 0, 13), -1);
+	EXPECT_EQ(junk_changed_at(back + 200 * pg, blk - 200 * pg), -1);
+	EXPECT_EQ(pwrite(fd, want, blk, 0), 200 * pg);
+	EXPECT_ERRNO(pread(fd, back, pg, 200 * pg), EHWPOISON);
+	EXPECT_EQ(pread(fd, back, pg, 201 * pg), pg);
+	free(back);
+	free(want);
+	free(next);
+}
+
+/*
  * A private page has no host path here either: as the first page of a
  * call, EACCES, with the user's buffer and the page as they were and
  * nothing allocated; after shared pages, the call stops at it.  The page
@@ -849,6 +929,9 @@ static const struct test rw_tests[] = {
 	     write_allocates_zeroed, .zeroing = true),
 	TEST("huge fd: a write allocates its 2 MiB block as one folio, zero but for the bytes written",
 	     huge_write_allocates_block, .zeroing = true),
+	TEST("huge fd: a 2 MiB call stops to the byte at an unreachable buffer, before a private or lost page",
+	     huge_runs_stop_exactly, .zeroing = true,
+	     .kmsg_allow = HWPOISON_KMSG),
 	TEST("a private page first: EACCES, nothing copied either way, nothing allocated; a range running into one stops there",
 	     private_refused),
 	TEST("end of the fd: read 0 at and past it, write ENOSPC, both short across it; O_APPEND and RWF_APPEND ENOSPC",
