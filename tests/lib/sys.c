@@ -101,9 +101,10 @@ long long memfree_kb(void)
 }
 
 /* Pages in every zone's per-CPU free lists, in kB. */
-static long long pcp_kb(void)
+/* The sum over the zones of what /proc/zoneinfo's lines @fmt match, in kB. */
+static long long zoneinfo_kb(const char *fmt)
 {
-	long long pages = 0, count;
+	long long pages = 0, n;
 	char line[256];
 	FILE *f;
 
@@ -111,10 +112,21 @@ static long long pcp_kb(void)
 	if (!f)
 		return 0;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, " count: %lld", &count) == 1)
-			pages += count;
+		if (sscanf(line, fmt, &n) == 1)
+			pages += n;
 	fclose(f);
 	return pages * (page_size() / 1024);
+}
+
+static long long pcp_kb(void)
+{
+	return zoneinfo_kb(" count: %lld");
+}
+
+long long watermark_high_kb(void)
+{
+	/* " high:" is a per-CPU list's; its colon stops this format */
+	return zoneinfo_kb(" high %lld");
 }
 
 long long free_kb(void)

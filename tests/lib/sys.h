@@ -51,6 +51,13 @@ long long memfree_kb(void);
 long long free_kb(void);
 
 /*
+ * The high watermarks of every zone, boost included, in kB: below them
+ * kswapd reclaims, and not far below, at the min watermarks, the
+ * kernel's own allocations fail and call the OOM killer.
+ */
+long long watermark_high_kb(void);
+
+/*
  * Polls @read (memfree_kb, free_kb) for up to @ms milliseconds until it
  * says at least @kb; returns the last value read.
  */

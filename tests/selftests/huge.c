@@ -24,6 +24,7 @@
 #include "ct.h"
 #include "fault.h"
 #include "gmemfd.h"
+#include "sys.h"
 
 #define HUGE		GMEM_HUGE_SIZE
 #define HUGE_PAGES	GMEM_HUGE_PAGES
@@ -711,6 +712,22 @@ static void resolve_max_order(void)
 }
 
 /*
+ * What fallback_fragmented() leaves free above the zones' high watermarks.
+ * The kernel keeps allocating while the test fills memory (a kthread's
+ * stack, order 3 on a KASAN kernel; its metadata): at the min watermarks
+ * such an allocation calls the OOM killer, which picks the test.  The
+ * unmovable fill itself raises the watermarks (watermark boosting), so
+ * they are read again before every step.
+ */
+#define FILL_ROOM_KB	(32 * 1024)
+
+static bool fill_has_room(uint64_t chunk)
+{
+	return memfree_kb() > watermark_high_kb() + FILL_ROOM_KB +
+			      (long long)(chunk / 1024);
+}
+
+/*
  * Memory fragmented so that no 2 MiB block can be had: nearly all of it
  * filled with gmem's own 4 KiB folios (which core MM cannot migrate, so
  * compaction cannot undo this), then every other one punched.  A huge fd
@@ -730,29 +747,40 @@ static void fallback_fragmented(void)
 
 	write_str("/proc/self/oom_score_adj", "1000");
 	/*
-	 * Fill until gmem says the machine has no more to give: in 16 MiB
-	 * steps, then in ever smaller ones.  A step that fails gives back
-	 * all it took, and reclaim may free more after it failed (so the
-	 * steps are repeated until a round adds nothing); memory
-	 * left over is what compaction makes 2 MiB blocks of later (once
-	 * 80 MiB of it gave every block of the huge fd a large folio).
-	 * Compaction first, for the per-CPU LRU batches it drains: folios
-	 * earlier tests freed may still wait there.
+	 * Fill until gmem says the machine has no more to give, or until
+	 * only the room kept for the kernel is left: in 16 MiB steps, then
+	 * in ever smaller ones.  A step that fails gives back all it took,
+	 * and reclaim may free more after it failed (so the steps are
+	 * repeated until a round adds nothing); memory left over is what
+	 * compaction makes 2 MiB blocks of later (once 80 MiB of it gave
+	 * every block of the huge fd a large folio), which the number of
+	 * blocks asked for below allows for.  Compaction first, for the
+	 * per-CPU LRU batches it drains: folios earlier tests freed may
+	 * still wait there.
 	 */
 	write_str("/proc/sys/vm/compact_memory", "1");
 	filler = gmem_new_flags(filler_len, 0);
 	for (pass = 0; pass < 4 && filled != last; pass++) {
 		last = filled;
 		for (chunk = 16 * MiB; chunk >= 64 * KiB; chunk /= 4) {
-			while (filled + chunk <= filler_len &&
-			       !fallocate(filler, FALLOC_FL_KEEP_SIZE, filled,
-					  chunk))
+			while (filled + chunk <= filler_len) {
+				if (!fill_has_room(chunk)) {
+					err = ENOMEM;
+					break;
+				}
+				if (fallocate(filler, FALLOC_FL_KEEP_SIZE,
+					      filled, chunk)) {
+					err = errno;
+					break;
+				}
 				filled += chunk;
-			if (filled + chunk <= filler_len)
-				err = errno;
+			}
 		}
 	}
 	ASSERT_EQ(err, ENOMEM);
+	test_diag("filled %llu MiB; %lld kB free, the high watermarks at %lld kB",
+		  (unsigned long long)(filled / MiB), memfree_kb(),
+		  watermark_high_kb());
 	/* then free every other page of it */
 	for (uint64_t off = 0; off < filled; off += 2 * pg)
 		ASSERT_SYS(fallocate(filler, PUNCH, off, pg));
