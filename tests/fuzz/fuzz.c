@@ -182,8 +182,6 @@
 #define MPOL_FLAGS	(MPOL_USER_NODES | MPOL_F_NUMA_BALANCING)
 /* Every node: where a page may be when nothing confines it. */
 #define ALL_NODES		UINT64_MAX
-/* MAX_NUMNODES of the tier-1 kernels (CONFIG_NODES_SHIFT=10). */
-#define KMAX_NODES		1024
 /* The most a node mask the kernel reads: a page of bits. */
 #define MASK_BITS_MAX		32768
 
@@ -275,6 +273,11 @@ struct expect {
 static long ps;
 static uint64_t max_size;
 static uint64_t mem_nodes;	/* nodes (below 64) with memory */
+/*
+ * MAX_NUMNODES of the running kernel (1 << CONFIG_NODES_SHIFT: 1024 on
+ * the tier-1 kernels, 64 on the debug kernel); probed at the start.
+ */
+static unsigned long kmax_nodes;
 static int possible_nodes;	/* nr_node_ids */
 static uint64_t hash_zero;
 static struct rng R;
@@ -3757,7 +3760,7 @@ static void call_reopen(int gi)
 /*
  * A node mask argument: its length (maxnode, as the syscalls take it:
  * one more than the bits read), words 0 and 1, maybe one bit at or above
- * KMAX_NODES, and how it is placed.
+ * kmax_nodes, and how it is placed.
  */
 enum mask_kind { M_VALID, M_NULL, M_SHORT, M_KERNEL, M_NR };
 
@@ -3765,7 +3768,7 @@ struct maskarg {
 	unsigned long maxnode;
 	enum mask_kind kind;
 	uint64_t w[2];
-	long high;		/* a bit at or above KMAX_NODES, or -1 */
+	long high;		/* a bit at or above kmax_nodes, or -1 */
 	size_t readable;	/* words that can be read */
 	unsigned long *ptr;
 };
@@ -3812,8 +3815,8 @@ static void gen_mask(struct maskarg *m, bool none_wanted)
 	default: m->w[0] = mem_nodes & (rng_next(&R) | low); break;
 	}
 	bits = m->maxnode - 1;
-	if (bits > KMAX_NODES && bits <= MASK_BITS_MAX && rng_pct(&R, 15))
-		m->high = rng_range(&R, KMAX_NODES, bits - 1);
+	if (bits > kmax_nodes && bits <= MASK_BITS_MAX && rng_pct(&R, 15))
+		m->high = rng_range(&R, kmax_nodes, bits - 1);
 	m->kind = rng_pct(&R, 90) ? M_VALID : rng_below(&R, M_NR);
 	if (m->kind == M_VALID && rng_pct(&R, 25))
 		m->kind = M_NULL;
@@ -3857,12 +3860,16 @@ static void mask_expect(const struct maskarg *m, struct expect *e,
 		allow(e, EINVAL);
 		return;
 	}
-	/* words past KMAX_NODES first, from the end, then the rest */
+	/* words past kmax_nodes first, from the end, then the rest */
 	if ((m->kind == M_KERNEL ? 0 : m->readable) < need) {
 		allow(e, EFAULT);
 		return;
 	}
-	if (m->high >= 0) {
+	/*
+	 * Those words are read whole, bits past maxnode too: any bit set in
+	 * them (kmax_nodes is a multiple of 64, at least 64).
+	 */
+	if (m->high >= 0 || (need > 1 && kmax_nodes <= 64 && m->w[1])) {
 		allow(e, EINVAL);
 		return;
 	}
@@ -4737,6 +4744,42 @@ static uint64_t node_list(const char *name, int *highest)
 	return mask;
 }
 
+/*
+ * The kernel's MAX_NUMNODES: get_nodes() refuses a mask with a bit set at
+ * or above it, while a mask of a node with memory and any node below it
+ * binds the task to the node with memory.  It is a power of two; under 64
+ * the masks' model (mask_expect()) would not hold.
+ */
+static unsigned long probe_max_nodes(void)
+{
+	static unsigned long words[MASK_BITS_MAX / 64];
+	uint64_t low = mem_nodes & -mem_nodes;
+	unsigned long k = 1;
+
+	/* the first node refused is MAX_NUMNODES */
+	for (; k < MASK_BITS_MAX; k *= 2) {
+		memset(words, 0, sizeof(words));
+		words[0] = low;
+		words[k / 64] |= 1UL << (k % 64);
+		if (syscall(SYS_set_mempolicy, MPOL_BIND, words, k + 2))
+			break;
+	}
+	/* a kernel without NUMA: the policy calls fail ENOSYS, masks unread */
+	if (k == 1 && errno == ENOSYS)
+		return MASK_BITS_MAX;
+	if (k < MASK_BITS_MAX && errno != EINVAL) {
+		printf("Bail out! set_mempolicy(MPOL_BIND) of node %lu: %s\n",
+		       k, errno_name(errno));
+		exit(1);
+	}
+	if (k < 64 || syscall(SYS_set_mempolicy, MPOL_DEFAULT, NULL, 0UL)) {
+		printf("Bail out! MAX_NUMNODES below 64, or set_mempolicy(MPOL_DEFAULT): %s\n",
+		       errno_name(errno));
+		exit(1);
+	}
+	return k;
+}
+
 static void setup(void)
 {
 	unsigned char *region;
@@ -4818,6 +4861,8 @@ static void setup(void)
 	}
 	printf("# MPOL_F_NUMA_BALANCING keeps the mask as given for modes %#x\n",
 	       nb_user_modes);
+	kmax_nodes = probe_max_nodes();
+	printf("# MAX_NUMNODES %lu\n", kmax_nodes);
 }
 
 int main(int argc, char **argv)
