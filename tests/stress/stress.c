@@ -21,6 +21,16 @@
  * contended.  Workers also create, fill, map, bind and close scratch fds
  * (close before unmap and unbind).
  *
+ * In every other child (by process and generation) F1 is armed for demand
+ * paging (GMEM_MISSING_ARM over all of it) with an event fd, and a handler
+ * thread answers each report with a zero fill (fallocate), the way a VMM
+ * restores a zero page: to the model the fd is unchanged (a page without
+ * memory reads zero), but every first touch of a hole, by a fault, a
+ * read or the consumer, now waits for the handler while the other workers
+ * punch, convert, populate and resolve around it.  A consumer's resolve of
+ * a missing page returns -ENODATA and is retried once the handler has
+ * filled it.
+ *
  * A child runs a generation of about OPS operations per worker, unbinds,
  * checks its lanes and F1's GMEM_INFO/st_blocks/fdinfo against the model,
  * closes F1 and exits; the parent forks the next generation in its place
@@ -43,6 +53,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -72,6 +83,7 @@
 #define HIST		24	/* operations remembered per worker */
 #define CONVERT_TRIES	200	/* EAGAIN retries, 1 ms apart */
 #define PUNCH		(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)
+#define MISSING_TRIES	5000	/* -ENODATA retries, 1 ms apart */
 
 /* What one page must hold. */
 struct pmodel {
@@ -87,6 +99,7 @@ struct lane {
 	unsigned int npages;
 	unsigned char *map;	/* MAP_SHARED of the lane, or NULL */
 	int slot;		/* consumer slot, -1 when unbound */
+	bool armed;		/* in a range GMEM_MISSING_ARM armed */
 	struct pmodel *pm;
 };
 
@@ -113,6 +126,9 @@ struct shared {
 	atomic_ulong consumer_ops;	/* resolves, reads, writes through it */
 	atomic_ulong kstress;		/* GMEM_TEST_STRESS runs */
 	atomic_ulong scratch_bound;	/* scratch fds read after close */
+	atomic_ulong missing_fills;	/* reports a handler filled */
+	atomic_ulong missing_nodata;	/* resolves that met a missing page */
+	atomic_ulong armed_gens;	/* armed children that ran every op */
 	atomic_int failed;
 	struct pmodel f0[];	/* MAX_PROCS * MAX_THREADS * LANE_PAGES */
 };
@@ -493,42 +509,70 @@ static void op_bind(struct worker *w, struct lane *l)
 	note(w, "%s:   bound in slot %d", l->name, slot);
 }
 
+/*
+ * A consumer's access to page @i of @l returned @err: -ENODATA is a
+ * missing page of an armed lane, reported to the handler, which fills it
+ * soon.  Return true to try again (after a moment).
+ */
+static bool consumer_again(struct worker *w, struct lane *l, unsigned int i,
+			   int err, unsigned int *tries)
+{
+	if (err != -ENODATA)
+		return false;
+	if (!l->armed)
+		wfail(w, "consumer on page %u: -ENODATA, but nothing is armed", i);
+	atomic_fetch_add(&sh->missing_nodata, 1);
+	if (++*tries >= MISSING_TRIES)
+		wfail(w, "consumer on page %u: still -ENODATA after %u tries: the handler never filled it",
+		      i, *tries);
+	usleep(1000);
+	return true;
+}
+
 /* Resolve, read or write one page through the consumer. */
 static void op_consumer(struct worker *w, struct lane *l)
 {
 	unsigned int i = rng_below(&w->rng, l->npages), what = rng_below(&w->rng, 3);
 	uint64_t index = l->base + i;
+	unsigned int tries = 0;
+	uint32_t t = 0;
 	int err;
 
 	if (l->slot < 0)
 		return;
 	atomic_fetch_add(&sh->consumer_ops, 1);
 	if (what == 0) {
-		struct gmem_test_resolve r = { .slot = l->slot, .index = index };
+		struct gmem_test_resolve r;
 
 		note(w, "%s: resolve page %u", l->name, i);
-		if (ioctl(ct, GMEM_TEST_RESOLVE, &r))
-			wfail(w, "GMEM_TEST_RESOLVE: %s", errno_name(errno));
-		err = r.err;
+		do {
+			r = (struct gmem_test_resolve){ .slot = l->slot, .index = index };
+			if (ioctl(ct, GMEM_TEST_RESOLVE, &r))
+				wfail(w, "GMEM_TEST_RESOLVE: %s", errno_name(errno));
+			err = r.err;
+		} while (consumer_again(w, l, i, err, &tries));
 		if (!err && (!r.pfn || r.max_order < 0))
 			wfail(w, "resolve of page %u: pfn %#llx, max_order %d", i,
 			      (unsigned long long)r.pfn, r.max_order);
 	} else if (what == 1) {
-		uint32_t t = new_tag(w);
-
+		t = new_tag(w);
 		note(w, "%s: consumer writes tag %#x to page %u", l->name, t, i);
 		fill_tag(w->buf, t);
-		if (ct_rw(l->slot, index, w->buf, true, &err))
-			wfail(w, "GMEM_TEST_RW: %s", errno_name(errno));
+		do {
+			if (ct_rw(l->slot, index, w->buf, true, &err))
+				wfail(w, "GMEM_TEST_RW: %s", errno_name(errno));
+		} while (consumer_again(w, l, i, err, &tries));
 		if (!err)
 			l->pm[i].tag = t;
 	} else {
 		long bad;
 
 		note(w, "%s: consumer reads page %u", l->name, i);
-		memset(w->buf, 0xee, ps);
-		if (ct_rw(l->slot, index, w->buf, false, &err))
-			wfail(w, "GMEM_TEST_RW: %s", errno_name(errno));
+		do {
+			memset(w->buf, 0xee, ps);
+			if (ct_rw(l->slot, index, w->buf, false, &err))
+				wfail(w, "GMEM_TEST_RW: %s", errno_name(errno));
+		} while (consumer_again(w, l, i, err, &tries));
 		if (!err) {
 			bad = check_tag(w->buf, l->pm[i].tag);
 			if (bad >= 0)
@@ -537,6 +581,9 @@ static void op_consumer(struct worker *w, struct lane *l)
 				      l->pm[i].tag ? "" : " (zeroes)");
 		}
 	}
+	if (tries)
+		note(w, "%s:   missing: %u tries until the handler filled it",
+		     l->name, tries);
 	if (l->pm[i].shared) {
 		if (err != -EACCES)
 			wfail(w, "consumer on shared page %u: %d, expected -EACCES",
@@ -560,6 +607,24 @@ static void op_kstress(struct worker *w, struct lane *l)
 
 	if (l->slot < 0 || !l->map)
 		return;
+	/*
+	 * The in-kernel resolvers count -ENODATA as a failure: give the
+	 * lane's holes zeroes first, as the handler would.
+	 */
+	if (l->armed) {
+		note(w, "%s: fallocate the lane before GMEM_TEST_STRESS", l->name);
+		if (fallocate(l->fd, FALLOC_FL_KEEP_SIZE, off_of(l, 0),
+			      (off_t)l->npages * ps)) {
+			if (errno != ENOMEM && errno != ENOSPC)
+				wfail(w, "fallocate failed with %s",
+				      errno_name(errno));
+			atomic_fetch_add(&sh->nomem, 1);
+			check_present(w, l, true);
+			return;
+		}
+		for (unsigned int i = 0; i < l->npages; i++)
+			l->pm[i].present = 1;
+	}
 	s.slot = l->slot;
 	note(w, "%s: GMEM_TEST_STRESS, 2 threads, 20 ms", l->name);
 	if (ioctl(ct, GMEM_TEST_STRESS, &s))
@@ -600,11 +665,16 @@ static void verify_lane(struct worker *w, struct lane *l)
 				      i, fault_str(f));
 			l->pm[i].present = 1;
 		} else {
+			unsigned int tries = 0;
+
 			if (slot < 0)
 				continue;
-			memset(w->buf, 0xee, ps);
-			if (ct_rw(slot, l->base + i, w->buf, false, &err))
-				wfail(w, "GMEM_TEST_RW: %s", errno_name(errno));
+			do {
+				memset(w->buf, 0xee, ps);
+				if (ct_rw(slot, l->base + i, w->buf, false, &err))
+					wfail(w, "GMEM_TEST_RW: %s",
+					      errno_name(errno));
+			} while (consumer_again(w, l, i, err, &tries));
 			if (err)
 				wfail(w, "%s: consumer read of private page %u: %d",
 				      l->name, i, err);
@@ -882,6 +952,113 @@ fail:
 	return NULL;
 }
 
+/* ---- demand paging: F1 armed, and a handler thread filling it ---- */
+
+struct handler {
+	int fd, efd;
+	uint64_t size;
+	pthread_t tid;
+	atomic_bool stop;
+};
+
+/* Something went wrong: let every waiter go on, and stop the run. */
+static bool handler_fail(struct handler *h, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static bool handler_fail(struct handler *h, const char *fmt, ...)
+{
+	struct gmem_missing_range r = {
+		.length = h->size, .flags = GMEM_MISSING_DISARM,
+	};
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	say("FAIL: missing-page handler: %s", msg);
+	atomic_store(&sh->failed, 1);
+	atomic_store(&stop, true);
+	ioctl(h->fd, GMEM_MISSING_ARM, &r);
+	return false;
+}
+
+/* A missing page, as the handler fills it: with zeroes.  False: stop. */
+static bool handler_fill(struct handler *h, const struct gmem_missing_event *ev)
+{
+	if (ev->offset % ps || ev->length != (uint64_t)ps ||
+	    ev->offset >= h->size || ev->flags || ev->reserved ||
+	    ev->source < GMEM_MISSING_FAULT || ev->source > GMEM_MISSING_CONSUMER)
+		return handler_fail(h, "a malformed report: offset %#llx, length %llu, source %u, flags %#x, reserved %#llx",
+				    (unsigned long long)ev->offset,
+				    (unsigned long long)ev->length, ev->source,
+				    ev->flags, (unsigned long long)ev->reserved);
+	while (fallocate(h->fd, FALLOC_FL_KEEP_SIZE, ev->offset, ev->length)) {
+		if (errno != ENOMEM && errno != ENOSPC)
+			return handler_fail(h, "fallocate of %#llx: %s",
+					    (unsigned long long)ev->offset,
+					    errno_name(errno));
+		atomic_fetch_add(&sh->nomem, 1);
+		if (atomic_load(&h->stop))
+			return false;
+		usleep(1000);
+	}
+	atomic_fetch_add(&sh->missing_fills, 1);
+	return true;
+}
+
+static void *handler_main(void *arg)
+{
+	struct handler *h = arg;
+	struct gmem_missing_event ev[16];
+
+	while (!atomic_load(&h->stop)) {
+		struct pollfd pfd = { .fd = h->efd, .events = POLLIN };
+		ssize_t n;
+
+		n = poll(&pfd, 1, 20);
+		if (n < 0 && errno != EINTR) {
+			handler_fail(h, "poll: %s", errno_name(errno));
+			break;
+		}
+		if (n <= 0)
+			continue;
+		n = read(h->efd, ev, sizeof(ev));
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (n <= 0 || n % sizeof(ev[0])) {
+			handler_fail(h, "read of the event fd: %zd (%s)", n,
+				     n < 0 ? errno_name(errno) : "not whole records");
+			break;
+		}
+		for (size_t i = 0; i < n / sizeof(ev[0]); i++)
+			if (!handler_fill(h, &ev[i]))
+				return NULL;
+	}
+	return NULL;
+}
+
+/* Arms all of @fd, @size bytes, and starts its handler. */
+static int handler_start(struct handler *h, int fd, uint64_t size)
+{
+	struct gmem_missing_range r = { .length = size };
+
+	*h = (struct handler){ .fd = fd, .size = size };
+	h->efd = ioctl(fd, GMEM_MISSING_EVENTS, O_CLOEXEC | O_NONBLOCK);
+	if (h->efd < 0) {
+		say("FAIL: GMEM_MISSING_EVENTS: %s", errno_name(errno));
+		return -1;
+	}
+	if (ioctl(fd, GMEM_MISSING_ARM, &r)) {
+		say("FAIL: GMEM_MISSING_ARM: %s", errno_name(errno));
+		return -1;
+	}
+	if (pthread_create(&h->tid, NULL, handler_main, h)) {
+		say("FAIL: pthread_create");
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- a child: one generation of THREADS workers ---- */
 
 static int child_main(int f0, unsigned int proc, unsigned int gen)
@@ -894,6 +1071,8 @@ static int child_main(int f0, unsigned int proc, unsigned int gen)
 	struct worker *ws = calloc(opt.threads, sizeof(*ws));
 	struct pmodel *f1_pm = calloc(f1_pages, sizeof(*f1_pm));
 	pthread_t tids[MAX_THREADS], watch;
+	bool armed = (proc + gen) % 2, all_ops = true;
+	struct handler hd;
 	struct watcher wt;
 	int dev, f1, bad = 0;
 
@@ -913,6 +1092,8 @@ static int child_main(int f0, unsigned int proc, unsigned int gen)
 	}
 	close(dev);
 	fault_install();
+	if (armed && handler_start(&hd, f1, f1_pages * ps))
+		return 1;
 
 	for (unsigned int t = 0; t < opt.threads; t++) {
 		struct worker *w = &ws[t];
@@ -931,7 +1112,7 @@ static int child_main(int f0, unsigned int proc, unsigned int gen)
 		snprintf(w->lane[0].name, sizeof(w->lane[0].name), "F0 lane %u", f0_lane);
 		w->lane[1] = (struct lane) {
 			.fd = f1, .base = (uint64_t)t * LANE_PAGES,
-			.npages = LANE_PAGES, .slot = -1,
+			.npages = LANE_PAGES, .slot = -1, .armed = armed,
 			.pm = &f1_pm[(size_t)t * LANE_PAGES],
 		};
 		snprintf(w->lane[1].name, sizeof(w->lane[1].name), "F1 lane %u", t);
@@ -949,16 +1130,28 @@ static int child_main(int f0, unsigned int proc, unsigned int gen)
 		say("FAIL: pthread_create");
 		return 1;
 	}
-	for (unsigned int t = 0; t < opt.threads; t++)
+	for (unsigned int t = 0; t < opt.threads; t++) {
 		pthread_join(tids[t], NULL);
+		all_ops &= ws[t].ops >= opt.gen_ops;
+	}
 	atomic_store(&stop, true);
 	pthread_join(watch, NULL);
+	if (armed) {
+		/* Every touch has been answered: the workers checked their pages. */
+		atomic_store(&hd.stop, true);
+		pthread_join(hd.tid, NULL);
+		if (all_ops)
+			atomic_fetch_add(&sh->armed_gens, 1);
+	}
 	if (atomic_load(&sh->failed))
 		return 1;
 
 	/* Each worker has checked its lanes; now F1 as a whole. */
 	bad |= check_fd("F1", f1, f1_pages * ps, c.flags, f1_pm, f1_pages);
+	/* With the event fd still open: the memory goes with the last file. */
 	close(f1);
+	if (armed)
+		close(hd.efd);
 	for (unsigned int t = 0; t < opt.threads; t++)
 		for (int i = 0; i < 2; i++)
 			if (ws[t].lane[i].map)
@@ -1029,6 +1222,7 @@ static bool coverage(void)
 		{ "GMEM_TEST_STRESS runs", &sh->kstress },
 		{ "scratch fds read through the consumer after close", &sh->scratch_bound },
 	};
+	unsigned long armed = atomic_load(&sh->armed_gens);
 	bool ok = true;
 
 	if (ct < 0 && opt.no_consumer) {
@@ -1047,6 +1241,14 @@ static bool coverage(void)
 			say("FAIL: no %s", c[i].what);
 			ok = false;
 		}
+	}
+	/* An armed child that ran all its operations touched a hole. */
+	say("%lu missing pages filled by a handler, %lu resolves met one (-ENODATA), in %lu armed generations run whole",
+	    atomic_load(&sh->missing_fills), atomic_load(&sh->missing_nodata),
+	    armed);
+	if (armed && !atomic_load(&sh->missing_fills)) {
+		say("FAIL: no missing page was reported and filled");
+		ok = false;
 	}
 	printf("%s 2 - coverage: lanes bound, consumer resolves, reads, writes, in-kernel resolvers and scratch fds all ran\n",
 	       ok ? "ok" : "not ok");
