@@ -535,7 +535,6 @@ static void op_consumer(struct worker *w, struct lane *l)
 	unsigned int i = rng_below(&w->rng, l->npages), what = rng_below(&w->rng, 3);
 	uint64_t index = l->base + i;
 	unsigned int tries = 0;
-	uint32_t t = 0;
 	int err;
 
 	if (l->slot < 0)
@@ -555,7 +554,8 @@ static void op_consumer(struct worker *w, struct lane *l)
 			wfail(w, "resolve of page %u: pfn %#llx, max_order %d", i,
 			      (unsigned long long)r.pfn, r.max_order);
 	} else if (what == 1) {
-		t = new_tag(w);
+		uint32_t t = new_tag(w);
+
 		note(w, "%s: consumer writes tag %#x to page %u", l->name, t, i);
 		fill_tag(w->buf, t);
 		do {
