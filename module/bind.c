@@ -11,7 +11,8 @@
  *
  * A binding is freed by gmem_unbind(), so gmem cannot make a resolve that
  * starts after that safe: the consumer keeps resolves and unbind apart
- * (KVM does it with SRCU on its memslots).
+ * (KVM does it with SRCU on its memslots).  With check_consumers set, gmem
+ * also counts the resolves in flight, to catch a consumer that does not.
  *
  * The ops table carries its size (API version 2): gmem_bind() copies it
  * into the binding, zero-extended, after refusing one of another API.
@@ -20,7 +21,9 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/gmem.h>
+#include <linux/jump_label.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/overflow.h>
 #include <linux/pagemap.h>
 #include <linux/slab.h>
@@ -85,6 +88,32 @@ u32 gmem_file_flags(const struct file *file)
 	return GMEM_I(file_inode(file))->flags;
 }
 EXPORT_SYMBOL_NS_GPL(gmem_file_flags, GMEM_NS);
+
+/*
+ * Counting the resolves in flight lets gmem_unbind() warn about one a
+ * consumer left running and wait for it rather than free the binding
+ * under it, and a resolve that starts once gmem_unbind() has begun fail
+ * and warn.  It is a check of the consumer's side of the contract, whose
+ * price is an atomic increment and decrement of a count that every vCPU
+ * faulting through the memslot shares: a fifth to a quarter of a resolve's
+ * time under TCG (tests/bench/results/2026-12-07-resolve-count.md).  So it
+ * is off unless asked for, or the kernel is a debug one, and a static key
+ * keeps it out of the resolve when off.  Fixed at load: a count taken with the key off
+ * and dropped with it on would not balance.
+ */
+static bool gmem_check_consumers = IS_ENABLED(CONFIG_DEBUG_VM);
+module_param_named(check_consumers, gmem_check_consumers, bool, 0444);
+MODULE_PARM_DESC(check_consumers,
+		 "Count resolves in flight, to catch a consumer that unbinds under one (default: Y on a CONFIG_DEBUG_VM kernel, else N)");
+
+static DEFINE_STATIC_KEY_FALSE(gmem_counting);
+
+/* Called once at module load, before any binding can exist. */
+void gmem_bind_init(void)
+{
+	if (gmem_check_consumers)
+		static_branch_enable(&gmem_counting);
+}
 
 /* The largest ops table gmem reads a tail of, to check it is zero. */
 #define GMEM_OPS_SIZE_MAX	PAGE_SIZE
@@ -196,9 +225,11 @@ EXPORT_SYMBOL_NS_GPL(gmem_bind, GMEM_NS);
  * Tells the consumer to let go of the whole range (invalidate_begin/end),
  * then drops the binding's file reference and frees @binding.  The caller
  * guarantees that no gmem_get_pfn() on @binding is running or starts once
- * this is called; once it returns, @binding must not be used again and no
- * op runs.  Takes the invalidate_lock (exclusive), so it waits for every
- * op in flight on the fd and must not be called from an op.
+ * this is called (with the check_consumers parameter set, gmem warns about
+ * one still running and waits for it); once it returns, @binding must not
+ * be used again and no op runs.  Takes the invalidate_lock (exclusive), so
+ * it waits for every op in flight on the fd and must not be called from an
+ * op.
  */
 void gmem_unbind(struct gmem_binding *binding)
 {
@@ -213,7 +244,8 @@ void gmem_unbind(struct gmem_binding *binding)
 	 * A resolve still running breaks the caller's side of the contract;
 	 * waiting for it at least keeps it from using freed memory.
 	 */
-	if (WARN_ON_ONCE(!refcount_dec_and_test(&binding->users)))
+	if (static_branch_unlikely(&gmem_counting) &&
+	    WARN_ON_ONCE(!refcount_dec_and_test(&binding->users)))
 		wait_for_completion(&binding->idle);
 
 	filemap_invalidate_lock(mapping);
@@ -406,9 +438,9 @@ out:
  * Return: 0, or -EINVAL for unknown @flags, -ERANGE if @index is outside
  * the binding, -EHWPOISON if the page is poisoned, -EACCES if it is not
  * in the state asked for (shared, or private with GMEM_GET_SHARED),
- * -ENODATA if it is missing, -ENOMEM, -ENOSPC over max_total, or -ENODEV
- * if gmem_unbind() of @binding is already waiting (a caller bug, which
- * gmem_unbind() warns about).
+ * -ENODATA if it is missing, -ENOMEM, -ENOSPC over max_total, or, with the
+ * check_consumers parameter set, -ENODEV if gmem_unbind() of @binding has
+ * begun (a caller bug, which this warns about).
  */
 int gmem_get_pfn(struct gmem_binding *binding, pgoff_t index,
 		 unsigned int flags, unsigned long *pfn, struct page **page,
@@ -433,7 +465,8 @@ int gmem_get_pfn(struct gmem_binding *binding, pgoff_t index,
 	 * Not traced: gmem_unbind() may free @binding from here on, and the
 	 * event reads it.
 	 */
-	if (!refcount_inc_not_zero(&binding->users))
+	if (static_branch_unlikely(&gmem_counting) &&
+	    WARN_ON_ONCE(!refcount_inc_not_zero(&binding->users)))
 		return -ENODEV;
 
 	folio = gmem_get_folio_fast(binding, index, shared, max_order);
@@ -465,7 +498,8 @@ int gmem_get_pfn(struct gmem_binding *binding, pgoff_t index,
 
 	/* The event reads @binding: before gmem_unbind() may free it. */
 	trace_gmem_resolve(binding, index, flags, fast, pfn, max_order, err);
-	if (refcount_dec_and_test(&binding->users))
+	if (static_branch_unlikely(&gmem_counting) &&
+	    refcount_dec_and_test(&binding->users))
 		complete(&binding->idle);
 	return err;
 out:

@@ -138,10 +138,11 @@ struct gmem_binding {
 	pgoff_t end;
 	void *priv;
 	/*
-	 * One reference for the consumer's ownership plus one per resolve in
-	 * flight.  The consumer guarantees that no resolve runs once it calls
-	 * gmem_unbind() (see <linux/gmem.h>); the count is how gmem notices
-	 * when one does, and waits for it rather than free under it.
+	 * With check_consumers set (bind.c), one reference for the
+	 * consumer's ownership plus one per resolve in flight.  The consumer
+	 * guarantees that no resolve runs once it calls gmem_unbind() (see
+	 * <linux/gmem.h>); the count is how gmem notices when one does, and
+	 * waits for it rather than free under it.
 	 */
 	refcount_t users;
 	struct completion idle;
@@ -251,6 +252,9 @@ static inline bool gmem_folio_has_poison(struct folio *folio)
 bool gmem_is_poisoned(struct gmem_inode *gi, pgoff_t index);
 bool gmem_range_poisoned(struct gmem_inode *gi, pgoff_t index, pgoff_t nr);
 bool gmem_page_poisoned(struct folio *folio, pgoff_t index);
+
+/* bind.c */
+void gmem_bind_init(void);
 
 /* pinned.c */
 bool gmem_pinned_keep(struct folio *folio);

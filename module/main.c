@@ -238,6 +238,7 @@ static int __init gmem_init(void)
 {
 	int err;
 
+	gmem_bind_init();
 	err = misc_register(&gmem_misc);
 	if (err == -EBUSY) {
 		pr_notice("misc minor %d is taken, using a dynamic one: /dev/gmem will not autoload\n",

@@ -146,7 +146,10 @@ void gmem_unbind(struct gmem_binding *binding);
  * gmem_get_pfn() and gmem_unbind() of the same binding are kept apart by
  * the consumer: no resolve may be running or start once gmem_unbind() is
  * called, which frees the binding (KVM: resolves run under the memslots'
- * SRCU, unbind after synchronize_srcu()).  Resolves of one binding may
+ * SRCU, unbind after synchronize_srcu()).  gmem checks this only with its
+ * check_consumers module parameter set (the default on a CONFIG_DEBUG_VM
+ * kernel): then it warns, waits for a resolve still running, and fails
+ * one that starts with -ENODEV.  Resolves of one binding may
  * run concurrently with each other and with every op.  A resolve of a page
  * that is there takes no lock; its answer holds only as far as the
  * consumer's retry protocol (invalidate_begin/end and error, see above)

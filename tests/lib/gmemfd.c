@@ -424,10 +424,10 @@ struct gmem_stats gmem_stats(void)
 	};
 }
 
-int gmem_huge_param(void)
+int gmem_bool_param(const char *path)
 {
 	char buf[8] = "";
-	FILE *f = fopen(GMEM_HUGE_PARAM, "re");
+	FILE *f = fopen(path, "re");
 
 	if (!f)
 		return -errno;
@@ -441,6 +441,11 @@ int gmem_huge_param(void)
 	if (buf[0] == 'N' || buf[0] == 'n' || buf[0] == '0')
 		return 0;
 	return -EINVAL;
+}
+
+int gmem_huge_param(void)
+{
+	return gmem_bool_param(GMEM_HUGE_PARAM);
 }
 
 int gmem_set_huge_param(bool on)

@@ -12,6 +12,7 @@
 #define GMEM_MAX_SIZE_PARAM	GMEM_SYSFS "/parameters/max_size"
 #define GMEM_MAX_SIZE_DEFAULT	(1ULL << 46)
 #define GMEM_HUGE_PARAM		GMEM_SYSFS "/parameters/huge"
+#define GMEM_CHECK_CONSUMERS_PARAM	GMEM_SYSFS "/parameters/check_consumers"
 /* The module-wide statistics: files of the misc device's sysfs directory. */
 #define GMEM_STATS_DIR		"/sys/class/misc/gmem"
 
@@ -115,9 +116,12 @@ struct gmem_stats {
 struct gmem_stats gmem_stats(void);
 
 /*
- * The "huge" module parameter: 1 or 0, or -errno if it cannot be read
- * (-ENOENT: a module without it).
+ * A bool module parameter's file (Y or N): 1 or 0, or -errno if it cannot
+ * be read (-ENOENT: a module without it).
  */
+int gmem_bool_param(const char *path);
+
+/* The "huge" module parameter, as gmem_bool_param() reads it. */
 int gmem_huge_param(void);
 
 /* Sets the "huge" module parameter; 0 or -errno. */

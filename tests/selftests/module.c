@@ -17,6 +17,9 @@
 #define GMEM_NAME	"gmem"
 #define RELOAD_ROUNDS	10
 
+/* A test loaded gmem with options that restore() cannot see. */
+static bool loaded_with_options;
+
 static const char *ko_path(void)
 {
 	const char *path = getenv("GMEM_KO");
@@ -82,12 +85,14 @@ static void restore(void)
 	if (!getenv("GMEM_KO"))
 		return;
 	if (modctl_is_live(GMEM_NAME)) {
-		if (!read_ull(GMEM_MAX_SIZE_PARAM, &max) &&
+		if (!loaded_with_options &&
+		    !read_ull(GMEM_MAX_SIZE_PARAM, &max) &&
 		    max == GMEM_MAX_SIZE_DEFAULT)
 			return;
 		unload();
 	}
 	load(NULL);
+	loaded_with_options = false;
 }
 
 static void refcnt_idle(void)
@@ -172,6 +177,46 @@ static void max_size_param(void)
 	ASSERT_SYS(close(dev));
 }
 
+static int check_consumers(void)
+{
+	int ret = gmem_bool_param(GMEM_CHECK_CONSUMERS_PARAM);
+
+	if (ret < 0)
+		FAIL("%s: %s", GMEM_CHECK_CONSUMERS_PARAM, errno_name(-ret));
+	return ret;
+}
+
+/*
+ * Set at load only (mode 0444): resolves counted with it on and uncounted
+ * with it off must not meet on one binding.  Its default depends on the
+ * kernel's CONFIG_DEBUG_VM, which a test cannot read everywhere: it comes
+ * back as it was.
+ */
+static void check_consumers_param(void)
+{
+	int dflt;
+
+	ko_path();
+	dflt = check_consumers();
+	loaded_with_options = true;
+	unload();
+	load("check_consumers=1");
+	EXPECT_EQ(check_consumers(), 1);
+	EXPECT_ERRNO(open(GMEM_CHECK_CONSUMERS_PARAM, O_WRONLY | O_CLOEXEC),
+		     EACCES);
+	use_once();
+
+	unload();
+	load("check_consumers=0");
+	EXPECT_EQ(check_consumers(), 0);
+	use_once();
+
+	unload();
+	load(NULL);
+	loaded_with_options = false;
+	EXPECT_EQ(check_consumers(), dflt);
+}
+
 static void reload_rounds(void)
 {
 	ko_path();
@@ -192,6 +237,8 @@ static const struct test module_tests[] = {
 	     .cleanup = restore),
 	TEST("max_size parameter at load", max_size_param,
 	     .cleanup = restore),
+	TEST("check_consumers parameter at load, read-only after",
+	     check_consumers_param, .cleanup = restore),
 	TEST("10 unload/load rounds, each used", reload_rounds,
 	     .timeout = 180, .cleanup = restore),
 };
