@@ -98,8 +98,8 @@ EXPORT_SYMBOL_NS_GPL(gmem_file_flags, GMEM_NS);
  * faulting through the memslot shares: a fifth to a quarter of a resolve's
  * time under TCG (tests/bench/results/2026-12-07-resolve-count.md).  So it
  * is off unless asked for, or the kernel is a debug one, and a static key
- * keeps it out of the resolve when off.  Fixed at load: a count taken with the key off
- * and dropped with it on would not balance.
+ * keeps it out of the resolve when off.  Fixed at load: a count taken with
+ * the key off and dropped with it on would not balance.
  */
 static bool gmem_check_consumers = IS_ENABLED(CONFIG_DEBUG_VM);
 module_param_named(check_consumers, gmem_check_consumers, bool, 0444);
