@@ -529,6 +529,21 @@ static bool consumer_again(struct worker *w, struct lane *l, unsigned int i,
 	return true;
 }
 
+/*
+ * Read (into w->buf, poisoned first) or write (from it) page @i of @l
+ * through consumer slot @slot, again while the page is missing.
+ */
+static void consumer_rw(struct worker *w, struct lane *l, int slot,
+			unsigned int i, bool write, int *err, unsigned int *tries)
+{
+	do {
+		if (!write)
+			memset(w->buf, 0xee, ps);
+		if (ct_rw(slot, l->base + i, w->buf, write, err))
+			wfail(w, "GMEM_TEST_RW: %s", errno_name(errno));
+	} while (consumer_again(w, l, i, *err, tries));
+}
+
 /* Resolve, read or write one page through the consumer. */
 static void op_consumer(struct worker *w, struct lane *l)
 {
@@ -558,21 +573,14 @@ static void op_consumer(struct worker *w, struct lane *l)
 
 		note(w, "%s: consumer writes tag %#x to page %u", l->name, t, i);
 		fill_tag(w->buf, t);
-		do {
-			if (ct_rw(l->slot, index, w->buf, true, &err))
-				wfail(w, "GMEM_TEST_RW: %s", errno_name(errno));
-		} while (consumer_again(w, l, i, err, &tries));
+		consumer_rw(w, l, l->slot, i, true, &err, &tries);
 		if (!err)
 			l->pm[i].tag = t;
 	} else {
 		long bad;
 
 		note(w, "%s: consumer reads page %u", l->name, i);
-		do {
-			memset(w->buf, 0xee, ps);
-			if (ct_rw(l->slot, index, w->buf, false, &err))
-				wfail(w, "GMEM_TEST_RW: %s", errno_name(errno));
-		} while (consumer_again(w, l, i, err, &tries));
+		consumer_rw(w, l, l->slot, i, false, &err, &tries);
 		if (!err) {
 			bad = check_tag(w->buf, l->pm[i].tag);
 			if (bad >= 0)
@@ -669,12 +677,7 @@ static void verify_lane(struct worker *w, struct lane *l)
 
 			if (slot < 0)
 				continue;
-			do {
-				memset(w->buf, 0xee, ps);
-				if (ct_rw(slot, l->base + i, w->buf, false, &err))
-					wfail(w, "GMEM_TEST_RW: %s",
-					      errno_name(errno));
-			} while (consumer_again(w, l, i, err, &tries));
+			consumer_rw(w, l, slot, i, false, &err, &tries);
 			if (err)
 				wfail(w, "%s: consumer read of private page %u: %d",
 				      l->name, i, err);
