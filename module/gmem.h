@@ -136,6 +136,11 @@ struct gmem_binding {
 	struct file *file;
 	pgoff_t start;
 	pgoff_t end;
+	/*
+	 * The largest order both ends of the range are aligned to: a folio
+	 * of that order or less lies in the range whole wherever it is.
+	 */
+	unsigned int aligned_order;
 	void *priv;
 	/*
 	 * With check_consumers set (bind.c), one reference for the

@@ -630,7 +630,9 @@ static void resolve_max_order(void)
 	/* pages only in the second block */
 	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE,
 			     HUGE + 4 * page_size(), 4 * page_size()));
-	FOLIOS_ARE(fd, HUGE + 4 * page_size(), 1);
+	/* and the last block whole */
+	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 3 * HUGE, HUGE));
+	FOLIOS_ARE(fd, 2 * HUGE + 4 * page_size(), 2);
 
 	slot = CT_BIND(ct, fd, 0, n);
 	r0 = ct_resolve(ct, slot, 0);
@@ -671,6 +673,21 @@ static void resolve_max_order(void)
 	r = ct_resolve(ct, slot, 5);
 	ASSERT_EQ(r.err, 0);
 	EXPECT_EQ(r.max_order, 8);
+	ct_unbind(ct, slot);
+	/*
+	 * A binding whose start is aligned to 256 pages, not 512: the last
+	 * block lies in it whole and maps at order 9, the first only by the
+	 * half the binding holds.
+	 */
+	slot = CT_BIND(ct, fd, 256, n - 256);
+	r = ct_resolve(ct, slot, 300);
+	ASSERT_EQ(r.err, 0);
+	EXPECT_EQ(r.max_order, 8);
+	r = ct_resolve(ct, slot, 3 * HUGE_PAGES + 9);
+	ASSERT_EQ(r.err, 0);
+	EXPECT_EQ(r.folio_order, GMEM_HUGE_ORDER);
+	EXPECT_EQ(r.max_order, GMEM_HUGE_ORDER);
+	EXPECT_EQ(r.pfn, ct_resolve(ct, slot, 3 * HUGE_PAGES).pfn + 9);
 	ct_unbind(ct, slot);
 
 	/* one shared page in the folio bounds the order around it */
