@@ -490,10 +490,13 @@ static void trace_events(bool on)
  * Resolve latency: RESOLVE_CHUNKS 2 MiB chunks of a private fd of
  * @fd_size bytes populated, spread evenly over it, and every page of them
  * resolved through the consumer API and looked up bare in the page cache;
- * with @traced, the same again with gmem's trace events enabled.
+ * with @traced, the same again with gmem's trace events enabled.  With
+ * @shared_gaps, one page half-way between chunks is made shared, as a
+ * confidential guest shares a few pages for its devices: every resolve
+ * then looks up the run of private pages around it.
  */
 static void bench_resolve(uint64_t fd_size, const char *bench, bool huge,
-			  bool first, bool traced)
+			  bool first, bool traced, bool shared_gaps)
 {
 	const uint64_t per_chunk = HUGE / PAGE, nr = RESOLVE_CHUNKS * per_chunk;
 	const uint64_t stride = fd_size / RESOLVE_CHUNKS;
@@ -509,6 +512,16 @@ static void bench_resolve(uint64_t fd_size, const char *bench, bool huge,
 		xfallocate(fd, ALLOC, c * stride, HUGE);
 		for (i = 0; i < per_chunk; i++)
 			idx[c * per_chunk + i] = c * stride / PAGE + i;
+	}
+	for (c = 0; shared_gaps && c < RESOLVE_CHUNKS; c++) {
+		struct gmem_convert cv = {
+			.offset = c * stride + stride / 2, .length = PAGE,
+			.to = GMEM_SHARED,
+		};
+
+		if (ioctl(fd, GMEM_CONVERT, &cv))
+			die("GMEM_CONVERT at %llu: %s",
+			    (unsigned long long)cv.offset, strerror(errno));
 	}
 	b.slot = gmem_test_bind(test_dev, fd, 0, fd_size / PAGE);
 	b.fd = fd;
@@ -868,13 +881,18 @@ int main(void)
 			bench_convert(true, rep == 0);
 		}
 		if (wanted("resolve")) {
-			bench_resolve(GiB, B_RESOLVE_1G, false, rep == 0, true);
+			bench_resolve(GiB, B_RESOLVE_1G, false, rep == 0, true,
+				      false);
 			bench_resolve(16 * GiB, B_RESOLVE_16G, false, false,
-				      false);
+				      false, false);
 			bench_resolve(GiB, B_RESOLVE_1G_HUGE, true, rep == 0,
-				      true);
+				      true, false);
 			bench_resolve(16 * GiB, B_RESOLVE_16G_HUGE, true, false,
-				      false);
+				      false, false);
+			bench_resolve(GiB, B_RESOLVE_1G_SHARED, false, false,
+				      false, true);
+			bench_resolve(GiB, B_RESOLVE_1G_HUGE_SHARED, true,
+				      false, false, true);
 		}
 		if (wanted("migrate"))
 			bench_migrate(rep == 0);

@@ -25,8 +25,8 @@
 #include "bench.h"
 
 struct result {
-	char bench[40];
-	char variant[40];
+	char bench[64];
+	char variant[64];
 	char unit[8];
 	double v[MAX_REPS];
 	int n;
@@ -46,6 +46,10 @@ void record(const char *bench, const char *variant, const char *unit,
 	struct result *r = NULL;
 	int i;
 
+	/* Cut short, it would match no later sample and start a new result. */
+	if (strlen(bench) >= sizeof(r->bench) ||
+	    strlen(variant) >= sizeof(r->variant))
+		die("result name too long: %s / %s", bench, variant);
 	for (i = 0; i < nresults && !r; i++)
 		if (!strcmp(results[i].bench, bench) &&
 		    !strcmp(results[i].variant, variant))
@@ -183,7 +187,8 @@ static void cell(struct table *t, int row, int col, const char *fmt, ...)
 /* 3 significant digits, but never an exponent for a big number. */
 static void fmt_num(char *buf, size_t len, double x)
 {
-	snprintf(buf, len, fabs(x) >= 1000 ? "%.0f" : "%.3g", x);
+	/* From 999.5, three digits round to 1000: "%.3g" would say 1e+03. */
+	snprintf(buf, len, fabs(x) >= 999.5 ? "%.0f" : "%.3g", x);
 }
 
 /* "min / median" of a result, or n/a. */
@@ -490,6 +495,16 @@ static void print_targets(FILE *f, bool md)
 
 /* --- the tables --- */
 
+/* A resolve table's row for one fd: resolve, lookup, their ratio. */
+static void resolve_row(struct table *t, const char *name, const char *bench)
+{
+	int row = table_row(t, name);
+
+	cell_pair(t, row, 1, bench, V_GET_PFN);
+	cell_pair(t, row, 2, bench, V_LOOKUP);
+	cell_ratio(t, row, 3, resolve_ratio(bench));
+}
+
 /* A resolve table's three rows for one gmem variant. */
 static void resolve_rows(struct table *t, const char *label, const char *b1,
 			 const char *b16)
@@ -498,15 +513,9 @@ static void resolve_rows(struct table *t, const char *label, const char *b1,
 	int row;
 
 	snprintf(name, sizeof(name), "%s, 1 GiB fd", label);
-	row = table_row(t, name);
-	cell_pair(t, row, 1, b1, V_GET_PFN);
-	cell_pair(t, row, 2, b1, V_LOOKUP);
-	cell_ratio(t, row, 3, resolve_ratio(b1));
+	resolve_row(t, name, b1);
 	snprintf(name, sizeof(name), "%s, 16 GiB fd (sparse)", label);
-	row = table_row(t, name);
-	cell_pair(t, row, 1, b16, V_GET_PFN);
-	cell_pair(t, row, 2, b16, V_LOOKUP);
-	cell_ratio(t, row, 3, resolve_ratio(b16));
+	resolve_row(t, name, b16);
 	snprintf(name, sizeof(name), "%s, 16 GiB over 1 GiB", label);
 	row = table_row(t, name);
 	cell_ratio(t, row, 1, min_of(b16, V_GET_PFN) / min_of(b1, V_GET_PFN));
@@ -1124,6 +1133,9 @@ static void build_tables(uint64_t size, int reps)
 	cell(t, 0, 3, "ratio");
 	resolve_rows(t, "gmem", B_RESOLVE_1G, B_RESOLVE_16G);
 	resolve_rows(t, "gmem-huge", B_RESOLVE_1G_HUGE, B_RESOLVE_16G_HUGE);
+	resolve_row(t, "gmem, 1 GiB fd, shared pages", B_RESOLVE_1G_SHARED);
+	resolve_row(t, "gmem-huge, 1 GiB fd, shared pages",
+		    B_RESOLVE_1G_HUGE_SHARED);
 	trace_table();
 
 	snprintf(title, sizeof(title),
