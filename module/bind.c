@@ -188,8 +188,8 @@ struct gmem_binding *gmem_bind(struct file *file, pgoff_t start,
 		return ERR_PTR(-ENOMEM);
 	binding->start = start;
 	binding->end = end;
-	binding->aligned_order = min(start ? __ffs(start) : BITS_PER_LONG - 1,
-				     __ffs(end));
+	/* The lowest bit set in either end (end is never 0). */
+	binding->aligned_order = __ffs(start | end);
 	memcpy(&binding->ops, ops, min_t(size_t, ops->size, sizeof(*ops)));
 	binding->priv = priv;
 	refcount_set(&binding->users, 1);
@@ -290,7 +290,8 @@ static int gmem_max_order(struct gmem_binding *binding, int order,
  * Whether page @index may be resolved in the state asked for: 0 with the
  * run of pages around it in that state, [*@first, *@last], or -EHWPOISON
  * or -EACCES.  The fd's common cases, no poisoned page and no shared one,
- * are tested inline: on the lockless path a call costs as much as a lookup.
+ * are tested inline, so that the other one costs no call; the lockless
+ * path's common case tests both before it comes here.
  */
 static int gmem_resolve_state(struct gmem_inode *gi, pgoff_t index,
 			      bool shared, pgoff_t *first, pgoff_t *last)
@@ -367,7 +368,10 @@ gmem_get_folio_fast_run(struct gmem_binding *binding, pgoff_t index,
 	if (!folio_test_uptodate(folio) || folio_test_hwpoison(folio))
 		goto put;
 	order = folio_order(folio);
-	/* Another page of it marked by memory failure, and not split off. */
+	/*
+	 * Another page of it marked by memory failure, and not split off:
+	 * gmem_folio_has_poison(), with the order read once for the page too.
+	 */
 	if (order && folio_test_has_hwpoisoned(folio))
 		goto put;
 	*page = folio_page(folio, index & ((1UL << order) - 1));
