@@ -86,6 +86,8 @@ long long free_kb(void);
 #define B_RESOLVE_16G_HUGE	"resolve, 16 GiB huge fd"
 #define B_RESOLVE_1G_SHARED	"resolve, 1 GiB fd, shared pages"
 #define B_RESOLVE_1G_HUGE_SHARED	"resolve, 1 GiB huge fd, shared pages"
+#define B_RESOLVE_1G_MIXED	"resolve, 1 GiB fd, a shared page per block"
+#define B_RESOLVE_1G_HUGE_MIXED	"resolve, 1 GiB huge fd, a shared page per block"
 #define V_GET_PFN	"gmem_get_pfn"
 #define V_LOOKUP	"page-cache lookup"
 /* The same passes with gmem's trace events enabled (the 1 GiB fds). */

@@ -486,39 +486,54 @@ static void trace_events(bool on)
 		die("%s: %s", GMEM_EVENTS, strerror(-err));
 }
 
+/* Where bench_resolve() makes pages shared. */
+enum resolve_shared {
+	RESOLVE_ALL_PRIVATE,
+	/* one page half-way between each two chunks */
+	RESOLVE_SHARED_APART,
+	/* the last page of each chunk, which is not resolved */
+	RESOLVE_SHARED_IN_BLOCK,
+};
+
 /*
  * Resolve latency: RESOLVE_CHUNKS 2 MiB chunks of a private fd of
  * @fd_size bytes populated, spread evenly over it, and every page of them
  * resolved through the consumer API and looked up bare in the page cache;
  * with @traced, the same again with gmem's trace events enabled.  With
- * @shared_gaps, one page half-way between chunks is made shared, as a
- * confidential guest shares a few pages for its devices: every resolve
- * then looks up the run of private pages around it.
+ * @shared, a few pages are made shared, as a confidential guest shares
+ * some for its devices: apart from the chunks, so that the resolves are
+ * of pages in 2 MiB blocks that hold no shared page, or one in each
+ * chunk, so that every resolve looks up the run of private pages around
+ * it in the tree of shared ranges.
  */
 static void bench_resolve(uint64_t fd_size, const char *bench, bool huge,
-			  bool first, bool traced, bool shared_gaps)
+			  bool first, bool traced, enum resolve_shared shared)
 {
-	const uint64_t per_chunk = HUGE / PAGE, nr = RESOLVE_CHUNKS * per_chunk;
+	const uint64_t per_chunk = HUGE / PAGE;
 	const uint64_t stride = fd_size / RESOLVE_CHUNKS;
 	struct gmem_test_resolve_bench b = { 0 };
-	uint64_t *idx, c, i;
+	uint64_t *idx, c, i, nr = 0;
 	int fd;
 
-	idx = malloc(nr * sizeof(*idx));
+	idx = malloc(RESOLVE_CHUNKS * per_chunk * sizeof(*idx));
 	if (!idx)
 		die("out of memory");
 	fd = gmem_create(fd_size, huge ? GMEM_CREATE_HUGE : 0);
 	for (c = 0; c < RESOLVE_CHUNKS; c++) {
-		xfallocate(fd, ALLOC, c * stride, HUGE);
-		for (i = 0; i < per_chunk; i++)
-			idx[c * per_chunk + i] = c * stride / PAGE + i;
-	}
-	for (c = 0; shared_gaps && c < RESOLVE_CHUNKS; c++) {
 		struct gmem_convert cv = {
 			.offset = c * stride + stride / 2, .length = PAGE,
 			.to = GMEM_SHARED,
 		};
 
+		xfallocate(fd, ALLOC, c * stride, HUGE);
+		for (i = 0; i < per_chunk; i++)
+			idx[nr++] = c * stride / PAGE + i;
+		if (shared == RESOLVE_ALL_PRIVATE)
+			continue;
+		if (shared == RESOLVE_SHARED_IN_BLOCK) {
+			cv.offset = c * stride + HUGE - PAGE;
+			nr--;
+		}
 		if (ioctl(fd, GMEM_CONVERT, &cv))
 			die("GMEM_CONVERT at %llu: %s",
 			    (unsigned long long)cv.offset, strerror(errno));
@@ -882,17 +897,21 @@ int main(void)
 		}
 		if (wanted("resolve")) {
 			bench_resolve(GiB, B_RESOLVE_1G, false, rep == 0, true,
-				      false);
+				      RESOLVE_ALL_PRIVATE);
 			bench_resolve(16 * GiB, B_RESOLVE_16G, false, false,
-				      false, false);
+				      false, RESOLVE_ALL_PRIVATE);
 			bench_resolve(GiB, B_RESOLVE_1G_HUGE, true, rep == 0,
-				      true, false);
+				      true, RESOLVE_ALL_PRIVATE);
 			bench_resolve(16 * GiB, B_RESOLVE_16G_HUGE, true, false,
-				      false, false);
+				      false, RESOLVE_ALL_PRIVATE);
 			bench_resolve(GiB, B_RESOLVE_1G_SHARED, false, false,
-				      false, true);
+				      false, RESOLVE_SHARED_APART);
 			bench_resolve(GiB, B_RESOLVE_1G_HUGE_SHARED, true,
-				      false, false, true);
+				      false, false, RESOLVE_SHARED_APART);
+			bench_resolve(GiB, B_RESOLVE_1G_MIXED, false, false,
+				      false, RESOLVE_SHARED_IN_BLOCK);
+			bench_resolve(GiB, B_RESOLVE_1G_HUGE_MIXED, true,
+				      false, false, RESOLVE_SHARED_IN_BLOCK);
 		}
 		if (wanted("migrate"))
 			bench_migrate(rep == 0);

@@ -133,7 +133,7 @@ static double median_of(const char *bench, const char *variant)
 
 #define MAX_ROWS	16
 #define MAX_COLS	10
-#define CELL		40
+#define CELL		56
 
 struct table {
 	char title[128];
@@ -169,7 +169,8 @@ static int table_row(struct table *t, const char *first)
 	if (row == MAX_ROWS)
 		die("table %s: too many rows", t->title);
 	memset(t->cell[row], 0, sizeof(t->cell[row]));
-	snprintf(t->cell[row][0], CELL, "%s", first);
+	if (snprintf(t->cell[row][0], CELL, "%s", first) >= CELL)
+		die("table %s: row name \"%s\" too long", t->title, first);
 	return row;
 }
 
@@ -907,7 +908,7 @@ static void restore_ratio(struct table *t, int row, int col, int k,
 			  const char *a, const char *bench_b, const char *b,
 			  int reps)
 {
-	static char whats[NR_RESTORE_CMP][96];
+	static char whats[NR_RESTORE_CMP][128];
 	double x = ratio(min_of(bench_a, a), min_of(bench_b, b));
 
 	cell_ratio(t, row, col, x);
@@ -927,7 +928,7 @@ static void restore_ratio(struct table *t, int row, int col, int k,
  */
 static void restore_tables(const uint64_t *sizes, int n, int reps)
 {
-	char title[128], label[CELL], what[96];
+	char title[128], label[CELL], what[128];
 	char v[NR_RESTORE_MODES][64];
 	struct table *t, *f;
 	int huge, i, m, row, frow, k = 0;
@@ -1133,9 +1134,14 @@ static void build_tables(uint64_t size, int reps)
 	cell(t, 0, 3, "ratio");
 	resolve_rows(t, "gmem", B_RESOLVE_1G, B_RESOLVE_16G);
 	resolve_rows(t, "gmem-huge", B_RESOLVE_1G_HUGE, B_RESOLVE_16G_HUGE);
-	resolve_row(t, "gmem, 1 GiB fd, shared pages", B_RESOLVE_1G_SHARED);
-	resolve_row(t, "gmem-huge, 1 GiB fd, shared pages",
+	resolve_row(t, "gmem, 1 GiB fd, shared pages in other blocks",
+		    B_RESOLVE_1G_SHARED);
+	resolve_row(t, "gmem-huge, 1 GiB fd, shared pages in other blocks",
 		    B_RESOLVE_1G_HUGE_SHARED);
+	resolve_row(t, "gmem, 1 GiB fd, a shared page in each block",
+		    B_RESOLVE_1G_MIXED);
+	resolve_row(t, "gmem-huge, 1 GiB fd, a shared page in each block",
+		    B_RESOLVE_1G_HUGE_MIXED);
 	trace_table();
 
 	snprintf(title, sizeof(title),
