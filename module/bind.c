@@ -292,13 +292,18 @@ static int gmem_max_order(struct gmem_binding *binding, int order,
  * or -EACCES.  The fd's common cases, no poisoned page and no shared one,
  * are tested inline, so that the other one costs no call; the lockless
  * path's common case tests both before it comes here.
+ *
+ * A private page in a 2 MiB block with no shared page gets the whole fd
+ * as its run, as on an fd with no shared page: the run bounds no order,
+ * since no folio is larger than the block (GMEM_HUGE_ORDER), and this way
+ * neither needs the tree.
  */
 static int gmem_resolve_state(struct gmem_inode *gi, pgoff_t index,
 			      bool shared, pgoff_t *first, pgoff_t *last)
 {
 	if (!xa_empty(&gi->poison) && gmem_is_poisoned(gi, index))
 		return -EHWPOISON;
-	if (gmem_attr_none_shared(gi)) {
+	if (gmem_attr_none_shared(gi) || gmem_attr_block_private(gi, index)) {
 		*first = 0;
 		*last = ULONG_MAX;
 		return shared ? -EACCES : 0;
@@ -331,12 +336,14 @@ static int gmem_resolve_state(struct gmem_inode *gi, pgoff_t index,
  *
  * The lookup and its checks are inlined twice: into the common case, an fd
  * with no poisoned and no shared page, and into gmem_get_folio_fast_mixed(),
- * the rest.  In the common case only the binding's ends bound the order, and
- * a binding aligned to the folio's size (a VMM's memslots usually are) takes
- * it as it is, without the search for the largest block that fits.  This is
- * the path of every vCPU fault, and each instruction shows: the search and a
- * second look at the folio's size cost the resolve 12 to 20% of its time in
- * the benchmark guest.
+ * the rest.  In the common case, and on the rest in a 2 MiB block with no
+ * shared page (gmem_attr_block_private()), only the binding's ends bound
+ * the order, and a binding aligned to the folio's size (a VMM's memslots
+ * usually are) takes it as it is, without the search for the largest block
+ * that fits.  This is the path of every vCPU fault, and each instruction
+ * shows: the search and a second look at the folio's size cost the resolve
+ * 12 to 20% of its time in the benchmark guest, and a walk of the tree of
+ * shared ranges more than its lookup of the folio.
  *
  * Return: the folio, with a reference, or NULL for the locked path.
  */
@@ -388,7 +395,10 @@ put:
 	return NULL;
 }
 
-/* An fd with a poisoned or a shared page: its run of pages bounds the order. */
+/*
+ * An fd with a poisoned or a shared page: the run of pages around @index
+ * bounds the order, unless no page of its 2 MiB block is shared.
+ */
 static noinline struct folio *
 gmem_get_folio_fast_mixed(struct gmem_binding *binding, pgoff_t index,
 			  bool shared, struct page **page, int *max_order)

@@ -5,6 +5,7 @@
 #ifndef _GMEM_H
 #define _GMEM_H
 
+#include <linux/bitops.h>
 #include <linux/completion.h>
 #include <linux/fs.h>
 #include <linux/gmem.h>
@@ -113,6 +114,8 @@ struct gmem_inode {
 	struct list_head node;		/* in gmem_inodes (stats.c) */
 	struct inode *inode;		/* the inode this hangs off */
 	struct maple_tree shared;	/* ranges of shared pages */
+	/* 2 MiB blocks that may hold a shared page, or NULL (attr.c) */
+	unsigned long *shared_blocks;
 	struct xarray poison;		/* indices lost to memory failure */
 	struct mutex bind_lock;		/* protects bindings */
 	struct list_head bindings;	/* struct gmem_binding.node */
@@ -226,6 +229,19 @@ int gmem_attr_set(struct gmem_inode *gi, pgoff_t start, pgoff_t end,
 static inline bool gmem_attr_none_shared(struct gmem_inode *gi)
 {
 	return !rcu_access_pointer(gi->shared.ma_root);
+}
+
+/*
+ * No page of @index's 2 MiB block is shared, as far as a lockless look
+ * can tell (attr.c): a private resolve there needs no walk of the tree.
+ */
+static inline bool gmem_attr_block_private(struct gmem_inode *gi,
+					   pgoff_t index)
+{
+	/* Pairs with gmem_attr_set()'s release: the bits before the map. */
+	const unsigned long *blocks = smp_load_acquire(&gi->shared_blocks);
+
+	return blocks && !test_bit(index >> GMEM_HUGE_ORDER, blocks);
 }
 
 /* folio.c */

@@ -729,6 +729,114 @@ static void resolve_max_order(void)
 }
 
 /*
+ * Private resolve at @index, with the run of shared pages nearest it
+ * [@lo, @hi) (or none: @lo == @hi), on a binding of the whole fd.
+ */
+static void expect_private_order(int ct, uint32_t slot, uint64_t index,
+				 uint64_t lo, uint64_t hi)
+{
+	struct gmem_test_resolve r = ct_resolve(ct, slot, index);
+
+	if (r.err)
+		FAIL("private resolve of page %llu: %s",
+		     (unsigned long long)index, errno_name(-r.err));
+	EXPECT_EQ(r.folio_order, GMEM_HUGE_ORDER);
+	EXPECT_EQ(r.max_order, expected_order(index, 0, UINT64_MAX,
+					      GMEM_HUGE_ORDER, lo, hi));
+}
+
+/*
+ * gmem keeps a summary of which 2 MiB blocks hold a shared page, and a
+ * private resolve in a block that holds none looks no further.  Every
+ * change of it is seen at once: a block's first shared page bounds the
+ * resolves of its neighbours (and is refused to them), a conversion back
+ * to private that leaves a shared page in the block at either end of its
+ * range keeps bounding them there, and a block whose last shared page
+ * went maps whole again.  On an fd created shared, the same from the
+ * other side.
+ */
+static void resolve_block_summary(void)
+{
+	const uint64_t hp = HUGE_PAGES, n = 4 * HUGE_PAGES;
+	long pg = page_size();
+	struct gmem_test_resolve r;
+	uint32_t slot;
+	int ct, fd;
+
+	gmem_need_huge_blocks(8);
+	ct = ct_open();
+	fd = gmem_new_flags(4 * HUGE, GMEM_CREATE_HUGE);
+	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 4 * HUGE));
+	FOLIOS_ARE(fd, 4 * HUGE, 4);
+	slot = CT_BIND(ct, fd, 0, n);
+
+	/* one shared page in block 1: block 0 stays whole, block 1 is cut */
+	CONVERT(fd, (hp + 10) * pg, pg, GMEM_SHARED);
+	EXPECT_EQ(ct_resolve(ct, slot, hp + 10).err, -EACCES);
+	EXPECT_EQ(resolve_shared(ct, slot, hp + 10).err, 0);
+	EXPECT_EQ(resolve_shared(ct, slot, 7).err, -EACCES);
+	expect_private_order(ct, slot, 7, 0, 0);
+	expect_private_order(ct, slot, 3 * hp + 7, 0, 0);
+	expect_private_order(ct, slot, hp + 3, hp + 10, hp + 11);
+	expect_private_order(ct, slot, hp + 300, hp + 10, hp + 11);
+
+	/* shared across the boundary of blocks 1 and 2 */
+	CONVERT(fd, (2 * hp - 6) * pg, 12 * pg, GMEM_SHARED);
+	EXPECT_EQ(ct_resolve(ct, slot, 2 * hp - 1).err, -EACCES);
+	EXPECT_EQ(ct_resolve(ct, slot, 2 * hp + 5).err, -EACCES);
+	expect_private_order(ct, slot, 2 * hp + 300, 2 * hp - 6, 2 * hp + 6);
+
+	/*
+	 * Private from 2 * hp - 6 to 2 * hp + 1: both blocks keep a shared
+	 * page outside the range, page hp + 10 and five pages of block 2.
+	 */
+	CONVERT(fd, (2 * hp - 6) * pg, 7 * pg, GMEM_PRIVATE);
+	EXPECT_EQ(ct_resolve(ct, slot, hp + 10).err, -EACCES);
+	expect_private_order(ct, slot, hp + 300, hp + 10, hp + 11);
+	expect_private_order(ct, slot, 2 * hp - 1, hp + 10, hp + 11);
+	expect_private_order(ct, slot, 2 * hp, 2 * hp + 1, 2 * hp + 6);
+	expect_private_order(ct, slot, 2 * hp + 300, 2 * hp + 1, 2 * hp + 6);
+
+	/*
+	 * Private from hp + 5 to 2 * hp + 2: block 1's last shared page went,
+	 * and it maps whole again; block 2 keeps four.
+	 */
+	CONVERT(fd, (hp + 5) * pg, (hp - 3) * pg, GMEM_PRIVATE);
+	expect_private_order(ct, slot, hp + 10, 0, 0);
+	expect_private_order(ct, slot, hp + 300, 0, 0);
+	EXPECT_EQ(resolve_shared(ct, slot, hp + 10).err, -EACCES);
+	EXPECT_EQ(ct_resolve(ct, slot, 2 * hp + 2).err, -EACCES);
+	expect_private_order(ct, slot, 2 * hp + 1, 2 * hp + 2, 2 * hp + 6);
+	expect_private_order(ct, slot, 2 * hp + 300, 2 * hp + 2, 2 * hp + 6);
+	CONVERT(fd, (2 * hp + 2) * pg, 4 * pg, GMEM_PRIVATE);
+	for (uint64_t i = 0; i < n; i += 97)
+		expect_private_order(ct, slot, i, 0, 0);
+	ct_unbind(ct, slot);
+	close(fd);
+
+	/* created shared: private resolves in the block made private only */
+	fd = gmem_new_flags(4 * HUGE, GMEM_CREATE_HUGE | GMEM_CREATE_SHARED);
+	ASSERT_SYS(fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 4 * HUGE));
+	slot = CT_BIND(ct, fd, 0, n);
+	EXPECT_EQ(ct_resolve(ct, slot, 2 * hp + 7).err, -EACCES);
+	CONVERT(fd, 2 * hp * pg, HUGE, GMEM_PRIVATE);
+	expect_private_order(ct, slot, 2 * hp + 7, 0, 0);
+	EXPECT_EQ(resolve_shared(ct, slot, 2 * hp + 7).err, -EACCES);
+	EXPECT_EQ(ct_resolve(ct, slot, hp + 7).err, -EACCES);
+	EXPECT_EQ(ct_resolve(ct, slot, 3 * hp).err, -EACCES);
+	r = resolve_shared(ct, slot, 3 * hp + 7);
+	ASSERT_EQ(r.err, 0);
+	EXPECT_EQ(r.max_order, GMEM_HUGE_ORDER);
+	/* one page of it shared again */
+	CONVERT(fd, (2 * hp + 40) * pg, pg, GMEM_SHARED);
+	EXPECT_EQ(ct_resolve(ct, slot, 2 * hp + 40).err, -EACCES);
+	expect_private_order(ct, slot, 2 * hp + 7, 2 * hp + 40, 2 * hp + 41);
+	expect_private_order(ct, slot, 2 * hp + 300, 2 * hp + 40, 2 * hp + 41);
+	ct_unbind(ct, slot);
+	close(fd);
+}
+
+/*
  * What fallback_fragmented() leaves free above the zones' high watermarks.
  * The kernel keeps allocating while the test fills memory (a kthread's
  * stack, order 3 on a KASAN kernel; its metadata): at the min watermarks
@@ -884,6 +992,8 @@ static const struct test huge_tests[] = {
 	     module_param, .cleanup = huge_param_off),
 	TEST("gmem_test: max_order 9 for a private 2 MiB folio in an aligned binding, bounded by binding and shared pages; for a shared one converted in pieces too",
 	     resolve_max_order, .cleanup = ct_cleanup),
+	TEST("gmem_test: a private resolve in a 2 MiB block with no shared page maps it whole on an fd with shared pages; each conversion in or out of a block shows at once",
+	     resolve_block_summary, .cleanup = ct_cleanup),
 	TEST("fragmented memory: a huge fd still allocates, with smaller folios if need be, counted; a collapse re-forms them later",
 	     fallback_fragmented, .timeout = 180, .zeroing = true),
 };
