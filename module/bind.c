@@ -334,16 +334,17 @@ static int gmem_resolve_state(struct gmem_inode *gi, pgoff_t index,
  * page or folio (memory failure marks the page before it tells gmem), a
  * page not in the state asked for.
  *
- * The lookup and its checks are inlined twice: into the common case, an fd
- * with no poisoned and no shared page, and into gmem_get_folio_fast_mixed(),
- * the rest.  In the common case, and on the rest in a 2 MiB block with no
- * shared page (gmem_attr_block_private()), only the binding's ends bound
- * the order, and a binding aligned to the folio's size (a VMM's memslots
- * usually are) takes it as it is, without the search for the largest block
- * that fits.  This is the path of every vCPU fault, and each instruction
- * shows: the search and a second look at the folio's size cost the resolve
- * 12 to 20% of its time in the benchmark guest, and a walk of the tree of
- * shared ranges more than its lookup of the folio.
+ * The lookup and its checks are inlined twice: into the common case, a
+ * private page on an fd with no poisoned page, in a 2 MiB block with no
+ * shared page (gmem_attr_block_private(); on most fds, none at all), and
+ * into gmem_get_folio_fast_mixed(), the rest.  In the common case only the
+ * binding's ends bound the order, and a binding aligned to the folio's
+ * size (a VMM's memslots usually are) takes it as it is, without the
+ * search for the largest block that fits.  This is the path of every vCPU
+ * fault, and each instruction shows: the search and a second look at the
+ * folio's size cost the resolve 12 to 20% of its time in the benchmark
+ * guest, and a walk of the tree of shared ranges more than its lookup of
+ * the folio.
  *
  * Return: the folio, with a reference, or NULL for the locked path.
  */
@@ -396,8 +397,8 @@ put:
 }
 
 /*
- * An fd with a poisoned or a shared page: the run of pages around @index
- * bounds the order, unless no page of its 2 MiB block is shared.
+ * A shared resolve, or an fd with a poisoned page, or a 2 MiB block with a
+ * shared page: the run of pages around @index bounds the order.
  */
 static noinline struct folio *
 gmem_get_folio_fast_mixed(struct gmem_binding *binding, pgoff_t index,
@@ -418,12 +419,18 @@ gmem_get_folio_fast(struct gmem_binding *binding, pgoff_t index, bool shared,
 {
 	struct gmem_inode *gi = GMEM_I(file_inode(binding->file));
 
-	if (unlikely(!xa_empty(&gi->poison) || !gmem_attr_none_shared(gi)))
+	if (unlikely(!xa_empty(&gi->poison)))
 		return gmem_get_folio_fast_mixed(binding, index, shared, page,
 						 max_order);
-	/* No shared page on the fd: a shared resolve's -EACCES is exact. */
-	if (shared)
-		return NULL;
+	if (gmem_attr_none_shared(gi)) {
+		/* No shared page: a shared resolve's -EACCES is exact. */
+		if (shared)
+			return NULL;
+	} else if (shared || !gmem_attr_block_private(gi, index)) {
+		return gmem_get_folio_fast_mixed(binding, index, shared, page,
+						 max_order);
+	}
+	/* A private page, and none shared in its block: no run to bound. */
 	return gmem_get_folio_fast_run(binding, index, 0, ULONG_MAX, page,
 				       max_order);
 }
