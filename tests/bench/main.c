@@ -486,6 +486,55 @@ static void trace_events(bool on)
 		die("%s: %s", GMEM_EVENTS, strerror(-err));
 }
 
+/*
+ * Where gmem_get_pfn() lies in its 4 KiB page, from /proc/kallsyms: its
+ * size is the distance to the next symbol of the module.  Under TCG a
+ * jump to another guest page is not chained to its target and costs a
+ * lookup of the translated code, so the same code reads up to a third
+ * slower over the lookup when the module's layout puts a page boundary
+ * in its path (tests/bench/results/2026-12-07-resolve-blocks.md): a
+ * change that moves it can look like a change of speed.
+ */
+static void resolve_layout(void)
+{
+	unsigned long long addr = 0, next = ~0ULL, a;
+	char line[256], type, name[128];
+	FILE *f = fopen("/proc/kallsyms", "r");
+	int pass;
+
+	if (!f) {
+		info("gmem_get_pfn: where it lies is unknown (/proc/kallsyms: %s)",
+		     strerror(errno));
+		return;
+	}
+	/* A module's symbols are not listed in address order: two passes. */
+	for (pass = 0; pass < 2; pass++) {
+		rewind(f);
+		while (fgets(line, sizeof(line), f)) {
+			if (!strstr(line, "\t[gmem]") ||
+			    sscanf(line, "%llx %c %127s", &a, &type,
+				   name) != 3 || !a)
+				continue;
+			if (pass == 0 && !strcmp(name, "gmem_get_pfn"))
+				addr = a;
+			else if (pass == 1 && (type == 't' || type == 'T') &&
+				 a > addr && a < next)
+				next = a;
+		}
+		if (!addr)
+			break;
+	}
+	fclose(f);
+	if (!addr || next == ~0ULL) {
+		info("gmem_get_pfn: where it lies is unknown (no address in /proc/kallsyms)");
+		return;
+	}
+	info("gmem_get_pfn: %llu bytes from offset %#llx of a 4 KiB page%s",
+	     next - addr, addr & 4095,
+	     (addr & 4095) + (next - addr) > 4096 ?
+	     ", across a page boundary (see tests/bench/README.md)" : "");
+}
+
 /* Where bench_resolve() makes pages shared. */
 enum resolve_shared {
 	RESOLVE_ALL_PRIVATE,
@@ -842,8 +891,10 @@ int main(void)
 		     only ? only : "");
 	}
 	test_dev = gmem_test_open();
-	if (wanted("resolve"))
+	if (wanted("resolve")) {
 		trace_events_probe();
+		resolve_layout();
+	}
 	if (wanted("guest") || wanted("restore"))
 		guest_probe();
 	if (wanted("guest")) {
