@@ -794,6 +794,38 @@ static int op_huge_allocate(struct fx *x)
 	return err;
 }
 
+/*
+ * The first shared page of an fd that never had one: the conversion also
+ * allocates the fd's summary of the 2 MiB blocks that hold a shared page
+ * (module/attr.c), which the fixture's fd has from its preparation.
+ */
+static int prep_private(struct fx *x)
+{
+	x->fd = gmem_new_flags(NPAGES * page_size(), GMEM_CREATE_MMAP);
+	return 0;
+}
+
+static int op_convert_first(struct fx *x)
+{
+	return op_convert(x, 2, 3, true, false);
+}
+
+static int after_convert_first(struct fx *x)
+{
+	uint64_t len = 3 * page_size();
+
+	/* ENOMEM changed nothing; either way the fd converts on. */
+	EXPECT_EQ(gmem_info(x->fd).shared_bytes, x->shared[2] ? len : 0);
+	if (!x->shared[2])
+		CONVERT(x->fd, 2 * page_size(), len, GMEM_SHARED);
+	EXPECT_EQ(gmem_info(x->fd).shared_bytes, len);
+	CONVERT(x->fd, 2 * page_size(), len, GMEM_PRIVATE);
+	EXPECT_EQ(gmem_info(x->fd).shared_bytes, 0);
+	close(x->fd);
+	x->fd = -1;
+	return 0;
+}
+
 /* GMEM_MIGRATE of 2 MiB folios from node 0 to node 1. */
 static int op_huge_migrate(struct fx *x)
 {
@@ -924,6 +956,12 @@ static void t_op_create_numa(void)
 	      after_create, false, 1);
 }
 
+static void t_op_convert_first(void)
+{
+	sweep("GMEM_CONVERT to shared, the fd's first shared page",
+	      prep_private, op_convert_first, after_convert_first, false, 1);
+}
+
 static void t_op_huge_allocate(void)
 {
 	sweep("fallocate of a huge fd", prep_huge, op_huge_allocate, after_huge,
@@ -963,6 +1001,8 @@ static const struct test tests[] = {
 	T("GMEM_CONVERT to shared", op_convert_shared),
 	T("GMEM_CONVERT to private", op_convert_private),
 	T("GMEM_CONVERT with GMEM_CONVERT_ZERO", op_convert_zero),
+	T("GMEM_CONVERT to shared, the fd's first shared page",
+	  op_convert_first),
 	T("GMEM_POPULATE", op_populate),
 	T("fault on a shared hole", op_fault),
 	T("consumer bind", op_bind),
