@@ -774,12 +774,116 @@ static double ratio_rep_median(const char *ba, const char *va, const char *bb,
  */
 #define NR_GUEST_CMP	10
 #define NR_RESTORE_CMP	(3 * 2 * MAX_RESTORE_SIZES)
+#define NR_NESTED_CMP	(NR_GUEST_CMP + NR_RESTORE_CMP)
 static struct guest_cmp {
 	const char *what;
 	double min, rep_median, limit;	/* limit 0: no target */
 	bool at_least;
 	const char *verdict;		/* NULL: not run */
-} guest_cmp[NR_GUEST_CMP + NR_RESTORE_CMP];
+} guest_cmp[NR_NESTED_CMP];
+
+/* A ratio of a nested part: @a's time over @b's in benchmark @bench. */
+struct cmp_def {
+	const char *what, *bench, *a, *b;
+	double limit;		/* 0: no target, shown for context */
+	bool at_least;
+};
+
+/*
+ * The table of @n ratios @cmp, min and per-repetition median, with their
+ * targets' verdicts; each kept in guest_cmp[@first + i] for results.json.
+ */
+static void cmp_table(const char *title, const struct cmp_def *cmp,
+		      unsigned int n, unsigned int first, int reps)
+{
+	struct table *t = table_new(title, 5);
+	struct guest_cmp *g;
+	bool met, unsettled;
+	unsigned int i;
+	double x, m;
+	int row;
+
+	table_row(t, "");
+	cell(t, 0, 1, "min");
+	cell(t, 0, 2, "per-rep median");
+	cell(t, 0, 3, "limit");
+	cell(t, 0, 4, "verdict");
+	for (i = 0; i < n; i++) {
+		g = &guest_cmp[first + i];
+		row = table_row(t, cmp[i].what);
+		x = ratio(min_of(cmp[i].bench, cmp[i].a),
+			  min_of(cmp[i].bench, cmp[i].b));
+		m = ratio_rep_median(cmp[i].bench, cmp[i].a, cmp[i].bench,
+				     cmp[i].b, reps);
+		cell_ratio(t, row, 1, x);
+		cell_ratio(t, row, 2, m);
+		*g = (struct guest_cmp){
+			.what = cmp[i].what, .min = x, .rep_median = m,
+			.limit = cmp[i].limit, .at_least = cmp[i].at_least,
+			.verdict = "-",
+		};
+		if (!cmp[i].limit) {
+			cell(t, row, 3, "-");
+			cell(t, row, 4, "-");
+			continue;
+		}
+		cell(t, row, 3, "%s %.1fx", cmp[i].at_least ? ">=" : "<=",
+		     cmp[i].limit);
+		if (isnan(x)) {
+			cell(t, row, 4, "n/a");
+			g->verdict = "n/a";
+			continue;
+		}
+		met = cmp[i].at_least ? x >= cmp[i].limit : x <= cmp[i].limit;
+		unsettled = met != (cmp[i].at_least ? m >= cmp[i].limit :
+				    m <= cmp[i].limit);
+		cell(t, row, 4, "%s%s", met ? "met" : "not met",
+		     unsettled ? ", unsettled" : "");
+		g->verdict = met ? (unsettled ? "met, unsettled" : "met") :
+			(unsettled ? "not met, unsettled" : "not met");
+	}
+}
+
+/*
+ * A nested part's table of passes: per backend of @names, each column of
+ * @cols (a header and a benchmark) as min / median, then KVM's leaf
+ * mappings after the first touch (@pages_4k, @pages_2m).  False, and no
+ * table, when no backend has a sample of the first column: the part did
+ * not run in this boot (scripts/bench gives the nested parts their own).
+ */
+static bool pass_table(const char *title, const char *const *names, int n,
+		       const char *const (*cols)[2], unsigned int ncols,
+		       const char *pages_4k, const char *pages_2m)
+{
+	struct table *t;
+	unsigned int j;
+	double x, m;
+	int i, row;
+
+	for (i = 0; i < n; i++)
+		if (get(cols[0][1], names[i]))
+			break;
+	if (i == n)
+		return false;
+	t = table_new(title, 2 + ncols);
+
+	table_row(t, "");
+	for (j = 0; j < ncols; j++)
+		cell(t, 0, 1 + j, "%s", cols[j][0]);
+	cell(t, 0, 1 + j, "pages_4k / pages_2m");
+	for (i = 0; i < n; i++) {
+		row = table_row(t, names[i]);
+		for (j = 0; j < ncols; j++)
+			cell_pair(t, row, 1 + j, cols[j][1], names[i]);
+		x = median_of(pages_4k, names[i]);
+		m = median_of(pages_2m, names[i]);
+		if (isnan(x) || isnan(m))
+			cell(t, row, 1 + j, "n/a");
+		else
+			cell(t, row, 1 + j, "%.0f / %.0f", x, m);
+	}
+	return true;
+}
 
 /*
  * The guest part (issue 17's target 5): each pass per backend, and the
@@ -787,11 +891,7 @@ static struct guest_cmp {
  */
 static void guest_tables(uint64_t size, int reps)
 {
-	static const struct {
-		const char *what, *bench, *a, *b;
-		double limit;		/* 0: no target, shown for context */
-		bool at_least;
-	} cmp[] = {
+	static const struct cmp_def cmp[] = {
 		{ "re-read: guest_memfd / gmem-huge", B_GUEST_READ,
 		  "guest_memfd", "gmem-huge", 2.0, true },
 		{ "first touch: gmem / guest_memfd", B_GUEST_TOUCH,
@@ -826,80 +926,16 @@ static void guest_tables(uint64_t size, int reps)
 		{ "exits, rewrite", B_GUEST_REWRITE_EXITS },
 	};
 	char title[120];
-	struct table *t;
-	unsigned int i, j;
-	bool met, unsettled;
-	double x, m;
-	int gb, row;
-
-	/* Not run in this boot (scripts/bench gives it one of its own). */
-	for (gb = 0; gb < NR_GUEST_BACKENDS; gb++)
-		if (get(B_GUEST_TOUCH, guest_backend_name[gb]))
-			break;
-	if (gb == NR_GUEST_BACKENDS)
-		return;
 
 	snprintf(title, sizeof(title),
 		 "Guest part: a nested guest on the patched KVM, %llu MiB private, min / median of %d",
 		 (unsigned long long)(size / MiB), reps);
-	t = table_new(title, 2 + sizeof(cols) / sizeof(cols[0]));
-	table_row(t, "");
-	for (j = 0; j < sizeof(cols) / sizeof(cols[0]); j++)
-		cell(t, 0, 1 + j, "%s", cols[j][0]);
-	cell(t, 0, 1 + j, "pages_4k / pages_2m");
-	for (gb = 0; gb < NR_GUEST_BACKENDS; gb++) {
-		const char *be = guest_backend_name[gb];
-
-		row = table_row(t, be);
-		for (j = 0; j < sizeof(cols) / sizeof(cols[0]); j++)
-			cell_pair(t, row, 1 + j, cols[j][1], be);
-		x = median_of(B_GUEST_PAGES_4K, be);
-		m = median_of(B_GUEST_PAGES_2M, be);
-		if (isnan(x) || isnan(m))
-			cell(t, row, 1 + j, "n/a");
-		else
-			cell(t, row, 1 + j, "%.0f / %.0f", x, m);
-	}
-
-	t = table_new("Guest part, targets (issue 17, target 5): ratios of times, min / per-rep median", 5);
-	table_row(t, "");
-	cell(t, 0, 1, "min");
-	cell(t, 0, 2, "per-rep median");
-	cell(t, 0, 3, "limit");
-	cell(t, 0, 4, "verdict");
-	for (i = 0; i < sizeof(cmp) / sizeof(cmp[0]); i++) {
-		row = table_row(t, cmp[i].what);
-		x = ratio(min_of(cmp[i].bench, cmp[i].a),
-			  min_of(cmp[i].bench, cmp[i].b));
-		m = ratio_rep_median(cmp[i].bench, cmp[i].a, cmp[i].bench,
-				     cmp[i].b, reps);
-		cell_ratio(t, row, 1, x);
-		cell_ratio(t, row, 2, m);
-		guest_cmp[i] = (struct guest_cmp){
-			.what = cmp[i].what, .min = x, .rep_median = m,
-			.limit = cmp[i].limit, .at_least = cmp[i].at_least,
-			.verdict = "-",
-		};
-		if (!cmp[i].limit) {
-			cell(t, row, 3, "-");
-			cell(t, row, 4, "-");
-			continue;
-		}
-		cell(t, row, 3, "%s %.1fx", cmp[i].at_least ? ">=" : "<=",
-		     cmp[i].limit);
-		if (isnan(x)) {
-			cell(t, row, 4, "n/a");
-			guest_cmp[i].verdict = "n/a";
-			continue;
-		}
-		met = cmp[i].at_least ? x >= cmp[i].limit : x <= cmp[i].limit;
-		unsettled = met != (cmp[i].at_least ? m >= cmp[i].limit :
-				    m <= cmp[i].limit);
-		cell(t, row, 4, "%s%s", met ? "met" : "not met",
-		     unsettled ? ", unsettled" : "");
-		guest_cmp[i].verdict = met ? (unsettled ? "met, unsettled" : "met") :
-			(unsettled ? "not met, unsettled" : "not met");
-	}
+	if (!pass_table(title, guest_backend_name, NR_GUEST_BACKENDS, cols,
+			sizeof(cols) / sizeof(cols[0]), B_GUEST_PAGES_4K,
+			B_GUEST_PAGES_2M))
+		return;
+	cmp_table("Guest part, targets (issue 17, target 5): ratios of times, min / per-rep median",
+		  cmp, NR_GUEST_CMP, 0, reps);
 }
 
 /* A ratio of the restore part: in a table cell and in guest_cmp[@k]. */
@@ -1233,7 +1269,7 @@ static void print_json(FILE *f, uint64_t size, int reps)
 	 * this boot (a limit of 0: none).
 	 */
 	fprintf(f, "\n  ],\n  \"guest_targets\": [");
-	for (i = j = 0; i < NR_GUEST_CMP + NR_RESTORE_CMP; i++) {
+	for (i = j = 0; i < NR_NESTED_CMP; i++) {
 		const struct guest_cmp *g = &guest_cmp[i];
 
 		if (!g->verdict)
