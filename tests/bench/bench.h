@@ -256,6 +256,36 @@ const char *restore_unavailable(bool huge);
 /* Each mode with @size bytes, for each fd kind; dies on failure. */
 void bench_restore(uint64_t size, bool first);
 
+/*
+ * The qemu part (qemu.c): the guest part's passes in a Linux guest of
+ * Debian's unmodified QEMU, its RAM from each backend, in the same boot.
+ */
+#define B_QEMU_TOUCH		"qemu: first touch"
+#define B_QEMU_READ		"qemu: re-read"
+#define B_QEMU_WALK		"qemu: page walk"
+#define B_QEMU_TOUCH_EXITS	"qemu: exits, first touch"
+#define B_QEMU_READ_EXITS	"qemu: exits, re-read"
+#define B_QEMU_WALK_EXITS	"qemu: exits, page walk"
+#define B_QEMU_PAGES_4K		"qemu: pages_4k after touch"
+#define B_QEMU_PAGES_2M		"qemu: pages_2m after touch"
+#define B_QEMU_BOOT		"qemu: guest boot to userspace"
+
+enum qemu_backend {
+	QB_GMEM,		/* a gmem fd, its memslot gmem-only */
+	QB_GMEM_HUGE,		/* the same, GMEM_CREATE_HUGE */
+	QB_ANON,		/* QEMU's own RAM, THP off */
+	QB_ANON_THP,		/* QEMU's own RAM, THP always */
+	NR_QEMU_BACKENDS
+};
+
+extern const char *const qemu_backend_name[NR_QEMU_BACKENDS];
+/* After guest_probe(): which backends this boot can run. */
+void qemu_probe(void);
+/* Why @qb cannot run here, or NULL if it can. */
+const char *qemu_unavailable(enum qemu_backend qb);
+/* One QEMU run on @qb, the guest touching @size bytes; dies on failure. */
+void bench_qemu(enum qemu_backend qb, uint64_t size, bool first);
+
 /* report.c */
 void record(const char *bench, const char *backend, const char *unit,
 	    double value);

@@ -12,16 +12,18 @@
  * to stdout as files (report.c), progress to stderr.
  *
  * The nested parts, guest (guest.c: a nested guest on the patched KVM
- * reading and writing gmem, gmem-huge and guest_memfd memory) and restore
+ * reading and writing gmem, gmem-huge and guest_memfd memory), restore
  * (restore.c: a snapshot restored into such a guest's memory, eagerly and
- * on demand), run only when BENCH_ONLY names them: scripts/bench gives
- * them a boot of their own, with the patched KVM.
+ * on demand) and qemu (qemu.c: the guest part's passes in a Linux guest
+ * of Debian's QEMU), run only when BENCH_ONLY names them: scripts/bench
+ * gives them a boot of their own, with the patched KVM.
  *
  * Environment (from the guest's kernel command line): BENCH_REPS
  * (default 5), BENCH_SIZE_MB (default 1024; a multiple of 4), BENCH_ONLY
  * (comma-separated parts: ops,threads,stall,floor,convert,resolve,
- * metadata,migrate,copy,dirty,guest,restore; empty: all but guest and
- * restore), BENCH_GUEST_MB (the guest part's memory, default 512; a
+ * metadata,migrate,copy,dirty,guest,restore,qemu; empty: all but the
+ * nested ones, guest, restore and qemu), BENCH_GUEST_MB (the guest and
+ * qemu parts' memory, default 512; a
  * multiple of 2, at most 2048), BENCH_RESTORE_MB (the restore part's
  * sizes, comma-separated, default 256,1024; each a multiple of 2, at most
  * 2048, at most MAX_RESTORE_SIZES of them).
@@ -71,7 +73,7 @@ static double secs(uint64_t ns)
 /* The parts, in BENCH_ONLY's names: the fd parts, then the nested ones. */
 static const char *const parts[] = {
 	"ops", "threads", "stall", "floor", "convert", "resolve", "metadata",
-	"migrate", "copy", "dirty", "guest", "restore",
+	"migrate", "copy", "dirty", "guest", "restore", "qemu",
 };
 #define NR_FD_PARTS	10
 
@@ -97,9 +99,14 @@ static bool named(const char *part)
  */
 static bool wanted(const char *part)
 {
-	if (!only || !*only)
-		return strcmp(part, "guest") && strcmp(part, "restore");
-	return named(part);
+	unsigned int i;
+
+	if (only && *only)
+		return named(part);
+	for (i = NR_FD_PARTS; i < sizeof(parts) / sizeof(parts[0]); i++)
+		if (!strcmp(part, parts[i]))
+			return false;
+	return true;
 }
 
 /* Dies on a name in BENCH_ONLY that is no part: a typo would run nothing. */
@@ -895,7 +902,7 @@ int main(void)
 		trace_events_probe();
 		resolve_layout();
 	}
-	if (wanted("guest") || wanted("restore"))
+	if (wanted("guest") || wanted("restore") || wanted("qemu"))
 		guest_probe();
 	if (wanted("guest")) {
 		info("guest part: %d repetitions, %llu MiB of private memory per VM",
@@ -921,6 +928,16 @@ int main(void)
 				info("restore part: no %s: %s",
 				     i ? "gmem-huge" : "gmem",
 				     restore_unavailable(i));
+	}
+	if (wanted("qemu")) {
+		info("qemu part: %d repetitions, a Linux guest of Debian's QEMU touching %llu MiB",
+		     reps, (unsigned long long)(guest_size / MiB));
+		qemu_probe();
+		for (be = 0; be < NR_QEMU_BACKENDS; be++)
+			if (qemu_unavailable(be))
+				info("qemu part: no %s: %s",
+				     qemu_backend_name[be],
+				     qemu_unavailable(be));
 	}
 
 	for (rep = 0; rep < reps; rep++) {
@@ -978,6 +995,12 @@ int main(void)
 		}
 		for (i = 0; wanted("restore") && i < nr_restore; i++)
 			bench_restore(restore_size[i], rep == 0);
+		for (be = 0; wanted("qemu") && be < NR_QEMU_BACKENDS; be++) {
+			if (qemu_unavailable(be))
+				continue;
+			note("  qemu, %s", qemu_backend_name[be]);
+			bench_qemu(be, guest_size, rep == 0);
+		}
 	}
 	if (convert_retries)
 		info("conversion: %lu EAGAIN retries (page in a per-CPU LRU batch)",

@@ -769,12 +769,14 @@ static double ratio_rep_median(const char *ba, const char *va, const char *bb,
 
 /*
  * The nested boot's ratios, for results.json as well as the tables: the
- * guest part's, then the restore part's (three per fd kind and size, no
- * target).
+ * guest part's, the restore part's (three per fd kind and size, no
+ * target), then the qemu part's (no target).
  */
 #define NR_GUEST_CMP	10
 #define NR_RESTORE_CMP	(3 * 2 * MAX_RESTORE_SIZES)
-#define NR_NESTED_CMP	(NR_GUEST_CMP + NR_RESTORE_CMP)
+#define NR_QEMU_CMP	7
+#define QEMU_CMP	(NR_GUEST_CMP + NR_RESTORE_CMP)
+#define NR_NESTED_CMP	(QEMU_CMP + NR_QEMU_CMP)
 static struct guest_cmp {
 	const char *what;
 	double min, rep_median, limit;	/* limit 0: no target */
@@ -936,6 +938,54 @@ static void guest_tables(uint64_t size, int reps)
 		return;
 	cmp_table("Guest part, targets (issue 17, target 5): ratios of times, min / per-rep median",
 		  cmp, NR_GUEST_CMP, 0, reps);
+}
+
+/*
+ * The qemu part (issue 17's target 5, through an unmodified VMM): each
+ * pass per backend, and how gmem compares with QEMU's own RAM.  No
+ * target: the targets are against guest_memfd, which cannot be an
+ * unmodified QEMU's RAM outside a confidential guest (qemu.c).
+ */
+static void qemu_tables(uint64_t size, int reps)
+{
+	static const struct cmp_def cmp[] = {
+		{ "first touch: gmem / anonymous", B_QEMU_TOUCH,
+		  "gmem", "anonymous", 0, false },
+		{ "re-read: gmem / anonymous", B_QEMU_READ,
+		  "gmem", "anonymous", 0, false },
+		{ "first touch: anonymous, THP / gmem-huge", B_QEMU_TOUCH,
+		  "anonymous, THP", "gmem-huge", 0, false },
+		{ "re-read: anonymous, THP / gmem-huge", B_QEMU_READ,
+		  "anonymous, THP", "gmem-huge", 0, false },
+		{ "re-read: anonymous / gmem-huge", B_QEMU_READ,
+		  "anonymous", "gmem-huge", 0, false },
+		{ "first touch: gmem / gmem-huge", B_QEMU_TOUCH,
+		  "gmem", "gmem-huge", 0, false },
+		{ "page walk: anonymous / gmem-huge", B_QEMU_WALK,
+		  "anonymous", "gmem-huge", 0, false },
+	};
+	_Static_assert(sizeof(cmp) / sizeof(cmp[0]) == NR_QEMU_CMP,
+		       "guest_cmp holds every comparison");
+	static const char *const cols[][2] = {
+		{ "first touch, s", B_QEMU_TOUCH },
+		{ "re-read, s", B_QEMU_READ },
+		{ "page walk, s", B_QEMU_WALK },
+		{ "exits, touch", B_QEMU_TOUCH_EXITS },
+		{ "exits, re-read", B_QEMU_READ_EXITS },
+		{ "exits, walk", B_QEMU_WALK_EXITS },
+		{ "boot to userspace, s", B_QEMU_BOOT },
+	};
+	char title[160];
+
+	snprintf(title, sizeof(title),
+		 "QEMU part: a Linux guest of Debian's QEMU on the patched KVM touching %llu MiB, min / median of %d",
+		 (unsigned long long)(size / MiB), reps);
+	if (!pass_table(title, qemu_backend_name, NR_QEMU_BACKENDS, cols,
+			sizeof(cols) / sizeof(cols[0]), B_QEMU_PAGES_4K,
+			B_QEMU_PAGES_2M))
+		return;
+	cmp_table("QEMU part: ratios of times against QEMU's own RAM (no target: guest_memfd cannot be its RAM), min / per-rep median",
+		  cmp, NR_QEMU_CMP, QEMU_CMP, reps);
 }
 
 /* A ratio of the restore part: in a table cell and in guest_cmp[@k]. */
@@ -1265,8 +1315,8 @@ static void print_json(FILE *f, uint64_t size, int reps)
 			verdict(t));
 	}
 	/*
-	 * The guest part's and the restore part's ratios, those that ran in
-	 * this boot (a limit of 0: none).
+	 * The guest, restore and qemu parts' ratios, those that ran in this
+	 * boot (a limit of 0: none).
 	 */
 	fprintf(f, "\n  ],\n  \"guest_targets\": [");
 	for (i = j = 0; i < NR_NESTED_CMP; i++) {
@@ -1340,6 +1390,7 @@ void report(uint64_t size, uint64_t guest_size, const uint64_t *restore_sizes,
 	compute_targets(reps);
 	build_tables(size, reps);
 	guest_tables(guest_size, reps);
+	qemu_tables(guest_size, reps);
 	restore_tables(restore_sizes, nr_restore, reps);
 
 	printf("@@@ FILE table.txt\n");

@@ -6,7 +6,7 @@
  *
  *   gmem-qemu-run -n NAME -m MIB -e MIB -t SECS -r ROOT -c CONSOLE
  *                 -f FIRST [-H] [-E VAR=VALUE]... [-k LOG]
- *                 [-P | -p REASON] [-N NODE] -- QEMU-ARGV...
+ *                 [-P | -p REASON] [-N NODE] [-b] -- QEMU-ARGV...
  *
  * Creates a gmem fd of -m MiB with GMEM_CREATE_MMAP | GMEM_CREATE_SHARED
  * (and GMEM_CREATE_HUGE with -H), leaves it open across exec, and runs
@@ -51,6 +51,21 @@
  * allocated-mib=N large-folios=N" for the host to collect.  A failure
  * shows QEMU's stderr and the console's tail.  Exit status 0 when all
  * passed, 1 otherwise.
+ *
+ * -b is gmem-bench's mode (tests/bench/qemu.c): the L2 guest, given
+ * client_bench=1, times its passes over its memory (tests/clients/
+ * l2-init.c), and at each of its four "CLIENT-L2 phase" markers this
+ * reads KVM's exits, pages_4k and pages_2m of QEMU's VM.  No TAP: one
+ * line
+ *   # CLIENT-BENCH NAME ok=0|1 touch=S reread=S walk=S exits-touch=N
+ *     exits-reread=N exits-walk=N pages-4k=N pages-2m=N allocated-mib=N
+ *     large-folios=N mapped=0|1 gmem-only=0|1 userspace=S total=S
+ * where pages-* are KVM's leaf mappings after the first touch, mapped
+ * and allocated-mib say whether QEMU's RAM was the fd (a baseline with
+ * QEMU's own RAM has 0 for both), and gmem-only (with -k) whether the
+ * memslot was a gmem-only one.  ok=1, and exit status 0, when the guest
+ * ran every pass with its sums right and QEMU exited by itself, status
+ * 0, within the timeout; the judging of those numbers is the caller's.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -85,6 +100,13 @@ struct run {
 	int node;			/* -N NODE, else -1 */
 	char *env[8];
 	int nenv;
+	bool bench;			/* -b */
+	/* -b: KVM's statistics at each phase marker of the guest's */
+	struct kvm_stats {
+		unsigned long long exits, pages_4k, pages_2m;
+	} at[4];
+	int phases;
+	off_t console_size;
 	unsigned long long max_pages_2m;
 	bool kvm_seen;			/* QEMU's VM found in debugfs */
 	/* QEMU's PMD mappings of files (smaps_rollup), kB; its mapping's start */
@@ -158,8 +180,9 @@ static void check_qemu(struct run *r, pid_t pid)
 	if (f)
 		fclose(f);
 
+	/* Walks all of QEMU's memory: not while a benchmark runs. */
 	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
-	f = fopen(path, "re");
+	f = r->bench ? NULL : fopen(path, "re");
 	while (f && fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "FilePmdMapped: %llu", &off) == 1 &&
 		    off > r->max_pmd_kb)
@@ -190,30 +213,71 @@ static void check_qemu(struct run *r, pid_t pid)
 		closedir(d);
 }
 
-/* The most 2 MiB mappings KVM had for a VM of QEMU's (debugfs). */
-static void sample_kvm(struct run *r, pid_t pid)
+/*
+ * KVM's statistic @stat (debugfs) summed over QEMU's VMs, of which there
+ * is one; false if it has none yet.
+ */
+static bool kvm_stat(pid_t pid, const char *stat, unsigned long long *sum)
 {
 	char prefix[32], path[600], *text;
 	struct dirent *de;
 	DIR *d = opendir("/sys/kernel/debug/kvm");
+	bool seen = false;
 
+	*sum = 0;
 	snprintf(prefix, sizeof(prefix), "%d-", (int)pid);
 	while (d && (de = readdir(d))) {
-		unsigned long long n;
-
 		if (strncmp(de->d_name, prefix, strlen(prefix)))
 			continue;
-		snprintf(path, sizeof(path), "/sys/kernel/debug/kvm/%s/pages_2m",
-			 de->d_name);
+		snprintf(path, sizeof(path), "/sys/kernel/debug/kvm/%s/%s",
+			 de->d_name, stat);
 		text = slurp(path);
-		r->kvm_seen |= *text != 0;
-		n = strtoull(text, NULL, 10);
-		if (n > r->max_pages_2m)
-			r->max_pages_2m = n;
+		seen |= *text != 0;
+		*sum += strtoull(text, NULL, 10);
 		free(text);
 	}
 	if (d)
 		closedir(d);
+	return seen;
+}
+
+/* The most 2 MiB mappings KVM had for a VM of QEMU's. */
+static void sample_kvm(struct run *r, pid_t pid)
+{
+	unsigned long long n;
+
+	if (!kvm_stat(pid, "pages_2m", &n))
+		return;
+	r->kvm_seen = true;
+	if (n > r->max_pages_2m)
+		r->max_pages_2m = n;
+}
+
+/*
+ * -b: KVM's statistics at each phase marker the guest printed since the
+ * last look (it idles a second after each, and this runs every 100 ms).
+ */
+static void sample_phases(struct run *r, pid_t pid)
+{
+	struct kvm_stats *at;
+	struct stat st;
+	const char *p;
+	char *console;
+	int n = 0;
+
+	if (stat(r->console_path, &st) || st.st_size == r->console_size)
+		return;
+	r->console_size = st.st_size;
+	console = slurp(r->console_path);
+	for (p = console; (p = strstr(p, "CLIENT-L2 phase ")); p++)
+		n++;
+	free(console);
+	for (; r->phases < n && r->phases < 4; r->phases++) {
+		at = &r->at[r->phases];
+		r->kvm_seen |= kvm_stat(pid, "exits", &at->exits);
+		kvm_stat(pid, "pages_4k", &at->pages_4k);
+		kvm_stat(pid, "pages_2m", &at->pages_2m);
+	}
 }
 
 static void sample_gmem(struct run *r)
@@ -346,9 +410,46 @@ static pid_t start_qemu(struct run *r, char **argv)
 	_exit(127);
 }
 
+/* -b's one line, from what the guest printed and what was sampled. */
+static int bench_verdict(struct run *r, const char *console, const char *qerr,
+			 double t_userspace_l2, bool exited)
+{
+	double touch = -1, reread = -1, walk = -1;
+	const char *p = strstr(console, "CLIENT-L2 bench ");
+	bool only = false, ok;
+
+	if (p)
+		sscanf(p, "CLIENT-L2 bench touch=%lf reread=%lf walk=%lf",
+		       &touch, &reread, &walk);
+	if (r->preload_log) {
+		char path[4096], *log;
+
+		snprintf(path, sizeof(path), "%s/%s", r->root, r->preload_log);
+		log = slurp(path);
+		only = strstr(log, "gmem-only memslot") != NULL;
+		free(log);
+	}
+	ok = exited && walk >= 0 && r->phases == 4 && r->kvm_seen;
+	printf("# CLIENT-BENCH %s ok=%d touch=%.6f reread=%.6f walk=%.6f exits-touch=%llu exits-reread=%llu exits-walk=%llu pages-4k=%llu pages-2m=%llu allocated-mib=%llu large-folios=%llu mapped=%d gmem-only=%d userspace=%.2f total=%.1f\n",
+	       r->name, ok, touch, reread, walk,
+	       r->at[1].exits - r->at[0].exits, r->at[2].exits - r->at[1].exits,
+	       r->at[3].exits - r->at[2].exits, r->at[1].pages_4k,
+	       r->at[1].pages_2m, r->max_allocated / MiB, r->max_large,
+	       r->mapped && r->fdinfo, only, t_userspace_l2, r->t_end);
+	if (!ok) {
+		printf("# %s: %s, %d of 4 phase markers seen, KVM's statistics %s\n",
+		       r->name, exited ? "the guest ran" : "the guest or QEMU failed",
+		       r->phases, r->kvm_seen ? "read" : "not found");
+		tail("QEMU's stderr", qerr, 20);
+		tail("the L2 console's tail", console, 30);
+	}
+	close(r->fd);
+	return ok ? 0 : 1;
+}
+
 static int usage(void)
 {
-	fprintf(stderr, "usage: gmem-qemu-run -n NAME -m MIB -e MIB -t SECS -r ROOT -c CONSOLE -f FIRST [-H] [-E VAR=VALUE]... [-k LOG] [-P | -p REASON] [-N NODE] -- QEMU-ARGV...\n");
+	fprintf(stderr, "usage: gmem-qemu-run -n NAME -m MIB -e MIB -t SECS -r ROOT -c CONSOLE -f FIRST [-H] [-E VAR=VALUE]... [-k LOG] [-P | -p REASON] [-N NODE] [-b] -- QEMU-ARGV...\n");
 	return 2;
 }
 
@@ -365,7 +466,7 @@ int main(int argc, char **argv)
 	pid_t pid;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((opt = getopt(argc, argv, "n:m:e:t:r:c:f:HE:k:Pp:N:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:m:e:t:r:c:f:HE:k:Pp:N:b")) != -1) {
 		switch (opt) {
 		case 'n': r.name = optarg; break;
 		case 'm': r.size = strtoull(optarg, NULL, 0) * MiB; break;
@@ -384,12 +485,14 @@ int main(int argc, char **argv)
 		case 'P': r.want_pmd = true; break;
 		case 'p': r.no_pmd = optarg; break;
 		case 'N': r.node = atoi(optarg); break;
+		case 'b': r.bench = true; break;
 		default: return usage();
 		}
 	}
 	if (!r.name || !r.size || !r.root || !r.console || optind >= argc ||
 	    ((r.want_pmd || r.no_pmd) && (r.preload_log || !r.huge)) ||
-	    (r.want_pmd && r.no_pmd))
+	    (r.want_pmd && r.no_pmd) ||
+	    (r.bench && (r.want_pmd || r.no_pmd || r.node >= 0)))
 		return usage();
 	tap_n = r.first;
 	snprintf(r.console_path, sizeof(r.console_path), "%s/%s", r.root,
@@ -429,8 +532,12 @@ int main(int argc, char **argv)
 		if (w == pid)
 			break;
 		sample_gmem(&r);
-		sample_kvm(&r, pid);
-		check_qemu(&r, pid);
+		if (r.bench)
+			sample_phases(&r, pid);
+		else
+			sample_kvm(&r, pid);
+		if (!r.mapped || !r.fdinfo || !r.bench)
+			check_qemu(&r, pid);
 		if (r.t_userspace == 0) {
 			console = slurp(r.console_path);
 			if (strstr(console, "CLIENT-L2 userspace"))
@@ -445,7 +552,7 @@ int main(int argc, char **argv)
 		} else if (killed && t > r.timeout + 10) {
 			kill(pid, SIGKILL);
 		}
-		usleep(200000);
+		usleep(r.bench ? 100000 : 200000);
 	}
 	r.t_end = now() - r.t_start;
 	sample_gmem(&r);
@@ -460,6 +567,11 @@ int main(int argc, char **argv)
 		verified = strtoull(p + strlen("CLIENT-L2 verified "), NULL, 10) * MiB;
 	failed_line = strstr(console, "CLIENT-L2 FAIL") != NULL;
 	done = strstr(console, "CLIENT-L2 done") != NULL;
+	if (r.bench)
+		return bench_verdict(&r, console, qerr, t_userspace_l2,
+				     !killed && WIFEXITED(status) &&
+				     WEXITSTATUS(status) == 0 && done &&
+				     !failed_line);
 
 	tap(r.mapped && r.fdinfo, r.name,
 	    "QEMU mapped the gmem fd as guest RAM (maps: %s, fdinfo: %s)",
