@@ -987,7 +987,12 @@ int main(void)
 			bench_copy(size);
 		if (wanted("dirty"))
 			bench_dirty(size);
-		for (be = 0; wanted("guest") && be < NR_GUEST_BACKENDS; be++) {
+		/*
+		 * A new VM each, in an order that turns by one each
+		 * repetition: no backend always follows the same one.
+		 */
+		for (i = 0; wanted("guest") && i < NR_GUEST_BACKENDS; i++) {
+			be = (i + rep) % NR_GUEST_BACKENDS;
 			if (guest_unavailable(be))
 				continue;
 			note("  guest, %s", guest_backend_name[be]);
@@ -995,7 +1000,8 @@ int main(void)
 		}
 		for (i = 0; wanted("restore") && i < nr_restore; i++)
 			bench_restore(restore_size[i], rep == 0);
-		for (be = 0; wanted("qemu") && be < NR_QEMU_BACKENDS; be++) {
+		for (i = 0; wanted("qemu") && i < NR_QEMU_BACKENDS; i++) {
+			be = (i + rep) % NR_QEMU_BACKENDS;
 			if (qemu_unavailable(be))
 				continue;
 			note("  qemu, %s", qemu_backend_name[be]);
