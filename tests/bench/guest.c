@@ -311,8 +311,8 @@ void bench_guest(enum guest_backend gb, uint64_t size, bool first)
 		log_take(&g, name, pages);
 
 	if (first && gb_flags(gb) & GMEM_CREATE_HUGE)
-		info("guest, gmem-huge: %llu of %llu 2 MiB blocks in large folios after the first touch",
-		     (unsigned long long)gmem_info(g.fd).large_folios,
+		info("guest, %s: %llu of %llu 2 MiB blocks in large folios after the first touch",
+		     name, (unsigned long long)gmem_info(g.fd).large_folios,
 		     (unsigned long long)((GUEST_BASE + size) / HUGE));
 	gvm_destroy(&g);
 }
