@@ -415,6 +415,21 @@ static pid_t start_qemu(struct run *r, char **argv)
 	_exit(127);
 }
 
+/* libgmem-preload.so's log (-k, a path inside ROOT), NUL-terminated. */
+static char *preload_log(const struct run *r)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", r->root, r->preload_log);
+	return slurp(path);
+}
+
+/* Whether the library's log says it made a gmem-only memslot. */
+static bool made_gmem_only(const char *log)
+{
+	return strstr(log, "gmem-only memslot") != NULL;
+}
+
 /* -b's one line, from what the guest printed and what was sampled. */
 static int bench_verdict(struct run *r, const char *console, const char *qerr,
 			 double t_userspace_l2, bool exited)
@@ -427,11 +442,9 @@ static int bench_verdict(struct run *r, const char *console, const char *qerr,
 		sscanf(p, "CLIENT-L2 bench touch=%lf reread=%lf walk=%lf",
 		       &touch, &reread, &walk);
 	if (r->preload_log) {
-		char path[4096], *log;
+		char *log = preload_log(r);
 
-		snprintf(path, sizeof(path), "%s/%s", r->root, r->preload_log);
-		log = slurp(path);
-		only = strstr(log, "gmem-only memslot") != NULL;
+		only = made_gmem_only(log);
 		free(log);
 	}
 	ok = exited && walk >= 0 && r->phases == 4 && r->kvm_seen;
@@ -600,12 +613,9 @@ int main(int argc, char **argv)
 	    r.name, "QEMU exited by itself, status %#x, after %.1f s%s",
 	    status, r.t_end, done ? "" : ", without the guest's \"done\"");
 	if (r.preload_log) {
-		char path[4096], *log;
-		bool only;
+		char *log = preload_log(&r);
+		bool only = made_gmem_only(log);
 
-		snprintf(path, sizeof(path), "%s/%s", r.root, r.preload_log);
-		log = slurp(path);
-		only = strstr(log, "gmem-only memslot") != NULL;
 		tap(only && (!r.huge || r.max_pages_2m > 0), r.name,
 		    "KVM resolved the RAM through gmem: %s, pages_2m up to %llu%s",
 		    only ? "a gmem-only memslot on the fd" : "no gmem-only memslot in the library's log",
