@@ -67,7 +67,7 @@ const char *const qemu_backend_name[NR_QEMU_BACKENDS] = {
 };
 
 static const char *why_not[NR_QEMU_BACKENDS];
-/* THP_ENABLED's mode before the part, put back after each run. */
+/* THP_ENABLED's mode before the part, put back after each anonymous run. */
 static char thp_mode[16];
 
 const char *qemu_unavailable(enum qemu_backend qb)
@@ -305,7 +305,8 @@ void bench_qemu(enum qemu_backend qb, uint64_t size, bool first)
 				   qb == QB_ANON_THP ? "always" : "never");
 		write_file("/proc/sys/vm/compact_memory", "1");
 		status = launch((char *const *)argv, log);
-		write_file(THP_ENABLED, thp_mode);
+		if (!is_gmem(qb))
+			write_file(THP_ENABLED, thp_mode);
 
 		out = slurp(log);
 		if (parse(out, &q) && q.ok && WIFEXITED(status) &&
